@@ -1,0 +1,224 @@
+//! The CEL abstract syntax tree: the contract between the compile-side parser
+//! and checker and the runtime interpreter.
+//!
+//! The tree has the shape of cel-go's `Expr` after macro expansion: operators
+//! are calls to functions with cel-go's internal names (`_+_`, `_&&_`,
+//! `_[_]`, `@in`, `_?_:_`, `!_`, `-_`, …), macros (`all`, `exists`, `map`,
+//! `filter`, `exists_one`, `cel.bind`, two-variable comprehensions) are
+//! already expanded into [`ExprKind::Comprehension`], and `has(x.f)` is a
+//! [`ExprKind::Select`] with `test_only` set. The bundle stores this tree as
+//! compact JSON, so the runtime never sees source text.
+
+use serde::{Deserialize, Serialize};
+
+/// Identifier the parser gives each node; unique within one expression.
+///
+/// Ids let compile-time diagnostics point back at source offsets (see
+/// [`SourceInfo`]); they carry no meaning at run time and are not serialized.
+pub type ExprId = u32;
+
+/// One node of a CEL expression.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Expr {
+    /// Node id, for mapping diagnostics to source positions.
+    #[serde(skip)]
+    pub id: ExprId,
+    /// What the node is.
+    #[serde(flatten)]
+    pub kind: ExprKind,
+}
+
+/// The kinds of CEL expression nodes.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub enum ExprKind {
+    /// A literal value.
+    #[serde(rename = "lit")]
+    Literal(Literal),
+    /// A (possibly dotted, for namespaced names) identifier such as `request` or `R`.
+    #[serde(rename = "id")]
+    Ident(String),
+    /// Field selection `operand.field`, `has(operand.field)` when `test_only`,
+    /// or optional selection `operand.?field` when `optional`.
+    #[serde(rename = "sel")]
+    Select {
+        /// The value the field is selected from.
+        operand: Box<Expr>,
+        /// The field name.
+        field: String,
+        /// `has()` presence test rather than a read.
+        #[serde(default, skip_serializing_if = "is_false")]
+        test_only: bool,
+        /// `.?field`: yields an optional instead of failing when absent.
+        #[serde(default, skip_serializing_if = "is_false")]
+        optional: bool,
+    },
+    /// A function or operator call, global (`size(x)`) or receiver-style (`x.size()`).
+    #[serde(rename = "call")]
+    Call {
+        /// Receiver for member-style calls.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        target: Option<Box<Expr>>,
+        /// Function name; operators use cel-go's internal names.
+        function: String,
+        /// Arguments, not counting the receiver.
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        args: Vec<Expr>,
+    },
+    /// A list literal `[a, b, ?c]`.
+    #[serde(rename = "list")]
+    List {
+        /// Elements in order.
+        elements: Vec<Expr>,
+        /// Indices of elements written `?e` (included only when the optional has a value).
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        optional_indices: Vec<u32>,
+    },
+    /// A map literal `{k: v, ?k2: v2}`.
+    #[serde(rename = "map")]
+    Map {
+        /// Entries in source order.
+        entries: Vec<MapEntry>,
+    },
+    /// A message construction `TypeName{field: value}`.
+    #[serde(rename = "struct")]
+    Struct {
+        /// Fully qualified message type name as written.
+        type_name: String,
+        /// Field initialisers in source order.
+        fields: Vec<StructField>,
+    },
+    /// A fold: the expanded form of every macro.
+    #[serde(rename = "comp")]
+    Comprehension(Box<Comprehension>),
+}
+
+/// One `key: value` entry of a map literal.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct MapEntry {
+    /// Key expression.
+    pub key: Expr,
+    /// Value expression.
+    pub value: Expr,
+    /// `?key: value`: the entry is present only when the value optional has a value.
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub optional: bool,
+}
+
+/// One `field: value` initialiser of a message construction.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct StructField {
+    /// Field name.
+    pub field: String,
+    /// Value expression.
+    pub value: Expr,
+    /// `?field: value` optional initialiser.
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub optional: bool,
+}
+
+/// cel-go's comprehension: the single loop construct every macro expands to.
+///
+/// Evaluation: `accu = accu_init`; for each element of `iter_range` (for maps,
+/// each key; with `iter_var2`, index/key and value) bind the iteration
+/// variables, stop when `loop_condition` is false, else `accu = loop_step`;
+/// finally evaluate `result` with `accu` in scope.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Comprehension {
+    /// First iteration variable (element for lists, key for maps; index when `iter_var2` is set).
+    pub iter_var: String,
+    /// Second iteration variable of two-variable comprehensions (value).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub iter_var2: Option<String>,
+    /// The list or map iterated over.
+    pub iter_range: Expr,
+    /// Accumulator variable name (cel-go uses `@result`).
+    pub accu_var: String,
+    /// Initial accumulator value.
+    pub accu_init: Expr,
+    /// Continue while this is true.
+    pub loop_condition: Expr,
+    /// Next accumulator value.
+    pub loop_step: Expr,
+    /// The comprehension's value, computed from the accumulator.
+    pub result: Expr,
+}
+
+/// Literal constants.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub enum Literal {
+    /// `null`
+    Null,
+    /// `true` / `false`
+    Bool(bool),
+    /// Signed 64-bit integer.
+    Int(i64),
+    /// Unsigned 64-bit integer (`1u`).
+    Uint(u64),
+    /// IEEE-754 double; serialized as a JSON number when finite, else as
+    /// the string `"NaN"`, `"Infinity"` or `"-Infinity"`.
+    Double(#[serde(with = "double_repr")] f64),
+    /// UTF-8 string.
+    String(String),
+    /// Byte string, serialized as an array of numbers.
+    Bytes(Vec<u8>),
+}
+
+/// Byte offsets of nodes in the source text, for compile-time diagnostics.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct SourceInfo {
+    /// `(node id, byte offset of the node in the expression text)` pairs.
+    pub positions: Vec<(ExprId, u32)>,
+}
+
+impl SourceInfo {
+    /// Byte offset of node `id`, if recorded.
+    pub fn offset_of(&self, id: ExprId) -> Option<u32> {
+        self.positions
+            .iter()
+            .find(|(node, _)| *node == id)
+            .map(|(_, off)| *off)
+    }
+}
+
+fn is_false(b: &bool) -> bool {
+    !*b
+}
+
+mod double_repr {
+    use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+    #[derive(Serialize, Deserialize)]
+    #[serde(untagged)]
+    enum Repr {
+        Number(f64),
+        Special(String),
+    }
+
+    pub fn serialize<S: Serializer>(v: &f64, s: S) -> Result<S::Ok, S::Error> {
+        if v.is_finite() {
+            Repr::Number(*v).serialize(s)
+        } else if v.is_nan() {
+            Repr::Special("NaN".into()).serialize(s)
+        } else if *v > 0.0 {
+            Repr::Special("Infinity".into()).serialize(s)
+        } else {
+            Repr::Special("-Infinity".into()).serialize(s)
+        }
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<f64, D::Error> {
+        match Repr::deserialize(d)? {
+            Repr::Number(n) => Ok(n),
+            Repr::Special(s) => match s.as_str() {
+                "NaN" => Ok(f64::NAN),
+                "Infinity" => Ok(f64::INFINITY),
+                "-Infinity" => Ok(f64::NEG_INFINITY),
+                other => Err(serde::de::Error::custom(format!(
+                    "invalid double literal {other:?}"
+                ))),
+            },
+        }
+    }
+}

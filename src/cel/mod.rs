@@ -1,0 +1,16 @@
+//! The CEL language as Cerbos uses it.
+//!
+//! Stages, as in cel-go: `parser` (source → [`ast::Expr`], macros expanded)
+//! and `checker` (Cerbos's compile-time checks) run only in the compiler;
+//! the bundle stores the checked [`ast::Expr`]; at run time [`program`]
+//! prepares an expression once (names resolved, functions bound) and
+//! [`interp`] evaluates the prepared plan over [`value::Value`]s.
+
+pub mod ast;
+#[cfg(feature = "compiler")]
+pub mod checker;
+pub mod interp;
+#[cfg(feature = "compiler")]
+pub mod parser;
+pub mod program;
+pub mod value;
