@@ -1,0 +1,41 @@
+#!/usr/bin/env bash
+# Runs every Portcullis test: formatting, lints, Rust tests (unit, conformance,
+# differential), the runtime wasm build and its size budget, TypeScript checks
+# and the JavaScript tests against the real built wasm.
+# `.ci/run` calls exactly this script.
+set -euo pipefail
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+# shellcheck source=setup.sh
+source "$root/scripts/setup.sh"
+cd "$root"
+
+step() { printf '\n\033[1;32m==> %s\033[0m\n' "$*" >&2; }
+start=$(date +%s)
+
+step "cargo fmt --check"
+cargo fmt --all -- --check
+
+step "cargo clippy (native, all targets)"
+cargo clippy --all-targets -- -D warnings
+step "cargo clippy (runtime wasm: no compiler)"
+cargo clippy --target wasm32-unknown-unknown --no-default-features --features wasm -- -D warnings
+
+step "cargo test"
+cargo test --all-targets
+
+step "runtime wasm build"
+bash scripts/build-wasm.sh | tee .wasm-size.txt
+gz=$(gzip -9 -c pkg/portcullis_bg.wasm | wc -c)
+budget=400000
+if [ "$gz" -gt "$budget" ]; then
+  echo "runtime wasm is $gz bytes gzipped: over the $budget byte budget" >&2
+  exit 1
+fi
+
+step "TypeScript build (strict)"
+npx tsc -p js/tsconfig.json
+
+step "JavaScript tests (node --test, real wasm)"
+node --test tests/js/
+
+echo "all tests passed in $(( $(date +%s) - start )) s" >&2

@@ -1,0 +1,264 @@
+//! The `portcullis` command-line tool: compile policy folders into bundles and
+//! answer CheckResources requests the way the Cerbos PDP would.
+
+use std::io::Read;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand, ValueEnum};
+use portcullis::bundle::Bundle;
+use portcullis::compiler::{self, CompileOptions, Diagnostic};
+use portcullis::engine::{Engine, EngineConfig, SchemaEnforcement};
+
+/// Exit code for a failed compilation, as `cerbos compile` uses.
+const EXIT_COMPILE_FAILURE: u8 = 3;
+/// Exit code for unusable input (bad flags, unreadable files).
+const EXIT_USAGE: u8 = 2;
+
+#[derive(Parser)]
+#[command(name = "portcullis", version, about = "Cerbos-compatible authorization at the edge")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Validate a policy folder and write the precompiled bundle.
+    Compile {
+        /// Policy folder (a Cerbos policy store).
+        dir: PathBuf,
+        /// Where to write the bundle JSON (`-` for standard output).
+        #[arg(short = 'o', long = "output")]
+        output: Option<PathBuf>,
+        /// Diagnostics format.
+        #[arg(long, value_enum, default_value_t = Format::Text)]
+        format: Format,
+    },
+    /// Answer CheckResources requests (a JSON array of Cerbos API request bodies).
+    Check {
+        /// Policy folder to compile first.
+        #[arg(long, conflicts_with = "bundle", required_unless_present = "bundle")]
+        policies: Option<PathBuf>,
+        /// A bundle written by `portcullis compile`.
+        #[arg(long)]
+        bundle: Option<PathBuf>,
+        /// File with a JSON array of requests, or `-` for standard input.
+        #[arg(long)]
+        requests: PathBuf,
+        /// Engine globals as a JSON object.
+        #[arg(long)]
+        globals: Option<String>,
+        /// Walk up to the nearest existing scope when the requested one has no policy.
+        #[arg(long)]
+        lenient_scopes: bool,
+        /// Deny actions whose conditions fail to evaluate.
+        #[arg(long)]
+        strict_evaluation: bool,
+        /// What to do when attributes do not match the policy schemas.
+        #[arg(long, value_enum, default_value_t = Enforcement::None)]
+        schema_enforcement: Enforcement,
+        /// Policy version used when a request names none.
+        #[arg(long)]
+        default_policy_version: Option<String>,
+        /// Scope used when a request names none.
+        #[arg(long)]
+        default_scope: Option<String>,
+        /// JWKS or PEM file for auxData JWT verification (repeatable; keyset id = file stem).
+        #[arg(long)]
+        jwks: Vec<PathBuf>,
+        /// Evaluation time for `now()`, RFC 3339 (defaults to the system clock).
+        #[arg(long)]
+        now: Option<String>,
+    },
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum Format {
+    Text,
+    Json,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum Enforcement {
+    None,
+    Warn,
+    Reject,
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match cli.command {
+        Command::Compile {
+            dir,
+            output,
+            format,
+        } => compile(&dir, output.as_deref(), format),
+        Command::Check {
+            policies,
+            bundle,
+            requests,
+            globals,
+            lenient_scopes,
+            strict_evaluation,
+            schema_enforcement,
+            default_policy_version,
+            default_scope,
+            jwks,
+            now,
+        } => {
+            let mut config = EngineConfig {
+                lenient_scope_search: lenient_scopes,
+                strict_evaluation,
+                schema_enforcement: match schema_enforcement {
+                    Enforcement::None => SchemaEnforcement::None,
+                    Enforcement::Warn => SchemaEnforcement::Warn,
+                    Enforcement::Reject => SchemaEnforcement::Reject,
+                },
+                ..EngineConfig::default()
+            };
+            if let Some(version) = default_policy_version {
+                config.default_policy_version = version;
+            }
+            if let Some(scope) = default_scope {
+                config.default_scope = scope;
+            }
+            match check(
+                policies.as_deref(),
+                bundle.as_deref(),
+                &requests,
+                globals.as_deref(),
+                &jwks,
+                now.as_deref(),
+                config,
+            ) {
+                Ok(()) => ExitCode::SUCCESS,
+                Err(message) => {
+                    eprintln!("error: {message}");
+                    ExitCode::from(EXIT_USAGE)
+                }
+            }
+        }
+    }
+}
+
+fn compile(dir: &Path, output: Option<&Path>, format: Format) -> ExitCode {
+    match compiler::compile_dir(dir, &CompileOptions::default()) {
+        Ok(compiled) => {
+            report(dir, &compiled.warnings, format);
+            let json = compiled.bundle.to_json();
+            let written = match output {
+                None => Ok(()),
+                Some(path) if path == Path::new("-") => {
+                    println!("{json}");
+                    Ok(())
+                }
+                Some(path) => std::fs::write(path, json + "\n"),
+            };
+            if let Err(e) = written {
+                eprintln!("error: cannot write bundle: {e}");
+                return ExitCode::from(EXIT_USAGE);
+            }
+            if matches!(format, Format::Text) {
+                eprintln!(
+                    "compiled {} policies into {} rule rows",
+                    compiled.bundle.policies.len(),
+                    compiled.bundle.rows.len()
+                );
+            }
+            ExitCode::SUCCESS
+        }
+        Err(failure) => {
+            report(dir, &failure.diagnostics, format);
+            ExitCode::from(EXIT_COMPILE_FAILURE)
+        }
+    }
+}
+
+fn report(root: &Path, diagnostics: &[Diagnostic], format: Format) {
+    match format {
+        Format::Json => {
+            if !diagnostics.is_empty() {
+                println!("{}", compiler::diagnostics_to_json(diagnostics));
+            }
+        }
+        Format::Text => {
+            for d in diagnostics {
+                let source = std::fs::read_to_string(root.join(&d.file)).unwrap_or_default();
+                eprintln!("{}", d.render(&source));
+            }
+        }
+    }
+}
+
+fn check(
+    policies: Option<&Path>,
+    bundle: Option<&Path>,
+    requests: &Path,
+    globals: Option<&str>,
+    jwks: &[PathBuf],
+    now: Option<&str>,
+    mut config: EngineConfig,
+) -> Result<(), String> {
+    let bundle = match (policies, bundle) {
+        (Some(dir), _) => match compiler::compile_dir(dir, &CompileOptions::default()) {
+            Ok(compiled) => compiled.bundle,
+            Err(failure) => {
+                report(dir, &failure.diagnostics, Format::Text);
+                return Err(format!("{} does not compile", dir.display()));
+            }
+        },
+        (None, Some(file)) => {
+            let text = std::fs::read_to_string(file)
+                .map_err(|e| format!("cannot read {}: {e}", file.display()))?;
+            Bundle::from_json(&text).map_err(|e| e.to_string())?
+        }
+        (None, None) => return Err("give --policies or --bundle".into()),
+    };
+    if let Some(globals) = globals {
+        config.globals = serde_json::from_str(globals)
+            .map_err(|e| format!("--globals is not a JSON object: {e}"))?;
+    }
+    for file in jwks {
+        let id = file
+            .file_stem()
+            .and_then(|s| s.to_str())
+            .ok_or_else(|| format!("cannot name a keyset after {}", file.display()))?;
+        let text = std::fs::read_to_string(file)
+            .map_err(|e| format!("cannot read {}: {e}", file.display()))?;
+        config.add_keyset(id, &text).map_err(|e| e.to_string())?;
+    }
+    let now_ms = match now {
+        Some(text) => portcullis::cel::value::parse_timestamp(text)
+            .map_err(|e| format!("--now: {e}"))?
+            .unix_millis(),
+        None => std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.as_secs_f64() * 1000.0)
+            .unwrap_or(0.0),
+    };
+    let engine = Engine::new(bundle, config).map_err(|e| e.to_string())?;
+
+    let text = if requests == Path::new("-") {
+        let mut text = String::new();
+        std::io::stdin()
+            .read_to_string(&mut text)
+            .map_err(|e| format!("cannot read standard input: {e}"))?;
+        text
+    } else {
+        std::fs::read_to_string(requests)
+            .map_err(|e| format!("cannot read {}: {e}", requests.display()))?
+    };
+    let requests: Vec<serde_json::Value> = serde_json::from_str(&text)
+        .map_err(|e| format!("requests must be a JSON array of request bodies: {e}"))?;
+    let mut responses = Vec::with_capacity(requests.len());
+    for request in &requests {
+        let answer = engine.check_resources_json(&request.to_string(), now_ms);
+        let value: serde_json::Value = serde_json::from_str(&answer)
+            .map_err(|e| format!("engine produced invalid JSON: {e}"))?;
+        responses.push(value);
+    }
+    let out = serde_json::to_string_pretty(&responses).map_err(|e| e.to_string())?;
+    println!("{out}");
+    Ok(())
+}
