@@ -38,4 +38,7 @@ npx tsc -p js/tsconfig.json
 step "JavaScript tests (node --test, real wasm)"
 node --test tests/js/
 
+step "differential tests against the real Cerbos 0.55.0"
+node --test tests/differential/
+
 echo "all tests passed in $(( $(date +%s) - start )) s" >&2
