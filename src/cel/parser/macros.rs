@@ -159,6 +159,28 @@ impl Parser<'_> {
         if !self.opts.enable_macros {
             return self.plain_call(Some(target), name, args, off);
         }
+        if simple_name(&target) == Some("cel") {
+            if let Some(r) = self.block_macro(name, &args, off) {
+                return match r? {
+                    Some(e) => Ok(e),
+                    None => self.plain_call(Some(target), name, args, off),
+                };
+            }
+            if name == "block" && args.len() == 2 {
+                if matches!(args.first().map(|a| &a.kind), Some(ExprKind::List { .. })) {
+                    return self.plain_call(None, "cel.@block", args, off);
+                }
+                let at = args.first().cloned().unwrap_or_else(|| target.clone());
+                return self.macro_error(
+                    "cel.block requires the first arg to be a list literal",
+                    &at,
+                    target,
+                    name,
+                    args,
+                    off,
+                );
+            }
+        }
         let kind = match (name, args.len()) {
             ("all", 2) => Kind::All,
             ("exists", 2) => Kind::Exists,
@@ -322,6 +344,52 @@ impl Parser<'_> {
                 )
             }
         }
+    }
+
+    /// `cel.index(i)`, `cel.iterVar(d, u)` and `cel.accuVar(d, u)` (the
+    /// `cel.block` forms of ext.Bindings v1) name cel-go's internal
+    /// variables `@index<i>`, `@it:<d>:<u>` and `@ac:<d>:<u>`. `None` when
+    /// `name`/arity is not one of them; `Some(Ok(None))` after reporting a
+    /// bad argument.
+    fn block_macro(
+        &mut self,
+        name: &str,
+        args: &[Expr],
+        off: usize,
+    ) -> Option<PResult<Option<Expr>>> {
+        let non_negative = |e: &Expr| match e.kind {
+            ExprKind::Literal(Literal::Int(i)) if i >= 0 => Some(i),
+            _ => None,
+        };
+        let ident = match (name, args) {
+            ("index", [i]) => match non_negative(i) {
+                Some(i) => format!("@index{i}"),
+                None => {
+                    let at = self.offset_of(i.id).unwrap_or(off);
+                    self.report(
+                        "cel.index requires a single non-negative int constant arg",
+                        at,
+                    );
+                    return Some(Ok(None));
+                }
+            },
+            ("iterVar" | "accuVar", [d, u]) => match (non_negative(d), non_negative(u)) {
+                (Some(d), Some(u)) => {
+                    let prefix = if name == "iterVar" { "@it" } else { "@ac" };
+                    format!("{prefix}:{d}:{u}")
+                }
+                _ => {
+                    let at = self.offset_of(d.id).unwrap_or(off);
+                    self.report(
+                        format!("cel.{name} requires two non-negative int constant args"),
+                        at,
+                    );
+                    return Some(Ok(None));
+                }
+            },
+            _ => return None,
+        };
+        Some(self.ident(&ident, off).map(Some))
     }
 
     fn expand_one_var(

@@ -49,6 +49,9 @@ pub struct ParseOptions {
     pub max_recursion_depth: u32,
     /// Maximum expression size in code points (cel-go's default is 100 000).
     pub max_code_points: usize,
+    /// Accept backquoted field names (`` a.`b-c` ``, `` T{`in`: 1} ``).
+    /// Off by default as in cel-go; the conformance suite turns it on.
+    pub enable_ident_escape: bool,
 }
 
 impl Default for ParseOptions {
@@ -57,6 +60,7 @@ impl Default for ParseOptions {
             enable_macros: true,
             max_recursion_depth: 250,
             max_code_points: 100_000,
+            enable_ident_escape: false,
         }
     }
 }
@@ -558,6 +562,11 @@ impl<'a> Parser<'a> {
             Tok::Ident => {
                 let t = self.bump();
                 Ok(self.text(&t).to_string())
+            }
+            Tok::EscIdent(name) if self.opts.enable_ident_escape => {
+                let name = name.clone();
+                self.pos += 1;
+                Ok(name)
             }
             Tok::EscIdent(_) => Err(RawError {
                 message: "unsupported syntax '`'".to_string(),

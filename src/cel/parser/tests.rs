@@ -373,3 +373,24 @@ fn limits_are_errors_not_crashes() {
     let big = "1+".repeat(60_000);
     assert!(err(&big).contains("code point size exceeds limit"));
 }
+
+#[test]
+fn block_macros_and_escaped_fields() {
+    assert_eq!(
+        s("cel.block([1, cel.index(0) + 1], cel.index(1))"),
+        "(cel.@block [1 (_+_ @index0 1)] @index1)"
+    );
+    assert_eq!(
+        s("[1].exists(cel.iterVar(0, 1), cel.iterVar(0, 1) > cel.accuVar(0, 1))"),
+        "(comp @it:0:1 [1] @result false (@not_strictly_false (!_ @result)) (_||_ @result (_>_ @it:0:1 @ac:0:1)) @result)"
+    );
+    assert!(err("cel.index(-1)").contains("non-negative"));
+    assert!(err("cel.block(1, 2)").contains("list literal"));
+    assert_eq!(s("x.index(1)"), "(index [x] 1)");
+    let esc = ParseOptions {
+        enable_ident_escape: true,
+        ..ParseOptions::default()
+    };
+    let e = parse_with("T{`in`: 1}.`a.b-c/d e`", &esc).map(|p| sx(&p.expr));
+    assert_eq!(e.as_deref(), Ok("(. T{in:1} a.b-c/d e)"));
+}
