@@ -45,7 +45,7 @@ fn every_conformance_expression_parses() {
                 let expr = test["expr"].as_str().unwrap_or_default();
                 let opts = ParseOptions {
                     enable_macros: !test["disable_macros"].as_bool().unwrap_or(false),
-                    enable_ident_escape: true,
+                    enable_block_macros: true,
                     ..ParseOptions::default()
                 };
                 total += 1;

@@ -320,12 +320,27 @@ impl Lexer<'_> {
                 return Err(self.recognition_error(tok_start));
             }
             if c == b'\\' && !raw {
-                self.escape(bytes, &mut out)
-                    .ok_or_else(|| self.recognition_error(tok_start))?;
+                match self.escape(bytes, &mut out) {
+                    Ok(()) => {}
+                    Err(EscapeError::Lexical) => return Err(self.recognition_error(tok_start)),
+                    Err(EscapeError::Invalid(message)) => {
+                        return Err(RawError {
+                            message: message.to_string(),
+                            offset: tok_start,
+                        })
+                    }
+                }
+                continue;
+            }
+            self.pos += 1;
+            // cel-go normalises CR LF and lone CR in literal text to LF.
+            if c == b'\r' {
+                if self.peek(0) != Some(b'\n') {
+                    out.push(b'\n');
+                }
                 continue;
             }
             out.push(c);
-            self.pos += 1;
         }
         if bytes {
             Ok(Tok::Bytes(out))
@@ -339,11 +354,12 @@ impl Lexer<'_> {
         }
     }
 
-    /// Decodes one escape sequence at `self.pos` (a backslash) into `out`.
-    /// Octal and `\x` escapes are single bytes in bytes literals and code
-    /// points in strings, as in cel-go's `unescape`.
-    fn escape(&mut self, bytes: bool, out: &mut Vec<u8>) -> Option<()> {
-        let c = self.peek(1)?;
+    /// Decodes one escape sequence at `self.pos` (a backslash) into `out`,
+    /// as cel-go's `unescape`: octal and `\x` escapes are single bytes in
+    /// bytes literals and code points in strings; `\u`/`\U` are not
+    /// allowed in bytes literals.
+    fn escape(&mut self, bytes: bool, out: &mut Vec<u8>) -> Result<(), EscapeError> {
+        let c = self.peek(1).ok_or(EscapeError::Lexical)?;
         let simple = match c {
             b'a' => Some(0x07),
             b'b' => Some(0x08),
@@ -358,36 +374,55 @@ impl Lexer<'_> {
         if let Some(v) = simple {
             out.push(v);
             self.pos += 2;
-            return Some(());
+            return Ok(());
         }
-        let hex_at = |l: &Self, from: usize, n: usize| -> Option<u32> {
-            let s = l.src.get(l.pos + from..l.pos + from + n)?;
+        let hex_at = |l: &Self, n: usize| -> Result<u32, EscapeError> {
+            let s = l
+                .src
+                .get(l.pos + 2..l.pos + 2 + n)
+                .ok_or(EscapeError::Lexical)?;
             if !s.bytes().all(|d| d.is_ascii_hexdigit()) {
-                return None;
+                return Err(EscapeError::Lexical);
             }
-            u32::from_str_radix(s, 16).ok()
+            u32::from_str_radix(s, 16).map_err(|_| EscapeError::Lexical)
+        };
+        let octal = |d: Option<u8>| {
+            d.filter(|d| (b'0'..=b'7').contains(d))
+                .ok_or(EscapeError::Lexical)
         };
         let (value, len, is_byte) = match c {
             b'0'..=b'3' => {
-                let d1 = self.peek(2).filter(|d| (b'0'..=b'7').contains(d))?;
-                let d2 = self.peek(3).filter(|d| (b'0'..=b'7').contains(d))?;
+                let d1 = octal(self.peek(2))?;
+                let d2 = octal(self.peek(3))?;
                 let v = u32::from(c - b'0') * 64 + u32::from(d1 - b'0') * 8 + u32::from(d2 - b'0');
                 (v, 4, true)
             }
-            b'x' | b'X' => (hex_at(self, 2, 2)?, 4, true),
-            b'u' => (hex_at(self, 2, 4)?, 6, false),
-            b'U' => (hex_at(self, 2, 8)?, 10, false),
-            _ => return None,
+            b'x' | b'X' => (hex_at(self, 2)?, 4, true),
+            b'u' => (hex_at(self, 4)?, 6, false),
+            b'U' => (hex_at(self, 8)?, 10, false),
+            _ => return Err(EscapeError::Lexical),
         };
-        if is_byte && bytes {
-            out.push(u8::try_from(value).ok()?);
+        if bytes && !is_byte {
+            return Err(EscapeError::Invalid("unable to unescape string"));
+        }
+        if bytes {
+            out.push(u8::try_from(value).map_err(|_| EscapeError::Lexical)?);
         } else {
             // Surrogates and values beyond U+10FFFF are rejected here.
-            let ch = char::from_u32(value)?;
+            let ch =
+                char::from_u32(value).ok_or(EscapeError::Invalid("invalid unicode code point"))?;
             let mut buf = [0u8; 4];
             out.extend_from_slice(ch.encode_utf8(&mut buf).as_bytes());
         }
         self.pos += len;
-        Some(())
+        Ok(())
     }
+}
+
+/// Why an escape sequence was rejected.
+enum EscapeError {
+    /// Not an escape sequence of the grammar: the token does not lex.
+    Lexical,
+    /// Lexes, but cel-go's unescaping rejects it.
+    Invalid(&'static str),
 }

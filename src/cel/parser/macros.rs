@@ -159,7 +159,7 @@ impl Parser<'_> {
         if !self.opts.enable_macros {
             return self.plain_call(Some(target), name, args, off);
         }
-        if simple_name(&target) == Some("cel") {
+        if self.opts.enable_block_macros && simple_name(&target) == Some("cel") {
             if let Some(r) = self.block_macro(name, &args, off) {
                 return match r? {
                     Some(e) => Ok(e),
@@ -184,7 +184,7 @@ impl Parser<'_> {
         let kind = match (name, args.len()) {
             ("all", 2) => Kind::All,
             ("exists", 2) => Kind::Exists,
-            ("exists_one", 2) => Kind::ExistsOne,
+            ("exists_one" | "existsOne", 2) => Kind::ExistsOne,
             ("map", 2 | 3) => Kind::Map,
             ("filter", 2) => Kind::Filter,
             ("all", 3) => Kind::All2,

@@ -49,9 +49,13 @@ pub struct ParseOptions {
     pub max_recursion_depth: u32,
     /// Maximum expression size in code points (cel-go's default is 100 000).
     pub max_code_points: usize,
-    /// Accept backquoted field names (`` a.`b-c` ``, `` T{`in`: 1} ``).
-    /// Off by default as in cel-go; the conformance suite turns it on.
+    /// Accept backquoted field names (`` a.`b-c` ``, `` T{`in`: 1} ``); on
+    /// by default since cel-go v0.28.
     pub enable_ident_escape: bool,
+    /// Expand `cel.block`, `cel.index`, `cel.iterVar`, `cel.accuVar` (the
+    /// macros cel-go's conformance harness adds for the `block_ext` tests;
+    /// not part of Cerbos's environment).
+    pub enable_block_macros: bool,
 }
 
 impl Default for ParseOptions {
@@ -60,7 +64,8 @@ impl Default for ParseOptions {
             enable_macros: true,
             max_recursion_depth: 250,
             max_code_points: 100_000,
-            enable_ident_escape: false,
+            enable_ident_escape: true,
+            enable_block_macros: false,
         }
     }
 }
@@ -569,7 +574,7 @@ impl<'a> Parser<'a> {
                 Ok(name)
             }
             Tok::EscIdent(_) => Err(RawError {
-                message: "unsupported syntax '`'".to_string(),
+                message: "unsupported syntax: '`'".to_string(),
                 offset: self.offset(),
             }),
             _ => Err(self.mismatched("IDENTIFIER")),
