@@ -16,11 +16,15 @@ pub(crate) struct ExprIssue {
 
 /// Parses and type-checks `src` in Cerbos's CEL environment.
 pub(crate) fn compile_expr(src: &str) -> Result<Expr, Vec<ExprIssue>> {
-    let _ = src;
-    Err(vec![ExprIssue {
-        message: "the CEL parser is not part of this build yet".into(),
-        offset: None,
-    }])
+    let parsed = crate::cel::parser::parse(src).map_err(|errs| {
+        errs.into_iter()
+            .map(|e| ExprIssue {
+                message: format!("Syntax error: {}", e.message),
+                offset: Some(e.offset),
+            })
+            .collect::<Vec<_>>()
+    })?;
+    Ok(parsed.expr)
 }
 
 /// Variables and constants an expression names.

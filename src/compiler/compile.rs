@@ -26,6 +26,9 @@ struct Site<'a> {
     report_at: Pos,
 }
 
+/// A compiled derived-role definition: its condition and params.
+type CompiledRoleDef = (Option<bundle::Condition>, ParamSetId);
+
 /// A defined variable.
 #[derive(Clone)]
 struct VarDef {
@@ -65,7 +68,7 @@ pub(crate) struct Compiler<'a> {
     /// (derived-roles set unit, definition index) → bundle id.
     dr_ids: BTreeMap<(usize, usize), DerivedRoleId>,
     /// Compiled derived-roles sets: unit → per definition (condition, params) or None when broken.
-    dr_sets: BTreeMap<usize, Vec<Option<(Option<bundle::Condition>, ParamSetId)>>>,
+    dr_sets: BTreeMap<usize, Vec<Option<CompiledRoleDef>>>,
     by_name: HashMap<(&'static str, String), usize>,
 }
 

@@ -33,6 +33,9 @@ const ROLE_VERSION_PATTERN: &str = r"^\w*$";
 const NO_GLOB_PATTERN: &str = r"^[^!\*\?\[\]\{\}]+$";
 const RULE_NAME_PATTERN: &str = r"^([a-zA-Z][\w\@\.\-]*)*$";
 
+/// A pattern check and the pattern text reported when it fails.
+type Check<'p> = (fn(&str) -> bool, &'p str);
+
 fn is_word(c: char) -> bool {
     c.is_ascii_alphanumeric() || c == '_'
 }
@@ -275,7 +278,7 @@ impl Reader {
         f: &Fields,
         name: &str,
         path: &P,
-        check: Option<(fn(&str) -> bool, &str)>,
+        check: Option<Check<'_>>,
         unique: bool,
     ) -> Vec<S<String>> {
         let Some(e) = f.get(name) else {
@@ -313,7 +316,7 @@ impl Reader {
         name: &str,
         path: &P,
         parent: Pos,
-        check: Option<(fn(&str) -> bool, &str)>,
+        check: Option<Check<'_>>,
     ) -> S<String> {
         let p = path.field(name);
         match self.string(f, name, path) {
