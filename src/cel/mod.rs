@@ -17,6 +17,8 @@ pub mod interp;
 mod net;
 #[cfg(feature = "compiler")]
 pub mod parser;
+#[cfg(feature = "compiler")]
+pub mod printer;
 pub mod program;
 pub mod time;
 pub mod value;
