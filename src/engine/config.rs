@@ -52,6 +52,12 @@ pub struct EngineConfig {
     pub schema_enforcement: SchemaEnforcement,
     /// Request size limits.
     pub limits: RequestLimits,
+    /// Cerbos `auxData` configuration block, e.g.
+    /// `{"jwt": {"keySets": [{"id": "k", "local": {"data": "<base64 JWKS>"}}]}}`
+    /// (see `jwt::auxdata::AuxDataConfig`). Absent: no key sets, so every
+    /// token is refused, as in Cerbos.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub aux_data: Option<serde_json::Value>,
 }
 
 impl Default for EngineConfig {
@@ -64,6 +70,7 @@ impl Default for EngineConfig {
             strict_evaluation: false,
             schema_enforcement: SchemaEnforcement::None,
             limits: RequestLimits::default(),
+            aux_data: None,
         }
     }
 }

@@ -106,13 +106,24 @@ pub struct CheckResourcesRequest {
     pub request_context: Option<serde_json::Value>,
 }
 
-/// Decoded auxiliary data as the engine sees it.
+/// Claims of one named JWT.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct NamedClaims {
+    /// The claims.
+    pub claims: Attributes,
+}
+
+/// Decoded auxiliary data as the engine sees it (Cerbos engine `AuxData`).
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", default)]
 pub struct DecodedAuxData {
     /// Claims of the request JWT (`request.aux_data.jwt`).
     #[serde(skip_serializing_if = "serde_json::Map::is_empty")]
     pub jwt: Attributes,
+    /// Claims of named JWTs (`request.aux_data.jwts.<name>.claims`).
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub jwts: BTreeMap<String, NamedClaims>,
 }
 
 /// Engine-level input: one resource with its actions (Cerbos `CheckInput`).
