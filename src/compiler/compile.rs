@@ -865,6 +865,7 @@ impl<'a> Compiler<'a> {
         let scope = self.scope_for(ui, p.variables.as_ref(), p.constants.as_ref());
         self.check_schemas(unit, p);
         let resource = sanitize(&p.resource.v);
+        let diags_before = self.diags.len();
         let mut rows = Vec::new();
         let mut all_refs = Refs::default();
         let mut drs_used: BTreeSet<DerivedRoleId> = BTreeSet::new();
@@ -971,6 +972,16 @@ impl<'a> Compiler<'a> {
                 }
             }
         }
+        // Cerbos reports an unknown derived role once, at its last use.
+        let mut seen = BTreeSet::new();
+        let mut tail: Vec<Diagnostic> = self.diags.split_off(diags_before);
+        tail.reverse();
+        tail.retain(|d| {
+            d.kind != DiagnosticKind::Compile(CompileKind::UnknownDerivedRole)
+                || seen.insert(d.message.clone())
+        });
+        tail.reverse();
+        self.diags.extend(tail);
         if failed {
             return;
         }
@@ -1216,7 +1227,11 @@ impl<'a> Compiler<'a> {
                 .schema_files
                 .get(&file)
                 .ok_or_else(|| format!("schema {file} doesn't exist"))?;
-            let doc: serde_json::Value = serde_json::from_str(text)
+            // Like Go's json.Decoder, read the first JSON value of the file.
+            let doc: serde_json::Value = serde_json::Deserializer::from_str(text)
+                .into_iter::<serde_json::Value>()
+                .next()
+                .ok_or_else(|| format!("jsonschema {r} compilation failed: empty document"))?
                 .map_err(|e| format!("jsonschema {r} compilation failed: invalid JSON: {e}"))?;
             match &doc {
                 serde_json::Value::Object(_) | serde_json::Value::Bool(_) => {}
