@@ -866,6 +866,13 @@ impl<'a> Compiler<'a> {
         self.check_schemas(unit, p);
         let resource = sanitize(&p.resource.v);
         let diags_before = self.diags.len();
+        // Every imported derived-roles set is compiled (and its errors
+        // reported), even when none of its roles is used.
+        for imp in &p.import_derived_roles {
+            if let Some(&si) = self.by_name.get(&("dr", imp.v.clone())) {
+                self.derived_role_set(si);
+            }
+        }
         let mut rows = Vec::new();
         let mut all_refs = Refs::default();
         let mut drs_used: BTreeSet<DerivedRoleId> = BTreeSet::new();
