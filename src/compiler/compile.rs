@@ -957,6 +957,7 @@ impl<'a> Compiler<'a> {
                     origin: pid,
                     from_role_policy: false,
                     no_op: false,
+                    rule_index: None,
                 };
                 for r in &roles {
                     let mut row = base.clone();
@@ -1079,6 +1080,7 @@ impl<'a> Compiler<'a> {
                     origin: pid,
                     from_role_policy: false,
                     no_op: false,
+                    rule_index: None,
                 });
             }
         }
@@ -1119,8 +1121,13 @@ impl<'a> Compiler<'a> {
         let mut rows = Vec::new();
         let mut all_refs = Refs::default();
         let mut failed = false;
+        let mut per_resource: BTreeMap<&str, u32> = BTreeMap::new();
         for (i, rule) in p.rules.iter().enumerate() {
             let path = format!("$.rolePolicy.rules[{i}]");
+            // Position of the rule among this policy's rules for the same resource.
+            let counter = per_resource.entry(rule.resource.v.as_str()).or_insert(0);
+            let rule_index = *counter;
+            *counter += 1;
             let mut refs = Refs::default();
             let cond = match &rule.condition {
                 Some(c) => match self.condition(unit, &scope, c, &path, &mut refs) {
@@ -1162,6 +1169,7 @@ impl<'a> Compiler<'a> {
                 origin: pid,
                 from_role_policy: true,
                 no_op: false,
+                rule_index: Some(rule_index),
             });
         }
         if failed {
@@ -1377,6 +1385,7 @@ fn no_op_row(kind: PolicyKind, version: &str, scope: &str, resource: &str, pid: 
         origin: pid,
         from_role_policy: false,
         no_op: true,
+        rule_index: None,
     }
 }
 
