@@ -181,7 +181,8 @@ interface Loaded {
   digest: string;
   /** Policy key → sourceAttributes, parsed lazily for decision logs. */
   policies: Map<string, Record<string, Value>> | undefined;
-  bundleText: string;
+  /** The bundle text, kept only when decision logs need its policy metadata. */
+  bundleText: string | undefined;
 }
 
 const textDecoder = /* @__PURE__ */ new TextDecoder();
@@ -288,6 +289,7 @@ export class Authorizer {
   #bundleUrl: URL | undefined;
   #etag: string | undefined;
   #refreshing: Promise<boolean> | undefined;
+  #closed = false;
 
   /** @internal use `Authorizer.create` */
   protected constructor(platform: Platform, options: AuthorizerOptions, config: string, loaded: Loaded, url: URL | undefined, etag: string | undefined) {
@@ -317,7 +319,7 @@ export class Authorizer {
     if (source === undefined || source === null) throw new InvalidBundleError("no bundle given");
     const fetched = await bundleText(source, platform);
     if (fetched.text === undefined) throw new InvalidBundleError("the bundle URL answered 304 without a cached copy");
-    const loaded = load(fetched.text, config);
+    const loaded = load(fetched.text, config, options.onDecision !== undefined);
     return new this(platform, options, config, loaded, fetched.url, fetched.etag);
   }
 
@@ -344,7 +346,7 @@ export class Authorizer {
   async reload(bundle: Awaitable<BundleSource>): Promise<void> {
     const fetched = await bundleText(await bundle, this.#platform);
     if (fetched.text === undefined) return;
-    this.#swap(load(fetched.text, this.#config));
+    this.#swap(load(fetched.text, this.#config, this.#options.onDecision !== undefined));
     if (fetched.url) {
       this.#bundleUrl = fetched.url;
       this.#etag = fetched.etag;
@@ -363,7 +365,7 @@ export class Authorizer {
       try {
         const fetched = await bundleText(url, this.#platform, this.#etag);
         if (fetched.notModified || fetched.text === undefined) return false;
-        const next = load(fetched.text, this.#config);
+        const next = load(fetched.text, this.#config, this.#options.onDecision !== undefined);
         this.#etag = fetched.etag;
         if (next.digest === this.#loaded.digest) {
           next.evaluator.free();
@@ -380,6 +382,10 @@ export class Authorizer {
   }
 
   #swap(next: Loaded): void {
+    if (this.#closed) {
+      next.evaluator.free();
+      throw new PortcullisError("the authorizer is closed");
+    }
     const previous = this.#loaded;
     this.#loaded = next;
     // INVARIANT: checks run synchronously to completion, so no check is
@@ -387,10 +393,14 @@ export class Authorizer {
     previous.evaluator.free();
   }
 
-  /** Stops bundle refreshing and frees the evaluator. */
+  /** Stops bundle refreshing and frees the evaluator; later checks throw. */
   close(): void {
     if (this.#timer !== undefined) clearInterval(this.#timer);
     this.#timer = undefined;
+    if (!this.#closed) {
+      this.#closed = true;
+      this.#loaded.evaluator.free();
+    }
   }
 
   /** Checks a principal's permissions on several resources. */
@@ -438,6 +448,7 @@ export class Authorizer {
    * tests and proxies; most code wants {@link checkResources}.
    */
   checkResourcesJson(requestJson: string): string {
+    if (this.#closed) throw new PortcullisError("the authorizer is closed");
     return this.#loaded.evaluator.checkResources(requestJson, this.#now());
   }
 
@@ -448,6 +459,7 @@ export class Authorizer {
     auxData: unknown,
     includeMetadata: boolean,
   ): CheckResourcesResponse {
+    if (this.#closed) throw new PortcullisError("the authorizer is closed");
     const loaded = this.#loaded;
     const onDecision = this.#options.onDecision;
     const id = requestId ?? randomId();
@@ -498,7 +510,7 @@ export class Authorizer {
     error: string | undefined,
     callId: string = randomId(),
   ): void {
-    const policies = (loaded.policies ??= policyAttributes(loaded.bundleText));
+    const policies = (loaded.policies ??= policyAttributes(loaded.bundleText ?? "{}"));
     const effectivePolicies: Record<string, Record<string, Value>> = {};
     const fullPrincipal = {
       id: String(principal["id"] ?? ""),
@@ -560,14 +572,14 @@ export class Authorizer {
   }
 }
 
-function load(text: string, config: string): Loaded {
+function load(text: string, config: string, keepText: boolean): Loaded {
   let evaluator: Evaluator;
   try {
     evaluator = Evaluator.create(text, config);
   } catch (thrown) {
     throw createError(thrown);
   }
-  return { evaluator, digest: evaluator.digest, policies: undefined, bundleText: text };
+  return { evaluator, digest: evaluator.digest, policies: undefined, bundleText: keepText ? text : undefined };
 }
 
 function policyAttributes(text: string): Map<string, Record<string, Value>> {
