@@ -241,12 +241,21 @@ function engineConfig(options: AuthorizerOptions): string {
     config["schemaEnforcement"] = options.schemaEnforcement;
   }
   if (options.jwt !== undefined) {
-    const keySets = (options.jwt.keySets ?? []).map((k) => ({
-      id: k.id,
-      ...(k.jwks !== undefined ? { jwks: typeof k.jwks === "string" ? k.jwks : JSON.stringify(k.jwks) } : {}),
-      ...(k.pem !== undefined ? { pem: k.pem } : {}),
-    }));
-    config["jwt"] = { keySets, ...(options.jwt.leeway !== undefined ? { leeway: options.jwt.leeway } : {}) };
+    // Cerbos's `auxData.jwt` configuration; key text goes inline.
+    const keySets = (options.jwt.keySets ?? []).map((k) => {
+      if (!isObject(k) || typeof k.id !== "string") throw new InvalidConfigError("each jwt key set needs a string id");
+      if ((k.jwks === undefined) === (k.pem === undefined)) throw new InvalidConfigError(`jwt key set ${k.id}: give exactly one of jwks or pem`);
+      const inline = k.pem !== undefined ? k.pem : typeof k.jwks === "string" ? k.jwks : JSON.stringify(k.jwks);
+      return {
+        id: k.id,
+        local: { inline, pem: k.pem !== undefined },
+        ...(k.insecure ? { insecure: k.insecure } : {}),
+      };
+    });
+    const jwt: Record<string, unknown> = { keySets };
+    if (options.jwt.leeway !== undefined) jwt["acceptableTimeSkew"] = options.jwt.leeway;
+    if (options.jwt.disableVerification !== undefined) jwt["disableVerification"] = options.jwt.disableVerification;
+    config["auxData"] = { jwt };
   }
   return JSON.stringify(config);
 }

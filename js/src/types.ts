@@ -213,6 +213,8 @@ export interface KeySet {
   jwks?: Value | string;
   /** One or more PEM-encoded public keys. */
   pem?: string;
+  /** Cerbos's relaxations: keys without `alg`, tokens without `kid`. */
+  insecure?: { optionalAlg?: boolean; optionalKid?: boolean };
 }
 
 /** JWT verification settings (Cerbos `auxData.jwt`). */
@@ -220,6 +222,8 @@ export interface JwtOptions {
   keySets?: KeySet[];
   /** Accepted clock skew for `exp`/`nbf`/`iat`, in seconds. */
   leeway?: number;
+  /** Skip signature checks (time claims are still validated), as Cerbos allows. */
+  disableVerification?: boolean;
 }
 
 /** How attribute schemas are enforced (Cerbos `schema.enforcement`). */
