@@ -36,6 +36,8 @@ step "TypeScript build (strict)"
 # Exports wasm-bindgen's private instantiation helpers (see js/src/wasm.ts).
 node js/scripts/patch-glue.mjs
 npx tsc -p js/tsconfig.json
+# How an application's TypeScript sees the package (types via `exports`).
+npx tsc -p tests/js/consumer
 
 step "JavaScript tests (node --test, real wasm)"
 # The native CLI compiles the test bundles and answers the parity requests.
