@@ -12,5 +12,7 @@ pub mod checker;
 pub mod interp;
 #[cfg(feature = "compiler")]
 pub mod parser;
+#[cfg(feature = "compiler")]
+pub mod printer;
 pub mod program;
 pub mod value;
