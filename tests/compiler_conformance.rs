@@ -134,7 +134,6 @@ fn compile_matches(want: &Value, d: &Diagnostic) -> bool {
     }
 }
 
-
 #[test]
 fn compile_cases() {
     let Some(root) = shared() else { return };

@@ -82,3 +82,82 @@ fn store_compiles_and_round_trips() {
     let c2 = compile_dir(&store, &CompileOptions::default()).expect("compiles again");
     assert_eq!(c2.bundle.to_json(), json);
 }
+
+/// `cerbos-semantics.md` Appendix A1: the rows of `policy_01.yaml`.
+#[test]
+fn store_policy_01_rows_match_the_rule_table() {
+    let Some(shared) = shared() else { return };
+    let c = compile_dir(
+        &shared.join("conformance/cerbos/store"),
+        &CompileOptions::default(),
+    )
+    .expect("store compiles");
+    let b = &c.bundle;
+    let pid = b
+        .policies
+        .iter()
+        .position(|p| p.key == "resource.leave_request.v20210210")
+        .expect("policy present") as u32;
+    let rows: Vec<(String, String, String, Option<String>)> = b
+        .rows
+        .iter()
+        .filter(|r| r.origin == pid)
+        .map(|r| {
+            (
+                r.name.clone(),
+                r.role.clone(),
+                r.action.clone().unwrap_or_default(),
+                r.derived_role
+                    .map(|d| b.derived_roles[d as usize].name.clone()),
+            )
+        })
+        .collect();
+    let has = |name: &str, role: &str, action: &str, dr: Option<&str>| {
+        rows.iter()
+            .any(|(n, r, a, d)| n == name && r == role && a == action && d.as_deref() == dr)
+    };
+    assert!(has("wildcard", "admin", "*", None), "{rows:#?}");
+    assert!(has(
+        "rule-002",
+        "employee",
+        "create",
+        Some("employee_that_owns_the_record")
+    ));
+    assert!(has("rule-003", "*", "view", None));
+    assert!(has("rule-004", "*", "view", Some("reader")));
+    assert!(has(
+        "rule-005",
+        "employee",
+        "view:*",
+        Some("employee_that_owns_the_record")
+    ));
+    assert!(has("rule-005", "manager", "view:*", Some("direct_manager")));
+    assert!(has(
+        "public-view",
+        "employee",
+        "view:public",
+        Some("any_employee")
+    ));
+    let params = b
+        .rows
+        .iter()
+        .find(|r| r.origin == pid)
+        .and_then(|r| r.params)
+        .unwrap();
+    let vars: Vec<&str> = b.param_sets[params as usize]
+        .variables
+        .iter()
+        .map(|(n, _)| n.as_str())
+        .collect();
+    assert_eq!(vars, vec!["pending_approval", "principal_location"]);
+    // Only derived roles referenced by rules are compiled in.
+    let drs = &b.policy_derived_roles[&pid];
+    let names: Vec<&str> = drs
+        .iter()
+        .map(|&d| b.derived_roles[d as usize].name.as_str())
+        .collect();
+    assert!(
+        names.contains(&"direct_manager") && !names.contains(&"tester"),
+        "{names:?}"
+    );
+}
