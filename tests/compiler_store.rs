@@ -161,3 +161,45 @@ fn store_policy_01_rows_match_the_rule_table() {
         "{names:?}"
     );
 }
+
+/// Referenced schemas and the store schemas they `$ref` are bundled.
+#[test]
+fn schemas_and_their_refs_are_bundled() {
+    let Some(shared) = shared() else { return };
+    let dir = shared.join("conformance/cerbos/schema/fs/_schemas");
+    let mut files: Vec<(String, String)> = [
+        "customer_relative.json",
+        "customer_absolute.json",
+        "address.json",
+    ]
+    .iter()
+    .map(|n| {
+        (
+            format!("_schemas/{n}"),
+            std::fs::read_to_string(dir.join(n)).expect("schema"),
+        )
+    })
+    .collect();
+    files.push((
+        "p.yaml".into(),
+        "apiVersion: api.cerbos.dev/v1\nresourcePolicy:\n  resource: doc\n  version: default\n  schemas:\n    principalSchema:\n      ref: cerbos:///customer_relative.json\n    resourceSchema:\n      ref: cerbos:///customer_absolute.json\n      ignoreWhen:\n        actions: ['delete:*']\n  rules:\n    - actions: [view]\n      roles: [user]\n      effect: EFFECT_ALLOW\n".into(),
+    ));
+    let c = compile_sources(files, &CompileOptions::default()).expect("compiles");
+    let keys: Vec<&String> = c.bundle.schemas.keys().collect();
+    assert!(
+        c.bundle
+            .schemas
+            .contains_key("cerbos:///customer_relative.json"),
+        "{keys:?}"
+    );
+    assert!(c.bundle.schemas.contains_key("/address.json"), "{keys:?}");
+    assert!(
+        c.bundle.schemas.contains_key("cerbos:///address.json"),
+        "{keys:?}"
+    );
+    let ps = &c.bundle.policy_schemas[&0];
+    assert_eq!(
+        ps.resource.as_ref().map(|r| r.ignore_actions.clone()),
+        Some(vec!["delete:*".to_string()])
+    );
+}
