@@ -203,3 +203,24 @@ fn schemas_and_their_refs_are_bundled() {
         Some(vec!["delete:*".to_string()])
     );
 }
+
+/// The query-planner policy corpus compiles too.
+#[test]
+fn query_planner_policies_compile() {
+    let Some(shared) = shared() else { return };
+    let dir = shared.join("conformance/cerbos/query_planner/policies");
+    match compile_dir(&dir, &CompileOptions::default()) {
+        Ok(c) => println!(
+            "query_planner/policies: {} policies, {} rows",
+            c.bundle.policies.len(),
+            c.bundle.rows.len()
+        ),
+        Err(f) => {
+            for d in &f.diagnostics {
+                let src = std::fs::read_to_string(dir.join(&d.file)).unwrap_or_default();
+                eprintln!("{}", d.render(&src));
+            }
+            panic!("query planner policies failed to compile");
+        }
+    }
+}
