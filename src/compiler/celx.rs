@@ -6,8 +6,6 @@ use std::sync::OnceLock;
 
 use crate::cel::ast::Expr;
 use crate::cel::checker::{check, referenced_fields, CheckEnv};
-use crate::cel::functions;
-use crate::cel::time::{parse_duration, parse_timestamp};
 
 /// One problem with an expression.
 #[derive(Debug, Clone, PartialEq)]
@@ -33,25 +31,9 @@ pub(crate) fn compile_expr(src: &str) -> Result<Expr, Vec<ExprIssue>> {
             .collect::<Vec<_>>()
     })?;
     static ENV: OnceLock<CheckEnv> = OnceLock::new();
-    let env = ENV.get_or_init(|| {
-        // The runtime's function table decides which calls exist, so a
-        // policy that compiles can be evaluated; literal arguments of
-        // `duration`, `timestamp` and `matches` are parsed by the same code
-        // the runtime uses (Cerbos's AST validators).
-        CheckEnv::cerbos()
-            .with_functions(|name, member, argc| {
-                functions::resolve(name, member, argc + usize::from(member)).is_some()
-            })
-            .with_literal_validators(
-                |s| parse_duration(s).map(|_| ()),
-                |s| parse_timestamp(s).map(|_| ()),
-                |s| {
-                    functions::compile_regex(s)
-                        .map(|_| ())
-                        .map_err(|e| e.to_string())
-                },
-            )
-    });
+    // Cerbos's declarations, the runtime's function table and its literal
+    // parsers for `duration`, `timestamp` and `matches`.
+    let env = ENV.get_or_init(CheckEnv::cerbos);
     check(&parsed, env).map_err(|errs| {
         errs.into_iter()
             .map(|e| ExprIssue {
