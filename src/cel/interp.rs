@@ -119,31 +119,35 @@ fn eval(n: &Node, ctx: &mut Ctx<'_>) -> EvalResult {
             Ok(Value::Bool(b)) => Ok(Value::Bool(b)),
             _ => Ok(Value::Bool(true)),
         },
-        Node::Call { func, args, .. } => match args.as_slice() {
-            [] => func(ctx.act, &[]),
-            [a] => {
-                let a = eval(a, ctx)?;
-                func(ctx.act, std::slice::from_ref(&a))
-            }
-            [a, b] => {
-                let a = eval(a, ctx)?;
-                let b = eval(b, ctx)?;
-                func(ctx.act, &[a, b])
-            }
-            [a, b, c] => {
-                let a = eval(a, ctx)?;
-                let b = eval(b, ctx)?;
-                let c = eval(c, ctx)?;
-                func(ctx.act, &[a, b, c])
-            }
-            many => {
-                let mut vals = Vec::with_capacity(many.len());
-                for a in many {
-                    vals.push(eval(a, ctx)?);
+        Node::Call { func, name, args } => {
+            let detail = |e: EvalError, vals: &[Value]| match e {
+                EvalError::NoSuchOverload => super::functions::no_overload(name, vals),
+                other => other,
+            };
+            match args.as_slice() {
+                [] => func(ctx.act, &[]).map_err(|e| detail(e, &[])),
+                [a] => {
+                    let a = eval(a, ctx)?;
+                    let vals = std::slice::from_ref(&a);
+                    func(ctx.act, vals).map_err(|e| detail(e, vals))
                 }
-                func(ctx.act, &vals)
+                [a, b] => {
+                    let vals = [eval(a, ctx)?, eval(b, ctx)?];
+                    func(ctx.act, &vals).map_err(|e| detail(e, &vals))
+                }
+                [a, b, c] => {
+                    let vals = [eval(a, ctx)?, eval(b, ctx)?, eval(c, ctx)?];
+                    func(ctx.act, &vals).map_err(|e| detail(e, &vals))
+                }
+                many => {
+                    let mut vals = Vec::with_capacity(many.len());
+                    for a in many {
+                        vals.push(eval(a, ctx)?);
+                    }
+                    func(ctx.act, &vals).map_err(|e| detail(e, &vals))
+                }
             }
-        },
+        }
         Node::OptOr {
             target,
             alt,

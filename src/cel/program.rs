@@ -225,6 +225,7 @@ pub(crate) enum Node {
     NotStrictlyFalse(Box<Node>),
     Call {
         func: FnImpl,
+        name: Arc<str>,
         args: Vec<Node>,
     },
     /// `optional.or` / `optional.orValue`: the argument is evaluated lazily.
@@ -689,6 +690,7 @@ impl Preparer<'_> {
                         return Ok((
                             Node::Call {
                                 func: f,
+                                name: Arc::from(full.as_str()),
                                 args: nodes,
                             },
                             StaticTy::Dyn,
@@ -754,7 +756,14 @@ impl Preparer<'_> {
                 return Ok((Node::Const(v), StaticTy::Dyn));
             }
         }
-        Ok((Node::Call { func, args: nodes }, StaticTy::Dyn))
+        Ok((
+            Node::Call {
+                func,
+                name: Arc::from(function),
+                args: nodes,
+            },
+            StaticTy::Dyn,
+        ))
     }
 }
 
