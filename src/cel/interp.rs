@@ -6,7 +6,10 @@
 
 use std::sync::Arc;
 
-use super::program::{Activation, CompNode, Node, PathStep, Program};
+use std::borrow::Cow;
+
+use super::program::{Activation, CompNode, Node, PathStep, Program, RelOp};
+use super::value::value_eq;
 use super::value::{EvalError, EvalResult, Map, Opaque, Value};
 
 struct Ctx<'a> {
@@ -83,6 +86,29 @@ fn eval(n: &Node, ctx: &mut Ctx<'_>) -> EvalResult {
                 other => return walk_owned(eval(other, ctx)?, steps),
             };
             walk(start, steps)
+        }
+        Node::Rel { op, a, b } => {
+            let (l, r) = if borrowable(a) && borrowable(b) {
+                let c: &Ctx<'_> = ctx;
+                (
+                    borrowed(a, c.act, &c.locals).unwrap_or(Err(EvalError::NoSuchOverload))?,
+                    borrowed(b, c.act, &c.locals).unwrap_or(Err(EvalError::NoSuchOverload))?,
+                )
+            } else {
+                (Cow::Owned(eval(a, ctx)?), Cow::Owned(eval(b, ctx)?))
+            };
+            match op {
+                RelOp::Eq => Ok(Value::Bool(value_eq(&l, &r, 0))),
+                RelOp::Ne => Ok(Value::Bool(!value_eq(&l, &r, 0))),
+                RelOp::In => match r.as_ref() {
+                    Value::List(list) => Ok(Value::Bool(list.iter().any(|e| value_eq(e, &l, 0)))),
+                    Value::Map(m) => Ok(Value::Bool(m.contains_key(&l))),
+                    _ => Err(super::functions::no_overload(
+                        "@in",
+                        &[l.into_owned(), r.into_owned()],
+                    )),
+                },
+            }
         }
         Node::And(a, b) => {
             let l = eval(a, ctx);
@@ -215,9 +241,44 @@ fn eval(n: &Node, ctx: &mut Ctx<'_>) -> EvalResult {
     }
 }
 
-/// Follows `steps` from `v` by reference, cloning only the result (or
-/// switching to owned values where a default must be materialised).
-fn walk(mut v: &Value, steps: &[PathStep]) -> EvalResult {
+fn borrowable(n: &Node) -> bool {
+    match n {
+        Node::Const(_) | Node::Slot(..) | Node::Local(_) => true,
+        Node::Path { root, .. } => matches!(root.as_ref(), Node::Slot(..) | Node::Local(_)),
+        _ => false,
+    }
+}
+
+/// Evaluates constants, variables and variable-rooted paths without
+/// cloning; `None` for nodes that need the full evaluator.
+fn borrowed<'a>(
+    n: &'a Node,
+    act: &'a Activation,
+    locals: &'a [EvalResult],
+) -> Option<EvalResult<Cow<'a, Value>>> {
+    let root = |r: &'a Node| -> Option<EvalResult<&'a Value>> {
+        match r {
+            Node::Slot(i, name) => Some(
+                act.get(*i)
+                    .ok_or_else(|| EvalError::NoSuchAttribute(name.to_string())),
+            ),
+            Node::Local(i) => Some(match locals.get(*i) {
+                Some(Ok(v)) => Ok(v),
+                Some(Err(e)) => Err(e.clone()),
+                None => Err(EvalError::NoSuchAttribute(String::new())),
+            }),
+            _ => None,
+        }
+    };
+    match n {
+        Node::Const(v) => Some(Ok(Cow::Borrowed(v))),
+        Node::Slot(..) | Node::Local(_) => root(n).map(|r| r.map(Cow::Borrowed)),
+        Node::Path { root: r, steps } => root(r).map(|v| v.and_then(|v| walk_ref(v, steps))),
+        _ => None,
+    }
+}
+
+fn walk_ref<'a>(mut v: &'a Value, steps: &[PathStep]) -> EvalResult<Cow<'a, Value>> {
     for (i, step) in steps.iter().enumerate() {
         let next = match (step, v) {
             (PathStep::Field { ty, idx, .. }, Value::Message(m)) if std::ptr::eq(m.ty, *ty) => {
@@ -236,11 +297,17 @@ fn walk(mut v: &Value, steps: &[PathStep]) -> EvalResult {
             Some(x) => v = x,
             None => {
                 let owned = step_owned(v, step)?;
-                return walk_owned(owned, steps.get(i + 1..).unwrap_or(&[]));
+                return walk_owned(owned, steps.get(i + 1..).unwrap_or(&[])).map(Cow::Owned);
             }
         }
     }
-    Ok(v.clone())
+    Ok(Cow::Borrowed(v))
+}
+
+/// Follows `steps` from `v` by reference, cloning only the result (or
+/// switching to owned values where a default must be materialised).
+fn walk(v: &Value, steps: &[PathStep]) -> EvalResult {
+    walk_ref(v, steps).map(Cow::into_owned)
 }
 
 fn step_owned(v: &Value, step: &PathStep) -> EvalResult {

@@ -228,6 +228,12 @@ pub(crate) enum Node {
         name: Arc<str>,
         args: Vec<Node>,
     },
+    /// `==`, `!=`, `in` on operands borrowed where possible.
+    Rel {
+        op: RelOp,
+        a: Box<Node>,
+        b: Box<Node>,
+    },
     /// `optional.or` / `optional.orValue`: the argument is evaluated lazily.
     OptOr {
         target: Box<Node>,
@@ -242,6 +248,14 @@ pub(crate) enum Node {
         entries: Vec<(Node, Node, bool)>,
     },
     Comprehension(Box<CompNode>),
+}
+
+/// Operators of [`Node::Rel`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum RelOp {
+    Eq,
+    Ne,
+    In,
 }
 
 /// One step of a [`Node::Path`].
@@ -755,6 +769,27 @@ impl Preparer<'_> {
             if let Ok(v) = func(&Activation::new(0), &vals) {
                 return Ok((Node::Const(v), StaticTy::Dyn));
             }
+        }
+        // Equality and membership compare operands by reference (no clones).
+        let rel = match (function, target.is_none()) {
+            ("_==_", true) => Some(RelOp::Eq),
+            ("_!=_", true) => Some(RelOp::Ne),
+            ("@in", true) => Some(RelOp::In),
+            _ => None,
+        };
+        if let (Some(op), 2) = (rel, nodes.len()) {
+            let mut it = nodes.into_iter();
+            if let (Some(a), Some(b)) = (it.next(), it.next()) {
+                return Ok((
+                    Node::Rel {
+                        op,
+                        a: Box::new(a),
+                        b: Box::new(b),
+                    },
+                    StaticTy::Dyn,
+                ));
+            }
+            return Err(PrepareError::Malformed(function.to_string()));
         }
         Ok((
             Node::Call {
