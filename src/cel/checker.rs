@@ -330,7 +330,8 @@ impl Ty {
 
 fn literal_type(l: &Literal) -> Ty {
     Ty::Named(match l {
-        Literal::Null => "null_type",
+        // cel-go prints the null type as `null` in messages.
+        Literal::Null => "null",
         Literal::Bool(_) => "bool",
         Literal::Int(_) => "int",
         Literal::Uint(_) => "uint",
@@ -377,8 +378,9 @@ fn check_here(parsed: &ParsedExpr, env: &CheckEnv) -> Result<(), Vec<CheckError>
 struct Checker<'e> {
     env: &'e CheckEnv,
     offsets: BTreeMap<ExprId, u32>,
-    /// Comprehension and `cel.bind` variables in scope, innermost last.
-    locals: Vec<String>,
+    /// Comprehension and `cel.bind` variables in scope with their types,
+    /// innermost last.
+    locals: Vec<(String, Ty)>,
     errors: Vec<CheckError>,
     depth: u32,
 }
@@ -433,7 +435,7 @@ impl Checker<'_> {
     }
 
     fn is_local(&self, name: &str) -> bool {
-        self.locals.iter().any(|l| l == name)
+        self.locals.iter().any(|(l, _)| l == name)
     }
 
     fn undeclared(&mut self, e: &Expr, name: &str) {
@@ -465,8 +467,10 @@ impl Checker<'_> {
         match &e.kind {
             ExprKind::Literal(l) => literal_type(l),
             ExprKind::Ident(name) => {
-                if !name.starts_with('.') && self.is_local(name) {
-                    return Ty::Dyn;
+                if !name.starts_with('.') {
+                    if let Some((_, t)) = self.locals.iter().rev().find(|(l, _)| l == name) {
+                        return *t;
+                    }
                 }
                 match self.env.resolve(name) {
                     Some(d) => decl_type(d),
@@ -513,14 +517,16 @@ impl Checker<'_> {
                 for el in elements {
                     self.expr(el);
                 }
-                Ty::Named("list(dyn)")
+                // Element types are not inferred, so the list's type is
+                // not known exactly.
+                Ty::Dyn
             }
             ExprKind::Map { entries } => {
                 for en in entries {
                     self.expr(&en.key);
                     self.expr(&en.value);
                 }
-                Ty::Named("map(dyn, dyn)")
+                Ty::Dyn
             }
             ExprKind::Struct { type_name, fields } => {
                 if self.env.resolve(type_name).is_none() && !self.lenient_name(type_name) {
@@ -533,7 +539,13 @@ impl Checker<'_> {
             }
             ExprKind::Comprehension(c) => {
                 let range = self.expr(&c.iter_range);
-                if matches!(range, Ty::Opaque | Ty::Message(_)) {
+                let rangeable = match range {
+                    Ty::Dyn => true,
+                    Ty::Named(n) => n.starts_with("list(") || n.starts_with("map("),
+                    Ty::Opaque | Ty::Message(_) => false,
+                };
+                // `cel.bind` iterates over an empty list literal, which is fine.
+                if !rangeable {
                     self.error(
                         &c.iter_range,
                         format!(
@@ -543,14 +555,15 @@ impl Checker<'_> {
                         ),
                     );
                 }
-                self.expr(&c.accu_init);
+                let accu = self.expr(&c.accu_init);
                 // The accumulator is visible to the loop; the iteration
                 // variables too, except in the result.
-                self.locals.push(c.accu_var.clone());
+                self.locals.push((c.accu_var.clone(), accu));
                 let base = self.locals.len();
-                self.locals.push(c.iter_var.clone());
+                let (first, second) = iteration_types(range, c.iter_var2.is_some());
+                self.locals.push((c.iter_var.clone(), first));
                 if let Some(v2) = &c.iter_var2 {
-                    self.locals.push(v2.clone());
+                    self.locals.push((v2.clone(), second));
                 }
                 self.expr(&c.loop_condition);
                 self.expr(&c.loop_step);
@@ -571,6 +584,11 @@ impl Checker<'_> {
                     Ty::Dyn
                 }
             },
+            // Only maps, messages and dynamic values have fields.
+            Ty::Named(n) if !n.starts_with("map(") => {
+                self.error(e, format!("type '{n}' does not support field selection"));
+                Ty::Dyn
+            }
             _ => Ty::Dyn,
         }
     }
@@ -603,10 +621,11 @@ impl Checker<'_> {
         // binds `v` in `key`.
         if let (Some(_), "sortBy", [var, key]) = (target, function, args) {
             if let ExprKind::Ident(v) = &var.kind {
-                self.locals.push(v.clone());
+                let (elem, _) = iteration_types(target_ty.unwrap_or(Ty::Dyn), false);
+                self.locals.push((v.clone(), elem));
                 self.expr(key);
                 self.locals.pop();
-                return Ty::Named("list(dyn)");
+                return Ty::Dyn;
             }
         }
         let arg_tys: Vec<Ty> = args.iter().map(|a| self.expr(a)).collect();
@@ -625,9 +644,22 @@ impl Checker<'_> {
             .chain(arg_tys.iter())
             .any(|t| *t == Ty::Opaque);
         let ternary_ok = function == "_?_:_" && arg_tys.first() != Some(&Ty::Opaque);
-        if opaque_operand && !accepts_anything(function) && !ternary_ok {
+        // `==`/`!=` need both sides of one type: `V == V` and `V == dyn`
+        // type-check, `V == 1` does not.
+        let equality_ok = accepts_anything(function)
+            && !(matches!(function, "_==_" | "_!=_")
+                && arg_tys.contains(&Ty::Opaque)
+                && arg_tys.iter().any(|t| !matches!(t, Ty::Opaque | Ty::Dyn)));
+        if opaque_operand && !equality_ok && !ternary_ok {
             self.no_overload(e, function, target_ty, &arg_tys);
             return Ty::Dyn;
+        }
+        if let ("_[_]" | "_[?_]", [Ty::Named(n), index]) = (function, arg_tys.as_slice()) {
+            if !n.starts_with("list(") && !n.starts_with("map(") {
+                let _ = index;
+                self.no_overload(e, function, None, &arg_tys);
+                return Ty::Dyn;
+            }
         }
         self.validate_literals(function, target.is_some(), args);
         match (function, arg_tys.as_slice()) {
@@ -720,6 +752,18 @@ fn valid_timestamp(s: &str) -> Result<(), String> {
 
 fn valid_regex(s: &str) -> Result<(), String> {
     crate::cel::value::validate_regex(s)
+}
+
+/// Types of the iteration variables over a range of type `range`: the
+/// element (or key) for one variable; index and element (or key and value)
+/// for two.
+fn iteration_types(range: Ty, two: bool) -> (Ty, Ty) {
+    match (range, two) {
+        (Ty::Named("list(string)"), false) => (Ty::Named("string"), Ty::Dyn),
+        (Ty::Named("list(string)"), true) => (Ty::Named("int"), Ty::Named("string")),
+        (Ty::Named("map(string, dyn)"), _) => (Ty::Named("string"), Ty::Dyn),
+        _ => (Ty::Dyn, Ty::Dyn),
+    }
 }
 
 fn decl_type(d: Decl) -> Ty {
@@ -905,7 +949,15 @@ mod tests {
             cerbos("V.all(x, true)"),
             ["expression of type 'cerbos.Variables' cannot be range of a comprehension (must be list, map, or dynamic)"]
         );
-        assert!(cerbos("has(V.x) && V == V && (true ? V : C).x").is_empty());
+        assert!(cerbos("has(V.x) && V == V && (true ? V : C).x && V == R.attr.x").is_empty());
+        assert_eq!(
+            cerbos("V == 1"),
+            ["found no matching overload for '_==_' applied to '(cerbos.Variables, int)'"]
+        );
+        assert_eq!(
+            cerbos("math.greatest(V) == 1"),
+            ["found no matching overload for 'math.@max' applied to '(cerbos.Variables)'"]
+        );
     }
 
     #[test]
@@ -918,6 +970,32 @@ mod tests {
         );
         assert_eq!(cerbos("runtime.other"), ["undefined field 'other'"]);
         assert!(cerbos("P.attr.anything.deeper").is_empty());
+        assert_eq!(
+            cerbos("P.roles.all(r, r.x) && cel.bind(i, P.id, i.y)"),
+            [
+                "type 'string' does not support field selection",
+                "type 'string' does not support field selection"
+            ]
+        );
+        assert_eq!(
+            cerbos("P.id[0] == 'a'"),
+            ["found no matching overload for '_[_]' applied to '(string, int)'"]
+        );
+        assert_eq!(
+            cerbos("null.x"),
+            ["type 'null' does not support field selection"]
+        );
+        assert_eq!(
+            cerbos("true.x"),
+            ["type 'bool' does not support field selection"]
+        );
+        assert_eq!(
+            cerbos("P.id.x || has(P.roles.y)"),
+            [
+                "type 'string' does not support field selection",
+                "type 'list(string)' does not support field selection"
+            ]
+        );
     }
 
     #[test]
