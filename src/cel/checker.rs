@@ -24,7 +24,9 @@
 //! time instead).
 
 use crate::cel::ast::{Expr, ExprId, ExprKind, Literal};
+use crate::cel::cerbos;
 use crate::cel::parser::{on_big_stack_if, tree_height, ParsedExpr, SHALLOW_TREE};
+use crate::cel::value::{FieldKind, MessageType};
 use std::collections::{BTreeMap, BTreeSet};
 
 /// A compile-time problem in an expression.
@@ -55,7 +57,7 @@ enum Decl {
     /// `cerbos.Variables`: field selection only.
     Opaque,
     /// A Cerbos request message.
-    Message(Msg),
+    Message(&'static MessageType),
 }
 
 /// The declarations an expression is checked against.
@@ -146,11 +148,24 @@ impl CheckEnv {
     pub fn cerbos_declarations() -> Self {
         let mut env = Self::new();
         env.idents
-            .insert("request".into(), Decl::Message(Msg::Request));
-        env.idents.insert("P".into(), Decl::Message(Msg::Principal));
-        env.idents.insert("R".into(), Decl::Message(Msg::Resource));
+            .insert("request".into(), Decl::Message(&cerbos::REQUEST));
         env.idents
-            .insert("runtime".into(), Decl::Message(Msg::Runtime));
+            .insert("P".into(), Decl::Message(&cerbos::PRINCIPAL));
+        env.idents
+            .insert("R".into(), Decl::Message(&cerbos::RESOURCE));
+        env.idents
+            .insert("runtime".into(), Decl::Message(&cerbos::RUNTIME));
+        // Message type names denote types (`type(P) == cerbos.engine.v1.Request.Principal`).
+        for m in [
+            &cerbos::REQUEST,
+            &cerbos::PRINCIPAL,
+            &cerbos::RESOURCE,
+            &cerbos::AUX_DATA,
+            &cerbos::JWT,
+            &cerbos::RUNTIME,
+        ] {
+            env.idents.insert(m.name.into(), Decl::Dyn);
+        }
         for name in ["V", "variables", "C", "constants", "G", "globals"] {
             env.idents.insert(name.into(), Decl::Opaque);
         }
@@ -263,48 +278,24 @@ impl CheckEnv {
     /// Is `name` a function under any call style or arity (for choosing
     /// between "undeclared reference" and "no matching overload")?
     fn function_known(&self, name: &str) -> bool {
+        // cel-go's `sortBy` is a macro, not a function: when its shape does
+        // not match it is an unknown name.
+        if name == "sortBy" && self.functions.is_some() {
+            return false;
+        }
         (0..=8).any(|n| self.function_exists(name, false, n) || self.function_exists(name, true, n))
     }
 }
 
-/// Cerbos's request messages and their fields (proto and JSON names).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Msg {
-    Request,
-    Principal,
-    Resource,
-    AuxData,
-    Runtime,
-}
-
-impl Msg {
-    fn type_name(self) -> &'static str {
-        match self {
-            Msg::Request => "cerbos.engine.v1.Request",
-            Msg::Principal => "cerbos.engine.v1.Request.Principal",
-            Msg::Resource => "cerbos.engine.v1.Request.Resource",
-            Msg::AuxData => "cerbos.engine.v1.AuxData",
-            Msg::Runtime => "cerbos.engine.v1.Runtime",
-        }
-    }
-
-    fn field(self, name: &str) -> Option<Ty> {
-        let string = Ty::Named("string");
-        Some(match (self, name) {
-            (Msg::Request, "principal") => Ty::Message(Msg::Principal),
-            (Msg::Request, "resource") => Ty::Message(Msg::Resource),
-            (Msg::Request, "aux_data" | "auxData") => Ty::Message(Msg::AuxData),
-            (Msg::Principal, "id" | "policy_version" | "policyVersion" | "scope") => string,
-            (Msg::Principal, "roles") => Ty::Named("list(string)"),
-            (Msg::Principal | Msg::Resource, "attr") => Ty::Named("map(string, dyn)"),
-            (Msg::Resource, "kind" | "id" | "policy_version" | "policyVersion" | "scope") => string,
-            (Msg::AuxData, "jwt" | "jwts") => Ty::Named("map(string, dyn)"),
-            (Msg::Runtime, "effective_derived_roles" | "effectiveDerivedRoles") => {
-                Ty::Named("list(string)")
-            }
-            _ => return None,
-        })
-    }
+/// Type of a field of one of the runtime's message types.
+fn field_type(m: &'static MessageType, name: &str) -> Option<Ty> {
+    let f = m.fields.get(m.field_index(name)?)?;
+    Some(match f.kind {
+        FieldKind::String => Ty::Named("string"),
+        FieldKind::StringList => Ty::Named("list(string)"),
+        FieldKind::ValueMap => Ty::Named("map(string, dyn)"),
+        FieldKind::Message(inner) => Ty::Message(inner),
+    })
 }
 
 /// The little type information the checker tracks.
@@ -312,7 +303,7 @@ impl Msg {
 enum Ty {
     Dyn,
     Opaque,
-    Message(Msg),
+    Message(&'static MessageType),
     /// A type known only by name, for messages.
     Named(&'static str),
 }
@@ -322,7 +313,7 @@ impl Ty {
         match self {
             Ty::Dyn => "dyn",
             Ty::Opaque => "cerbos.Variables",
-            Ty::Message(m) => m.type_name(),
+            Ty::Message(m) => m.name,
             Ty::Named(n) => n,
         }
     }
@@ -577,7 +568,7 @@ impl Checker<'_> {
 
     fn select(&mut self, e: &Expr, operand: Ty, field: &str) -> Ty {
         match operand {
-            Ty::Message(m) => match m.field(field) {
+            Ty::Message(m) => match field_type(m, field) {
                 Some(t) => t,
                 None => {
                     self.error(e, format!("undefined field '{field}'"));
@@ -903,6 +894,14 @@ mod tests {
             cerbos("request.auxData.jwt.iss == 'a' && request.aux_data.jwts.x.claims.y").is_empty()
         );
         assert!(cerbos("type(R.attr.x) == int && has(P.attr.dept)").is_empty());
+        assert!(cerbos("type(P) == cerbos.engine.v1.Request.Principal").is_empty());
+        assert_eq!(
+            cerbos("[1,2].sortBy(x)"),
+            [
+                "undeclared reference to 'sortBy' (in container '')",
+                "undeclared reference to 'x' (in container '')"
+            ]
+        );
         assert_eq!(
             cerbos("wat"),
             ["undeclared reference to 'wat' (in container '')"]

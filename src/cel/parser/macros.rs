@@ -187,7 +187,10 @@ impl Parser<'_> {
         let kind = match (name, args.len()) {
             ("all", 2) => Kind::All,
             ("exists", 2) => Kind::Exists,
-            ("exists_one" | "existsOne", 2) => Kind::ExistsOne,
+            // cel-go's environments use the standard macros, which have
+            // `exists_one` but not the newer 2-argument `existsOne`
+            // (Cerbos 0.55 rejects `l.existsOne(x, p)`).
+            ("exists_one", 2) => Kind::ExistsOne,
             ("map", 2 | 3) => Kind::Map,
             ("filter", 2) => Kind::Filter,
             ("all", 3) => Kind::All2,
