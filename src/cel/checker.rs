@@ -291,50 +291,146 @@ impl CheckEnv {
 fn field_type(m: &'static MessageType, name: &str) -> Option<Ty> {
     let f = m.fields.get(m.field_index(name)?)?;
     Some(match f.kind {
-        FieldKind::String => Ty::Named("string"),
-        FieldKind::StringList => Ty::Named("list(string)"),
-        FieldKind::ValueMap => Ty::Named("map(string, dyn)"),
+        FieldKind::String => Ty::String,
+        FieldKind::StringList => Ty::List(Box::new(Ty::String)),
+        FieldKind::ValueMap => Ty::Map(Box::new(Ty::String), Box::new(Ty::Dyn)),
         FieldKind::Message(inner) => Ty::Message(inner),
     })
 }
 
-/// The little type information the checker tracks.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// The static types the checker infers. Anything it cannot know exactly
+/// is `Dyn`, which every check accepts, so inference gaps never cause
+/// false errors.
+#[derive(Debug, Clone, PartialEq, Eq)]
 enum Ty {
     Dyn,
+    Null,
+    Bool,
+    Int,
+    Uint,
+    Double,
+    String,
+    Bytes,
+    Duration,
+    Timestamp,
+    List(Box<Ty>),
+    Map(Box<Ty>, Box<Ty>),
+    /// `cerbos.Variables`: field selection only.
     Opaque,
     Message(&'static MessageType),
-    /// A type known only by name, for messages.
-    Named(&'static str),
 }
 
 impl Ty {
-    fn name(self) -> &'static str {
+    /// The type as cel-go prints it in messages.
+    fn name(&self) -> String {
         match self {
-            Ty::Dyn => "dyn",
-            Ty::Opaque => "cerbos.Variables",
-            Ty::Message(m) => m.name,
-            Ty::Named(n) => n,
+            Ty::Dyn => "dyn".into(),
+            Ty::Null => "null".into(),
+            Ty::Bool => "bool".into(),
+            Ty::Int => "int".into(),
+            Ty::Uint => "uint".into(),
+            Ty::Double => "double".into(),
+            Ty::String => "string".into(),
+            Ty::Bytes => "bytes".into(),
+            Ty::Duration => "duration".into(),
+            Ty::Timestamp => "timestamp".into(),
+            Ty::List(e) => format!("list({})", e.name()),
+            Ty::Map(k, v) => format!("map({}, {})", k.name(), v.name()),
+            Ty::Opaque => "cerbos.Variables".into(),
+            Ty::Message(m) => m.name.into(),
         }
+    }
+
+    fn is_numeric(&self) -> bool {
+        matches!(self, Ty::Int | Ty::Uint | Ty::Double)
+    }
+}
+
+/// The most specific type both `a` and `b` are assignable to, as cel-go's
+/// type-parameter unification would find (`None`: incompatible).
+fn unify(a: &Ty, b: &Ty) -> Option<Ty> {
+    match (a, b) {
+        (Ty::Dyn, _) | (_, Ty::Dyn) => Some(Ty::Dyn),
+        (Ty::List(x), Ty::List(y)) => unify(x, y).map(|e| Ty::List(Box::new(e))),
+        (Ty::Map(k1, v1), Ty::Map(k2, v2)) => {
+            Some(Ty::Map(Box::new(unify(k1, k2)?), Box::new(unify(v1, v2)?)))
+        }
+        // Messages are nullable.
+        (Ty::Null, Ty::Message(_)) | (Ty::Message(_), Ty::Null) => Some(Ty::Dyn),
+        _ if a == b => Some(a.clone()),
+        _ => None,
+    }
+}
+
+/// The element type of a list or map literal: the common type, or `dyn`
+/// for mixed elements (cel-go joins them the same way).
+fn join(types: &[Ty]) -> Ty {
+    let mut it = types.iter();
+    let Some(first) = it.next() else {
+        return Ty::Dyn;
+    };
+    if it.all(|t| t == first) {
+        first.clone()
+    } else {
+        Ty::Dyn
     }
 }
 
 fn literal_type(l: &Literal) -> Ty {
-    Ty::Named(match l {
-        // cel-go prints the null type as `null` in messages.
-        Literal::Null => "null",
-        Literal::Bool(_) => "bool",
-        Literal::Int(_) => "int",
-        Literal::Uint(_) => "uint",
-        Literal::Double(_) => "double",
-        Literal::String(_) => "string",
-        Literal::Bytes(_) => "bytes",
-    })
+    match l {
+        Literal::Null => Ty::Null,
+        Literal::Bool(_) => Ty::Bool,
+        Literal::Int(_) => Ty::Int,
+        Literal::Uint(_) => Ty::Uint,
+        Literal::Double(_) => Ty::Double,
+        Literal::String(_) => Ty::String,
+        Literal::Bytes(_) => Ty::Bytes,
+    }
 }
 
-/// Functions that accept any value, including `cerbos.Variables`.
-fn accepts_anything(function: &str) -> bool {
-    matches!(function, "_==_" | "_!=_" | "dyn" | "type")
+/// Result types of library functions that the checker knows exactly
+/// (by name; `None`: not known, treated as `dyn`).
+fn function_result(function: &str) -> Option<Ty> {
+    Some(match function {
+        "size" | "int" | "getFullYear" | "getMonth" | "getDate" | "getDayOfMonth"
+        | "getDayOfWeek" | "getDayOfYear" | "getHours" | "getMinutes" | "getSeconds"
+        | "getMilliseconds" | "indexOf" | "lastIndexOf" => Ty::Int,
+        "uint" => Ty::Uint,
+        "double" => Ty::Double,
+        "string" | "lowerAscii" | "upperAscii" | "trim" | "replace" | "substring" | "charAt"
+        | "join" | "format" | "strings.quote" | "base64.encode" | "json.encode" => Ty::String,
+        "bytes" | "base64.decode" => Ty::Bytes,
+        "bool"
+        | "startsWith"
+        | "endsWith"
+        | "contains"
+        | "matches"
+        | "hasIntersection"
+        | "has_intersection"
+        | "isSubset"
+        | "is_subset"
+        | "inIPAddrRange"
+        | "ancestorOf"
+        | "descendentOf"
+        | "immediateParentOf"
+        | "immediateChildOf"
+        | "siblingOf"
+        | "overlaps"
+        | "isIP"
+        | "isCIDR"
+        | "pathHasPrefix"
+        | "pathMatch"
+        | "pathMatchAnyOf"
+        | "hasValue"
+        | "sets.contains"
+        | "sets.equivalent"
+        | "sets.intersects"
+        | "@not_strictly_false" => Ty::Bool,
+        "duration" | "timeSince" => Ty::Duration,
+        "timestamp" | "now" => Ty::Timestamp,
+        "split" => Ty::List(Box::new(Ty::String)),
+        _ => return None,
+    })
 }
 
 /// Nesting beyond this is reported instead of checked (the parser never
@@ -460,7 +556,7 @@ impl Checker<'_> {
             ExprKind::Ident(name) => {
                 if !name.starts_with('.') {
                     if let Some((_, t)) = self.locals.iter().rev().find(|(l, _)| l == name) {
-                        return *t;
+                        return t.clone();
                     }
                 }
                 match self.env.resolve(name) {
@@ -504,20 +600,35 @@ impl Checker<'_> {
                 function,
                 args,
             } => self.call(e, target.as_deref(), function, args),
-            ExprKind::List { elements, .. } => {
-                for el in elements {
-                    self.expr(el);
+            ExprKind::List {
+                elements,
+                optional_indices,
+            } => {
+                let mut types = Vec::with_capacity(elements.len());
+                for (i, el) in elements.iter().enumerate() {
+                    let t = self.expr(el);
+                    if u32::try_from(i).is_ok_and(|i| optional_indices.contains(&i)) {
+                        self.expect_optional(el, &t);
+                        types.push(Ty::Dyn);
+                    } else {
+                        types.push(t);
+                    }
                 }
-                // Element types are not inferred, so the list's type is
-                // not known exactly.
-                Ty::Dyn
+                Ty::List(Box::new(join(&types)))
             }
             ExprKind::Map { entries } => {
+                let (mut keys, mut values) = (Vec::new(), Vec::new());
                 for en in entries {
-                    self.expr(&en.key);
-                    self.expr(&en.value);
+                    keys.push(self.expr(&en.key));
+                    let v = self.expr(&en.value);
+                    if en.optional {
+                        self.expect_optional(&en.value, &v);
+                        values.push(Ty::Dyn);
+                    } else {
+                        values.push(v);
+                    }
                 }
-                Ty::Dyn
+                Ty::Map(Box::new(join(&keys)), Box::new(join(&values)))
             }
             ExprKind::Struct { type_name, fields } => {
                 if self.env.resolve(type_name).is_none() && !self.lenient_name(type_name) {
@@ -530,28 +641,28 @@ impl Checker<'_> {
             }
             ExprKind::Comprehension(c) => {
                 let range = self.expr(&c.iter_range);
-                let rangeable = match range {
-                    Ty::Dyn => true,
-                    Ty::Named(n) => n.starts_with("list(") || n.starts_with("map("),
-                    Ty::Opaque | Ty::Message(_) => false,
+                let (first, second) = match &range {
+                    Ty::Dyn => (Ty::Dyn, Ty::Dyn),
+                    Ty::List(e) if c.iter_var2.is_some() => (Ty::Int, (**e).clone()),
+                    Ty::List(e) => ((**e).clone(), Ty::Dyn),
+                    Ty::Map(k, v) => ((**k).clone(), (**v).clone()),
+                    other => {
+                        self.error(
+                            &c.iter_range,
+                            format!(
+                                "expression of type '{}' cannot be range of a comprehension \
+                                 (must be list, map, or dynamic)",
+                                other.name()
+                            ),
+                        );
+                        (Ty::Dyn, Ty::Dyn)
+                    }
                 };
-                // `cel.bind` iterates over an empty list literal, which is fine.
-                if !rangeable {
-                    self.error(
-                        &c.iter_range,
-                        format!(
-                            "expression of type '{}' cannot be range of a comprehension \
-                             (must be list, map, or dynamic)",
-                            range.name()
-                        ),
-                    );
-                }
                 let accu = self.expr(&c.accu_init);
                 // The accumulator is visible to the loop; the iteration
                 // variables too, except in the result.
                 self.locals.push((c.accu_var.clone(), accu));
                 let base = self.locals.len();
-                let (first, second) = iteration_types(range, c.iter_var2.is_some());
                 self.locals.push((c.iter_var.clone(), first));
                 if let Some(v2) = &c.iter_var2 {
                     self.locals.push((v2.clone(), second));
@@ -566,8 +677,28 @@ impl Checker<'_> {
         }
     }
 
+    /// `[?e]` and `{?k: e}` need an optional `e`.
+    fn expect_optional(&mut self, e: &Expr, t: &Ty) {
+        // Optional values are typed `dyn` here, so a known type is not one.
+        if *t != Ty::Dyn {
+            let n = t.name();
+            self.error(
+                e,
+                format!("expected type 'optional_type({n})' but found '{n}'"),
+            );
+        }
+    }
+
     fn select(&mut self, e: &Expr, operand: Ty, field: &str) -> Ty {
-        match operand {
+        let (test_only, optional) = match &e.kind {
+            ExprKind::Select {
+                test_only,
+                optional,
+                ..
+            } => (*test_only, *optional),
+            _ => (false, false),
+        };
+        let t = match operand {
             Ty::Message(m) => match field_type(m, field) {
                 Some(t) => t,
                 None => {
@@ -575,12 +706,23 @@ impl Checker<'_> {
                     Ty::Dyn
                 }
             },
+            Ty::Map(_, v) => *v,
+            Ty::Dyn | Ty::Opaque => Ty::Dyn,
             // Only maps, messages and dynamic values have fields.
-            Ty::Named(n) if !n.starts_with("map(") => {
-                self.error(e, format!("type '{n}' does not support field selection"));
+            other => {
+                self.error(
+                    e,
+                    format!("type '{}' does not support field selection", other.name()),
+                );
                 Ty::Dyn
             }
-            _ => Ty::Dyn,
+        };
+        if test_only {
+            Ty::Bool
+        } else if optional {
+            Ty::Dyn
+        } else {
+            t
         }
     }
 
@@ -612,7 +754,10 @@ impl Checker<'_> {
         // binds `v` in `key`.
         if let (Some(_), "sortBy", [var, key]) = (target, function, args) {
             if let ExprKind::Ident(v) = &var.kind {
-                let (elem, _) = iteration_types(target_ty.unwrap_or(Ty::Dyn), false);
+                let elem = match &target_ty {
+                    Some(Ty::List(e)) => (**e).clone(),
+                    _ => Ty::Dyn,
+                };
                 self.locals.push((v.clone(), elem));
                 self.expr(key);
                 self.locals.pop();
@@ -634,31 +779,144 @@ impl Checker<'_> {
             .iter()
             .chain(arg_tys.iter())
             .any(|t| *t == Ty::Opaque);
-        let ternary_ok = function == "_?_:_" && arg_tys.first() != Some(&Ty::Opaque);
-        // `==`/`!=` need both sides of one type: `V == V` and `V == dyn`
-        // type-check, `V == 1` does not.
-        let equality_ok = accepts_anything(function)
-            && !(matches!(function, "_==_" | "_!=_")
-                && arg_tys.contains(&Ty::Opaque)
-                && arg_tys.iter().any(|t| !matches!(t, Ty::Opaque | Ty::Dyn)));
-        if opaque_operand && !equality_ok && !ternary_ok {
+        let opaque_ok = match function {
+            "_==_" | "_!=_" | "dyn" | "type" => true,
+            "_?_:_" => arg_tys.first() != Some(&Ty::Opaque),
+            _ => false,
+        };
+        if opaque_operand && !opaque_ok {
             self.no_overload(e, function, target_ty, &arg_tys);
             return Ty::Dyn;
         }
-        if let ("_[_]" | "_[?_]", [Ty::Named(n), index]) = (function, arg_tys.as_slice()) {
-            if !n.starts_with("list(") && !n.starts_with("map(") {
-                let _ = index;
-                self.no_overload(e, function, None, &arg_tys);
+        self.validate_literals(function, target.is_some(), args);
+        if target.is_none() {
+            if let Some(t) = self.operator(e, function, args, &arg_tys) {
+                return t;
+            }
+        }
+        if function == "size" {
+            let operand = target_ty.as_ref().or(arg_tys.first());
+            let sized = |t: &Ty| {
+                matches!(
+                    t,
+                    Ty::Dyn | Ty::String | Ty::Bytes | Ty::List(_) | Ty::Map(..)
+                )
+            };
+            if operand.is_some_and(|t| !sized(t)) {
+                self.no_overload(e, function, target_ty, &arg_tys);
                 return Ty::Dyn;
             }
         }
-        self.validate_literals(function, target.is_some(), args);
-        match (function, arg_tys.as_slice()) {
-            ("_?_:_", [_, a, b]) if a == b => *a,
-            ("_[_]", [Ty::Named("map(string, dyn)"), _]) => Ty::Dyn,
-            ("_[_]", [Ty::Named("list(string)"), _]) => Ty::Named("string"),
-            _ => Ty::Dyn,
-        }
+        function_result(function).unwrap_or(Ty::Dyn)
+    }
+
+    /// Type-checks CEL's operators over the argument types; `None` when
+    /// `function` is not an operator.
+    fn operator(&mut self, e: &Expr, function: &str, args: &[Expr], tys: &[Ty]) -> Option<Ty> {
+        use Ty::*;
+        let bad = |c: &mut Self| {
+            c.no_overload(e, function, None, tys);
+            Dyn
+        };
+        Some(match (function, tys) {
+            ("_&&_" | "_||_", [_, _]) => {
+                for (a, t) in args.iter().zip(tys) {
+                    if !matches!(t, Bool | Dyn) {
+                        self.error(a, format!("expected type 'bool' but found '{}'", t.name()));
+                    }
+                }
+                Bool
+            }
+            ("!_", [t]) => match t {
+                Bool | Dyn => Bool,
+                _ => bad(self),
+            },
+            ("-_", [t]) => match t {
+                Int | Double | Dyn => t.clone(),
+                _ => bad(self),
+            },
+            ("_==_" | "_!=_", [a, b]) => match unify(a, b) {
+                Some(_) => Bool,
+                None => bad(self),
+            },
+            ("_<_" | "_<=_" | "_>_" | "_>=_", [a, b]) => {
+                let ok = *a == Dyn
+                    || *b == Dyn
+                    || (a.is_numeric() && b.is_numeric())
+                    || (a == b && matches!(a, String | Bytes | Bool | Timestamp | Duration));
+                if ok {
+                    Bool
+                } else {
+                    bad(self)
+                }
+            }
+            ("@in", [a, b]) => {
+                let ok = match b {
+                    Dyn => true,
+                    List(elem) => unify(a, elem).is_some(),
+                    Map(key, _) => unify(a, key).is_some(),
+                    _ => false,
+                };
+                if ok {
+                    Bool
+                } else {
+                    bad(self)
+                }
+            }
+            ("_[_]" | "_[?_]", [a, b]) => {
+                let elem = match a {
+                    Dyn => Some(Dyn),
+                    List(elem) => matches!(b, Dyn | Int | Uint | Double).then(|| (**elem).clone()),
+                    Map(key, value) => unify(key, b).map(|_| (**value).clone()),
+                    _ => None,
+                };
+                match elem {
+                    Some(t) if function == "_[_]" => t,
+                    Some(_) => Dyn,
+                    None => bad(self),
+                }
+            }
+            ("_?_:_", [c, a, b]) => {
+                let joined = unify(a, b);
+                match (matches!(c, Bool | Dyn), joined) {
+                    (true, Some(t)) => t,
+                    _ => bad(self),
+                }
+            }
+            ("_+_", [a, b]) => match (a, b) {
+                (Dyn, _) | (_, Dyn) => Dyn,
+                (Int, Int)
+                | (Uint, Uint)
+                | (Double, Double)
+                | (String, String)
+                | (Bytes, Bytes)
+                | (Duration, Duration) => a.clone(),
+                (Timestamp, Duration) | (Duration, Timestamp) => Timestamp,
+                (List(x), List(y)) => match unify(x, y) {
+                    Some(t) => List(Box::new(t)),
+                    None => bad(self),
+                },
+                _ => bad(self),
+            },
+            ("_-_", [a, b]) => match (a, b) {
+                (Dyn, _) | (_, Dyn) => Dyn,
+                (Int, Int) | (Uint, Uint) | (Double, Double) | (Duration, Duration) => a.clone(),
+                (Timestamp, Timestamp) => Duration,
+                (Timestamp, Duration) => Timestamp,
+                _ => bad(self),
+            },
+            ("_*_" | "_/_", [a, b]) => match (a, b) {
+                (Dyn, _) | (_, Dyn) => Dyn,
+                (Int, Int) | (Uint, Uint) | (Double, Double) => a.clone(),
+                _ => bad(self),
+            },
+            ("_%_", [a, b]) => match (a, b) {
+                (Dyn, _) | (_, Dyn) => Dyn,
+                (Int, Int) | (Uint, Uint) => a.clone(),
+                _ => bad(self),
+            },
+            _ => return None,
+        })
     }
 
     fn global_call(&mut self, e: &Expr, full: &str, args: &[Expr]) -> Ty {
@@ -691,7 +949,7 @@ impl Checker<'_> {
     }
 
     fn no_overload(&mut self, e: &Expr, function: &str, target: Option<Ty>, args: &[Ty]) {
-        let list = args.iter().map(|t| t.name()).collect::<Vec<_>>().join(", ");
+        let list = args.iter().map(Ty::name).collect::<Vec<_>>().join(", ");
         let sig = match target {
             Some(t) => format!("{}.({list})", t.name()),
             None => format!("({list})"),
@@ -743,18 +1001,6 @@ fn valid_timestamp(s: &str) -> Result<(), String> {
 
 fn valid_regex(s: &str) -> Result<(), String> {
     crate::cel::value::validate_regex(s)
-}
-
-/// Types of the iteration variables over a range of type `range`: the
-/// element (or key) for one variable; index and element (or key and value)
-/// for two.
-fn iteration_types(range: Ty, two: bool) -> (Ty, Ty) {
-    match (range, two) {
-        (Ty::Named("list(string)"), false) => (Ty::Named("string"), Ty::Dyn),
-        (Ty::Named("list(string)"), true) => (Ty::Named("int"), Ty::Named("string")),
-        (Ty::Named("map(string, dyn)"), _) => (Ty::Named("string"), Ty::Dyn),
-        _ => (Ty::Dyn, Ty::Dyn),
-    }
 }
 
 fn decl_type(d: Decl) -> Ty {
@@ -930,7 +1176,11 @@ mod tests {
             ["undeclared reference to 'y' (in container '')"]
         );
         // A local variable shadows a declaration's qualified names.
-        assert!(cerbos("[R].all(R, R.anything)").is_empty());
+        assert!(cerbos("[1].all(R, R > 0) && [P.attr].all(R, R.anything)").is_empty());
+        assert_eq!(
+            cerbos("[R].all(r, r.anything)"),
+            ["undefined field 'anything'"]
+        );
     }
 
     #[test]
@@ -957,6 +1207,104 @@ mod tests {
             cerbos("math.greatest(V) == 1"),
             ["found no matching overload for 'math.@max' applied to '(cerbos.Variables)'"]
         );
+    }
+
+    #[test]
+    fn operator_types_like_cel_go() {
+        for (src, want) in [
+            (
+                "1 == 1.0",
+                "found no matching overload for '_==_' applied to '(int, double)'",
+            ),
+            (
+                "R.id == 123",
+                "found no matching overload for '_==_' applied to '(string, int)'",
+            ),
+            (
+                "P.roles == 'a'",
+                "found no matching overload for '_==_' applied to '(list(string), string)'",
+            ),
+            (
+                "1 < 'a'",
+                "found no matching overload for '_<_' applied to '(int, string)'",
+            ),
+            (
+                "1 + 1u == 2u",
+                "found no matching overload for '_+_' applied to '(int, uint)'",
+            ),
+            (
+                "[1] + ['a'] == []",
+                "found no matching overload for '_+_' applied to '(list(int), list(string))'",
+            ),
+            ("true && 1", "expected type 'bool' but found 'int'"),
+            (
+                "!1",
+                "found no matching overload for '!_' applied to '(int)'",
+            ),
+            (
+                "-1u == 1u",
+                "found no matching overload for '-_' applied to '(uint)'",
+            ),
+            (
+                "P.id ? 1 : 2",
+                "found no matching overload for '_?_:_' applied to '(string, int, int)'",
+            ),
+            (
+                "size(1) == 1",
+                "found no matching overload for 'size' applied to '(int)'",
+            ),
+            (
+                "1 in ['a']",
+                "found no matching overload for '@in' applied to '(int, list(string))'",
+            ),
+            (
+                "P.roles.size() == 1u",
+                "found no matching overload for '_==_' applied to '(int, uint)'",
+            ),
+            (
+                "duration('1s') + 1 == duration('1s')",
+                "found no matching overload for '_+_' applied to '(duration, int)'",
+            ),
+            (
+                "P.id == null",
+                "found no matching overload for '_==_' applied to '(string, null)'",
+            ),
+            (
+                "5 / 2 == 2.5",
+                "found no matching overload for '_==_' applied to '(int, double)'",
+            ),
+            (
+                "[1] == [1.0]",
+                "found no matching overload for '_==_' applied to '(list(int), list(double))'",
+            ),
+            (
+                "[?1] == []",
+                "expected type 'optional_type(int)' but found 'int'",
+            ),
+            (
+                "1 < 2 < 3",
+                "found no matching overload for '_<_' applied to '(bool, int)'",
+            ),
+            (
+                "R.attr[1] == 1",
+                "found no matching overload for '_[_]' applied to '(map(string, dyn), int)'",
+            ),
+        ] {
+            assert_eq!(cerbos(src), [want], "{src}");
+        }
+        for ok in [
+            "1 < 1.5 && 'a' < 'b' && [1] + [2] == [1, 2] && 1 in [1] && 'a' in {'a': 1}",
+            "P.id in P.roles && R.attr.x in P.roles && R.attr.x == null && P.attr.x + 1 == 2",
+            "[1, 'a'] == [] && {1: 1, 'a': 2} == {} && [1, 2.0] == []",
+            "timestamp(R.attr.t) - timestamp(R.attr.t) == duration('0s')",
+            "timestamp(R.attr.t) + duration('1h') > timestamp(R.attr.t) && now() > timestamp(R.attr.t)",
+            "P.roles.all(r, r.startsWith('a')) && P.roles.exists_one(r, r == 'x')",
+            "P.roles.map(r, r + '!').exists(r, r == 'x!') && size(P.roles.filter(r, r != '')) > 0",
+            "(true ? R.attr.x : 1) == 1 && [?R.attr.?x] == [] && {?'a': R.attr.?x} == {}",
+            "R.attr.list.all(x, x.startsWith('a')) && P.attr.email.split('@')[1] == 'x.com'",
+        ] {
+            assert!(cerbos(ok).is_empty(), "{ok}: {:?}", cerbos(ok));
+        }
     }
 
     #[test]
