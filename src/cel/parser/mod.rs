@@ -289,6 +289,9 @@ const RESERVED: &[&str] = &[
 
 type PResult<T> = Result<T, RawError>;
 
+/// [`EXPR_START`] plus `)`: what may follow `f(`.
+const EXPR_START_OR_CLOSE: &str = "{'[', '{', '(', ')', '.', '-', '!', 'true', 'false', 'null', NUM_FLOAT, NUM_INT, NUM_UINT, STRING, BYTES, IDENTIFIER}";
+
 /// The tokens that can start an expression, as ANTLR lists them.
 const EXPR_START: &str = "{'[', '{', '(', '.', '-', '!', 'true', 'false', 'null', NUM_FLOAT, NUM_INT, NUM_UINT, STRING, BYTES, IDENTIFIER}";
 
@@ -761,7 +764,16 @@ impl<'a> Parser<'a> {
                 message: "unsupported syntax: '`'".to_string(),
                 offset: self.offset(),
             }),
-            _ => Err(self.mismatched("IDENTIFIER")),
+            _ => {
+                let err = self.mismatched("{IDENTIFIER, ESC_IDENTIFIER}");
+                let offset = err.offset;
+                self.errors.push(err);
+                // cel-go's visitor then meets the error node.
+                Err(RawError {
+                    message: "unsupported ident kind".to_string(),
+                    offset,
+                })
+            }
         }
     }
 
@@ -790,6 +802,11 @@ impl<'a> Parser<'a> {
                 format!("Syntax error: no viable alternative at input '.{text}'"),
                 dot,
             );
+            // Like ANTLR's recovery, skip to a token that can follow an
+            // operand.
+            while !can_follow(&Tok::RParen, self.peek()) {
+                self.pos += 1;
+            }
             return Ok(operand);
         }
         let optional = self.eat(&Tok::Question);
@@ -826,6 +843,9 @@ impl<'a> Parser<'a> {
         let mut args = Vec::new();
         if self.eat(&Tok::RParen) {
             return Ok(args);
+        }
+        if self.at(&Tok::Eof) {
+            return Err(self.mismatched(EXPR_START_OR_CLOSE));
         }
         loop {
             args.push(self.parse_expr()?);

@@ -397,6 +397,28 @@ fn syntax_errors_have_positions() {
     );
     assert_eq!(messages("f(a"), ["Syntax error: missing ')' at '<EOF>'"]);
     assert_eq!(
+        messages("1..2"),
+        ["Syntax error: no viable alternative at input '..2'"]
+    );
+    assert_eq!(
+        messages("a.?"),
+        [
+            "Syntax error: mismatched input '<EOF>' expecting {IDENTIFIER, ESC_IDENTIFIER}",
+            "unsupported ident kind"
+        ]
+    );
+    assert_eq!(
+        messages("a.b("),
+        [
+            "Syntax error: mismatched input '<EOF>' expecting {'[', '{', '(', ')', '.', '-', \
+          '!', 'true', 'false', 'null', NUM_FLOAT, NUM_INT, NUM_UINT, STRING, BYTES, IDENTIFIER}"
+        ]
+    );
+    assert_eq!(
+        messages("'''a"),
+        ["Syntax error: token recognition error at: ''a'"]
+    );
+    assert_eq!(
         messages("f(1 2)"),
         ["Syntax error: extraneous input '2' expecting ')'"]
     );
