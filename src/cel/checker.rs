@@ -24,7 +24,9 @@
 //! time instead).
 
 use crate::cel::ast::{Expr, ExprId, ExprKind, Literal};
+use crate::cel::cerbos;
 use crate::cel::parser::{on_big_stack_if, tree_height, ParsedExpr, SHALLOW_TREE};
+use crate::cel::value::{FieldKind, MessageType};
 use std::collections::{BTreeMap, BTreeSet};
 
 /// A compile-time problem in an expression.
@@ -55,7 +57,7 @@ enum Decl {
     /// `cerbos.Variables`: field selection only.
     Opaque,
     /// A Cerbos request message.
-    Message(Msg),
+    Message(&'static MessageType),
 }
 
 /// The declarations an expression is checked against.
@@ -146,11 +148,24 @@ impl CheckEnv {
     pub fn cerbos_declarations() -> Self {
         let mut env = Self::new();
         env.idents
-            .insert("request".into(), Decl::Message(Msg::Request));
-        env.idents.insert("P".into(), Decl::Message(Msg::Principal));
-        env.idents.insert("R".into(), Decl::Message(Msg::Resource));
+            .insert("request".into(), Decl::Message(&cerbos::REQUEST));
         env.idents
-            .insert("runtime".into(), Decl::Message(Msg::Runtime));
+            .insert("P".into(), Decl::Message(&cerbos::PRINCIPAL));
+        env.idents
+            .insert("R".into(), Decl::Message(&cerbos::RESOURCE));
+        env.idents
+            .insert("runtime".into(), Decl::Message(&cerbos::RUNTIME));
+        // Message type names denote types (`type(P) == cerbos.engine.v1.Request.Principal`).
+        for m in [
+            &cerbos::REQUEST,
+            &cerbos::PRINCIPAL,
+            &cerbos::RESOURCE,
+            &cerbos::AUX_DATA,
+            &cerbos::JWT,
+            &cerbos::RUNTIME,
+        ] {
+            env.idents.insert(m.name.into(), Decl::Dyn);
+        }
         for name in ["V", "variables", "C", "constants", "G", "globals"] {
             env.idents.insert(name.into(), Decl::Opaque);
         }
@@ -263,86 +278,159 @@ impl CheckEnv {
     /// Is `name` a function under any call style or arity (for choosing
     /// between "undeclared reference" and "no matching overload")?
     fn function_known(&self, name: &str) -> bool {
+        // cel-go's `sortBy` is a macro, not a function: when its shape does
+        // not match it is an unknown name.
+        if name == "sortBy" && self.functions.is_some() {
+            return false;
+        }
         (0..=8).any(|n| self.function_exists(name, false, n) || self.function_exists(name, true, n))
     }
 }
 
-/// Cerbos's request messages and their fields (proto and JSON names).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Msg {
-    Request,
-    Principal,
-    Resource,
-    AuxData,
-    Runtime,
+/// Type of a field of one of the runtime's message types.
+fn field_type(m: &'static MessageType, name: &str) -> Option<Ty> {
+    let f = m.fields.get(m.field_index(name)?)?;
+    Some(match f.kind {
+        FieldKind::String => Ty::String,
+        FieldKind::StringList => Ty::List(Box::new(Ty::String)),
+        FieldKind::ValueMap => Ty::Map(Box::new(Ty::String), Box::new(Ty::Dyn)),
+        FieldKind::Message(inner) => Ty::Message(inner),
+    })
 }
 
-impl Msg {
-    fn type_name(self) -> &'static str {
-        match self {
-            Msg::Request => "cerbos.engine.v1.Request",
-            Msg::Principal => "cerbos.engine.v1.Request.Principal",
-            Msg::Resource => "cerbos.engine.v1.Request.Resource",
-            Msg::AuxData => "cerbos.engine.v1.AuxData",
-            Msg::Runtime => "cerbos.engine.v1.Runtime",
-        }
-    }
-
-    fn field(self, name: &str) -> Option<Ty> {
-        let string = Ty::Named("string");
-        Some(match (self, name) {
-            (Msg::Request, "principal") => Ty::Message(Msg::Principal),
-            (Msg::Request, "resource") => Ty::Message(Msg::Resource),
-            (Msg::Request, "aux_data" | "auxData") => Ty::Message(Msg::AuxData),
-            (Msg::Principal, "id" | "policy_version" | "policyVersion" | "scope") => string,
-            (Msg::Principal, "roles") => Ty::Named("list(string)"),
-            (Msg::Principal | Msg::Resource, "attr") => Ty::Named("map(string, dyn)"),
-            (Msg::Resource, "kind" | "id" | "policy_version" | "policyVersion" | "scope") => string,
-            (Msg::AuxData, "jwt" | "jwts") => Ty::Named("map(string, dyn)"),
-            (Msg::Runtime, "effective_derived_roles" | "effectiveDerivedRoles") => {
-                Ty::Named("list(string)")
-            }
-            _ => return None,
-        })
-    }
-}
-
-/// The little type information the checker tracks.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// The static types the checker infers. Anything it cannot know exactly
+/// is `Dyn`, which every check accepts, so inference gaps never cause
+/// false errors.
+#[derive(Debug, Clone, PartialEq, Eq)]
 enum Ty {
     Dyn,
+    Null,
+    Bool,
+    Int,
+    Uint,
+    Double,
+    String,
+    Bytes,
+    Duration,
+    Timestamp,
+    List(Box<Ty>),
+    Map(Box<Ty>, Box<Ty>),
+    /// `cerbos.Variables`: field selection only.
     Opaque,
-    Message(Msg),
-    /// A type known only by name, for messages.
-    Named(&'static str),
+    Message(&'static MessageType),
 }
 
 impl Ty {
-    fn name(self) -> &'static str {
+    /// The type as cel-go prints it in messages.
+    fn name(&self) -> String {
         match self {
-            Ty::Dyn => "dyn",
-            Ty::Opaque => "cerbos.Variables",
-            Ty::Message(m) => m.type_name(),
-            Ty::Named(n) => n,
+            Ty::Dyn => "dyn".into(),
+            Ty::Null => "null".into(),
+            Ty::Bool => "bool".into(),
+            Ty::Int => "int".into(),
+            Ty::Uint => "uint".into(),
+            Ty::Double => "double".into(),
+            Ty::String => "string".into(),
+            Ty::Bytes => "bytes".into(),
+            Ty::Duration => "duration".into(),
+            Ty::Timestamp => "timestamp".into(),
+            Ty::List(e) => format!("list({})", e.name()),
+            Ty::Map(k, v) => format!("map({}, {})", k.name(), v.name()),
+            Ty::Opaque => "cerbos.Variables".into(),
+            Ty::Message(m) => m.name.into(),
         }
+    }
+
+    fn is_numeric(&self) -> bool {
+        matches!(self, Ty::Int | Ty::Uint | Ty::Double)
+    }
+}
+
+/// The most specific type both `a` and `b` are assignable to, as cel-go's
+/// type-parameter unification would find (`None`: incompatible).
+fn unify(a: &Ty, b: &Ty) -> Option<Ty> {
+    match (a, b) {
+        (Ty::Dyn, _) | (_, Ty::Dyn) => Some(Ty::Dyn),
+        (Ty::List(x), Ty::List(y)) => unify(x, y).map(|e| Ty::List(Box::new(e))),
+        (Ty::Map(k1, v1), Ty::Map(k2, v2)) => {
+            Some(Ty::Map(Box::new(unify(k1, k2)?), Box::new(unify(v1, v2)?)))
+        }
+        // Messages are nullable.
+        (Ty::Null, Ty::Message(_)) | (Ty::Message(_), Ty::Null) => Some(Ty::Dyn),
+        _ if a == b => Some(a.clone()),
+        _ => None,
+    }
+}
+
+/// The element type of a list or map literal: the common type, or `dyn`
+/// for mixed elements (cel-go joins them the same way).
+fn join(types: &[Ty]) -> Ty {
+    let mut it = types.iter();
+    let Some(first) = it.next() else {
+        return Ty::Dyn;
+    };
+    if it.all(|t| t == first) {
+        first.clone()
+    } else {
+        Ty::Dyn
     }
 }
 
 fn literal_type(l: &Literal) -> Ty {
-    Ty::Named(match l {
-        Literal::Null => "null_type",
-        Literal::Bool(_) => "bool",
-        Literal::Int(_) => "int",
-        Literal::Uint(_) => "uint",
-        Literal::Double(_) => "double",
-        Literal::String(_) => "string",
-        Literal::Bytes(_) => "bytes",
-    })
+    match l {
+        Literal::Null => Ty::Null,
+        Literal::Bool(_) => Ty::Bool,
+        Literal::Int(_) => Ty::Int,
+        Literal::Uint(_) => Ty::Uint,
+        Literal::Double(_) => Ty::Double,
+        Literal::String(_) => Ty::String,
+        Literal::Bytes(_) => Ty::Bytes,
+    }
 }
 
-/// Functions that accept any value, including `cerbos.Variables`.
-fn accepts_anything(function: &str) -> bool {
-    matches!(function, "_==_" | "_!=_" | "dyn" | "type")
+/// Result types of library functions that the checker knows exactly
+/// (by name; `None`: not known, treated as `dyn`).
+fn function_result(function: &str) -> Option<Ty> {
+    Some(match function {
+        "size" | "int" | "getFullYear" | "getMonth" | "getDate" | "getDayOfMonth"
+        | "getDayOfWeek" | "getDayOfYear" | "getHours" | "getMinutes" | "getSeconds"
+        | "getMilliseconds" | "indexOf" | "lastIndexOf" => Ty::Int,
+        "uint" => Ty::Uint,
+        "double" => Ty::Double,
+        "string" | "lowerAscii" | "upperAscii" | "trim" | "replace" | "substring" | "charAt"
+        | "join" | "format" | "strings.quote" | "base64.encode" | "json.encode" => Ty::String,
+        "bytes" | "base64.decode" => Ty::Bytes,
+        "bool"
+        | "startsWith"
+        | "endsWith"
+        | "contains"
+        | "matches"
+        | "hasIntersection"
+        | "has_intersection"
+        | "isSubset"
+        | "is_subset"
+        | "inIPAddrRange"
+        | "ancestorOf"
+        | "descendentOf"
+        | "immediateParentOf"
+        | "immediateChildOf"
+        | "siblingOf"
+        | "overlaps"
+        | "isIP"
+        | "isCIDR"
+        | "pathHasPrefix"
+        | "pathMatch"
+        | "pathMatchAnyOf"
+        | "hasValue"
+        | "sets.contains"
+        | "sets.equivalent"
+        | "sets.intersects"
+        | "@not_strictly_false" => Ty::Bool,
+        "duration" | "timeSince" => Ty::Duration,
+        "timestamp" | "now" => Ty::Timestamp,
+        "split" => Ty::List(Box::new(Ty::String)),
+        _ => return None,
+    })
 }
 
 /// Nesting beyond this is reported instead of checked (the parser never
@@ -377,8 +465,9 @@ fn check_here(parsed: &ParsedExpr, env: &CheckEnv) -> Result<(), Vec<CheckError>
 struct Checker<'e> {
     env: &'e CheckEnv,
     offsets: BTreeMap<ExprId, u32>,
-    /// Comprehension and `cel.bind` variables in scope, innermost last.
-    locals: Vec<String>,
+    /// Comprehension and `cel.bind` variables in scope with their types,
+    /// innermost last.
+    locals: Vec<(String, Ty)>,
     errors: Vec<CheckError>,
     depth: u32,
 }
@@ -433,7 +522,7 @@ impl Checker<'_> {
     }
 
     fn is_local(&self, name: &str) -> bool {
-        self.locals.iter().any(|l| l == name)
+        self.locals.iter().any(|(l, _)| l == name)
     }
 
     fn undeclared(&mut self, e: &Expr, name: &str) {
@@ -465,8 +554,10 @@ impl Checker<'_> {
         match &e.kind {
             ExprKind::Literal(l) => literal_type(l),
             ExprKind::Ident(name) => {
-                if !name.starts_with('.') && self.is_local(name) {
-                    return Ty::Dyn;
+                if !name.starts_with('.') {
+                    if let Some((_, t)) = self.locals.iter().rev().find(|(l, _)| l == name) {
+                        return t.clone();
+                    }
                 }
                 match self.env.resolve(name) {
                     Some(d) => decl_type(d),
@@ -509,18 +600,35 @@ impl Checker<'_> {
                 function,
                 args,
             } => self.call(e, target.as_deref(), function, args),
-            ExprKind::List { elements, .. } => {
-                for el in elements {
-                    self.expr(el);
+            ExprKind::List {
+                elements,
+                optional_indices,
+            } => {
+                let mut types = Vec::with_capacity(elements.len());
+                for (i, el) in elements.iter().enumerate() {
+                    let t = self.expr(el);
+                    if u32::try_from(i).is_ok_and(|i| optional_indices.contains(&i)) {
+                        self.expect_optional(el, &t);
+                        types.push(Ty::Dyn);
+                    } else {
+                        types.push(t);
+                    }
                 }
-                Ty::Named("list(dyn)")
+                Ty::List(Box::new(join(&types)))
             }
             ExprKind::Map { entries } => {
+                let (mut keys, mut values) = (Vec::new(), Vec::new());
                 for en in entries {
-                    self.expr(&en.key);
-                    self.expr(&en.value);
+                    keys.push(self.expr(&en.key));
+                    let v = self.expr(&en.value);
+                    if en.optional {
+                        self.expect_optional(&en.value, &v);
+                        values.push(Ty::Dyn);
+                    } else {
+                        values.push(v);
+                    }
                 }
-                Ty::Named("map(dyn, dyn)")
+                Ty::Map(Box::new(join(&keys)), Box::new(join(&values)))
             }
             ExprKind::Struct { type_name, fields } => {
                 if self.env.resolve(type_name).is_none() && !self.lenient_name(type_name) {
@@ -533,24 +641,31 @@ impl Checker<'_> {
             }
             ExprKind::Comprehension(c) => {
                 let range = self.expr(&c.iter_range);
-                if matches!(range, Ty::Opaque | Ty::Message(_)) {
-                    self.error(
-                        &c.iter_range,
-                        format!(
-                            "expression of type '{}' cannot be range of a comprehension \
-                             (must be list, map, or dynamic)",
-                            range.name()
-                        ),
-                    );
-                }
-                self.expr(&c.accu_init);
+                let (first, second) = match &range {
+                    Ty::Dyn => (Ty::Dyn, Ty::Dyn),
+                    Ty::List(e) if c.iter_var2.is_some() => (Ty::Int, (**e).clone()),
+                    Ty::List(e) => ((**e).clone(), Ty::Dyn),
+                    Ty::Map(k, v) => ((**k).clone(), (**v).clone()),
+                    other => {
+                        self.error(
+                            &c.iter_range,
+                            format!(
+                                "expression of type '{}' cannot be range of a comprehension \
+                                 (must be list, map, or dynamic)",
+                                other.name()
+                            ),
+                        );
+                        (Ty::Dyn, Ty::Dyn)
+                    }
+                };
+                let accu = self.expr(&c.accu_init);
                 // The accumulator is visible to the loop; the iteration
                 // variables too, except in the result.
-                self.locals.push(c.accu_var.clone());
+                self.locals.push((c.accu_var.clone(), accu));
                 let base = self.locals.len();
-                self.locals.push(c.iter_var.clone());
+                self.locals.push((c.iter_var.clone(), first));
                 if let Some(v2) = &c.iter_var2 {
-                    self.locals.push(v2.clone());
+                    self.locals.push((v2.clone(), second));
                 }
                 self.expr(&c.loop_condition);
                 self.expr(&c.loop_step);
@@ -562,16 +677,52 @@ impl Checker<'_> {
         }
     }
 
+    /// `[?e]` and `{?k: e}` need an optional `e`.
+    fn expect_optional(&mut self, e: &Expr, t: &Ty) {
+        // Optional values are typed `dyn` here, so a known type is not one.
+        if *t != Ty::Dyn {
+            let n = t.name();
+            self.error(
+                e,
+                format!("expected type 'optional_type({n})' but found '{n}'"),
+            );
+        }
+    }
+
     fn select(&mut self, e: &Expr, operand: Ty, field: &str) -> Ty {
-        match operand {
-            Ty::Message(m) => match m.field(field) {
+        let (test_only, optional) = match &e.kind {
+            ExprKind::Select {
+                test_only,
+                optional,
+                ..
+            } => (*test_only, *optional),
+            _ => (false, false),
+        };
+        let t = match operand {
+            Ty::Message(m) => match field_type(m, field) {
                 Some(t) => t,
                 None => {
                     self.error(e, format!("undefined field '{field}'"));
                     Ty::Dyn
                 }
             },
-            _ => Ty::Dyn,
+            Ty::Map(_, v) => *v,
+            Ty::Dyn | Ty::Opaque => Ty::Dyn,
+            // Only maps, messages and dynamic values have fields.
+            other => {
+                self.error(
+                    e,
+                    format!("type '{}' does not support field selection", other.name()),
+                );
+                Ty::Dyn
+            }
+        };
+        if test_only {
+            Ty::Bool
+        } else if optional {
+            Ty::Dyn
+        } else {
+            t
         }
     }
 
@@ -603,10 +754,14 @@ impl Checker<'_> {
         // binds `v` in `key`.
         if let (Some(_), "sortBy", [var, key]) = (target, function, args) {
             if let ExprKind::Ident(v) = &var.kind {
-                self.locals.push(v.clone());
+                let elem = match &target_ty {
+                    Some(Ty::List(e)) => (**e).clone(),
+                    _ => Ty::Dyn,
+                };
+                self.locals.push((v.clone(), elem));
                 self.expr(key);
                 self.locals.pop();
-                return Ty::Named("list(dyn)");
+                return Ty::Dyn;
             }
         }
         let arg_tys: Vec<Ty> = args.iter().map(|a| self.expr(a)).collect();
@@ -624,18 +779,144 @@ impl Checker<'_> {
             .iter()
             .chain(arg_tys.iter())
             .any(|t| *t == Ty::Opaque);
-        let ternary_ok = function == "_?_:_" && arg_tys.first() != Some(&Ty::Opaque);
-        if opaque_operand && !accepts_anything(function) && !ternary_ok {
+        let opaque_ok = match function {
+            "_==_" | "_!=_" | "dyn" | "type" => true,
+            "_?_:_" => arg_tys.first() != Some(&Ty::Opaque),
+            _ => false,
+        };
+        if opaque_operand && !opaque_ok {
             self.no_overload(e, function, target_ty, &arg_tys);
             return Ty::Dyn;
         }
         self.validate_literals(function, target.is_some(), args);
-        match (function, arg_tys.as_slice()) {
-            ("_?_:_", [_, a, b]) if a == b => *a,
-            ("_[_]", [Ty::Named("map(string, dyn)"), _]) => Ty::Dyn,
-            ("_[_]", [Ty::Named("list(string)"), _]) => Ty::Named("string"),
-            _ => Ty::Dyn,
+        if target.is_none() {
+            if let Some(t) = self.operator(e, function, args, &arg_tys) {
+                return t;
+            }
         }
+        if function == "size" {
+            let operand = target_ty.as_ref().or(arg_tys.first());
+            let sized = |t: &Ty| {
+                matches!(
+                    t,
+                    Ty::Dyn | Ty::String | Ty::Bytes | Ty::List(_) | Ty::Map(..)
+                )
+            };
+            if operand.is_some_and(|t| !sized(t)) {
+                self.no_overload(e, function, target_ty, &arg_tys);
+                return Ty::Dyn;
+            }
+        }
+        function_result(function).unwrap_or(Ty::Dyn)
+    }
+
+    /// Type-checks CEL's operators over the argument types; `None` when
+    /// `function` is not an operator.
+    fn operator(&mut self, e: &Expr, function: &str, args: &[Expr], tys: &[Ty]) -> Option<Ty> {
+        use Ty::*;
+        let bad = |c: &mut Self| {
+            c.no_overload(e, function, None, tys);
+            Dyn
+        };
+        Some(match (function, tys) {
+            ("_&&_" | "_||_", [_, _]) => {
+                for (a, t) in args.iter().zip(tys) {
+                    if !matches!(t, Bool | Dyn) {
+                        self.error(a, format!("expected type 'bool' but found '{}'", t.name()));
+                    }
+                }
+                Bool
+            }
+            ("!_", [t]) => match t {
+                Bool | Dyn => Bool,
+                _ => bad(self),
+            },
+            ("-_", [t]) => match t {
+                Int | Double | Dyn => t.clone(),
+                _ => bad(self),
+            },
+            ("_==_" | "_!=_", [a, b]) => match unify(a, b) {
+                Some(_) => Bool,
+                None => bad(self),
+            },
+            ("_<_" | "_<=_" | "_>_" | "_>=_", [a, b]) => {
+                let ok = *a == Dyn
+                    || *b == Dyn
+                    || (a.is_numeric() && b.is_numeric())
+                    || (a == b && matches!(a, String | Bytes | Bool | Timestamp | Duration));
+                if ok {
+                    Bool
+                } else {
+                    bad(self)
+                }
+            }
+            ("@in", [a, b]) => {
+                let ok = match b {
+                    Dyn => true,
+                    List(elem) => unify(a, elem).is_some(),
+                    Map(key, _) => unify(a, key).is_some(),
+                    _ => false,
+                };
+                if ok {
+                    Bool
+                } else {
+                    bad(self)
+                }
+            }
+            ("_[_]" | "_[?_]", [a, b]) => {
+                let elem = match a {
+                    Dyn => Some(Dyn),
+                    List(elem) => matches!(b, Dyn | Int | Uint | Double).then(|| (**elem).clone()),
+                    Map(key, value) => unify(key, b).map(|_| (**value).clone()),
+                    _ => None,
+                };
+                match elem {
+                    Some(t) if function == "_[_]" => t,
+                    Some(_) => Dyn,
+                    None => bad(self),
+                }
+            }
+            ("_?_:_", [c, a, b]) => {
+                let joined = unify(a, b);
+                match (matches!(c, Bool | Dyn), joined) {
+                    (true, Some(t)) => t,
+                    _ => bad(self),
+                }
+            }
+            ("_+_", [a, b]) => match (a, b) {
+                (Dyn, _) | (_, Dyn) => Dyn,
+                (Int, Int)
+                | (Uint, Uint)
+                | (Double, Double)
+                | (String, String)
+                | (Bytes, Bytes)
+                | (Duration, Duration) => a.clone(),
+                (Timestamp, Duration) | (Duration, Timestamp) => Timestamp,
+                (List(x), List(y)) => match unify(x, y) {
+                    Some(t) => List(Box::new(t)),
+                    None => bad(self),
+                },
+                _ => bad(self),
+            },
+            ("_-_", [a, b]) => match (a, b) {
+                (Dyn, _) | (_, Dyn) => Dyn,
+                (Int, Int) | (Uint, Uint) | (Double, Double) | (Duration, Duration) => a.clone(),
+                (Timestamp, Timestamp) => Duration,
+                (Timestamp, Duration) => Timestamp,
+                _ => bad(self),
+            },
+            ("_*_" | "_/_", [a, b]) => match (a, b) {
+                (Dyn, _) | (_, Dyn) => Dyn,
+                (Int, Int) | (Uint, Uint) | (Double, Double) => a.clone(),
+                _ => bad(self),
+            },
+            ("_%_", [a, b]) => match (a, b) {
+                (Dyn, _) | (_, Dyn) => Dyn,
+                (Int, Int) | (Uint, Uint) => a.clone(),
+                _ => bad(self),
+            },
+            _ => return None,
+        })
     }
 
     fn global_call(&mut self, e: &Expr, full: &str, args: &[Expr]) -> Ty {
@@ -668,7 +949,7 @@ impl Checker<'_> {
     }
 
     fn no_overload(&mut self, e: &Expr, function: &str, target: Option<Ty>, args: &[Ty]) {
-        let list = args.iter().map(|t| t.name()).collect::<Vec<_>>().join(", ");
+        let list = args.iter().map(Ty::name).collect::<Vec<_>>().join(", ");
         let sig = match target {
             Some(t) => format!("{}.({list})", t.name()),
             None => format!("({list})"),
@@ -859,6 +1140,14 @@ mod tests {
             cerbos("request.auxData.jwt.iss == 'a' && request.aux_data.jwts.x.claims.y").is_empty()
         );
         assert!(cerbos("type(R.attr.x) == int && has(P.attr.dept)").is_empty());
+        assert!(cerbos("type(P) == cerbos.engine.v1.Request.Principal").is_empty());
+        assert_eq!(
+            cerbos("[1,2].sortBy(x)"),
+            [
+                "undeclared reference to 'sortBy' (in container '')",
+                "undeclared reference to 'x' (in container '')"
+            ]
+        );
         assert_eq!(
             cerbos("wat"),
             ["undeclared reference to 'wat' (in container '')"]
@@ -887,7 +1176,11 @@ mod tests {
             ["undeclared reference to 'y' (in container '')"]
         );
         // A local variable shadows a declaration's qualified names.
-        assert!(cerbos("[R].all(R, R.anything)").is_empty());
+        assert!(cerbos("[1].all(R, R > 0) && [P.attr].all(R, R.anything)").is_empty());
+        assert_eq!(
+            cerbos("[R].all(r, r.anything)"),
+            ["undefined field 'anything'"]
+        );
     }
 
     #[test]
@@ -905,7 +1198,113 @@ mod tests {
             cerbos("V.all(x, true)"),
             ["expression of type 'cerbos.Variables' cannot be range of a comprehension (must be list, map, or dynamic)"]
         );
-        assert!(cerbos("has(V.x) && V == V && (true ? V : C).x").is_empty());
+        assert!(cerbos("has(V.x) && V == V && (true ? V : C).x && V == R.attr.x").is_empty());
+        assert_eq!(
+            cerbos("V == 1"),
+            ["found no matching overload for '_==_' applied to '(cerbos.Variables, int)'"]
+        );
+        assert_eq!(
+            cerbos("math.greatest(V) == 1"),
+            ["found no matching overload for 'math.@max' applied to '(cerbos.Variables)'"]
+        );
+    }
+
+    #[test]
+    fn operator_types_like_cel_go() {
+        for (src, want) in [
+            (
+                "1 == 1.0",
+                "found no matching overload for '_==_' applied to '(int, double)'",
+            ),
+            (
+                "R.id == 123",
+                "found no matching overload for '_==_' applied to '(string, int)'",
+            ),
+            (
+                "P.roles == 'a'",
+                "found no matching overload for '_==_' applied to '(list(string), string)'",
+            ),
+            (
+                "1 < 'a'",
+                "found no matching overload for '_<_' applied to '(int, string)'",
+            ),
+            (
+                "1 + 1u == 2u",
+                "found no matching overload for '_+_' applied to '(int, uint)'",
+            ),
+            (
+                "[1] + ['a'] == []",
+                "found no matching overload for '_+_' applied to '(list(int), list(string))'",
+            ),
+            ("true && 1", "expected type 'bool' but found 'int'"),
+            (
+                "!1",
+                "found no matching overload for '!_' applied to '(int)'",
+            ),
+            (
+                "-1u == 1u",
+                "found no matching overload for '-_' applied to '(uint)'",
+            ),
+            (
+                "P.id ? 1 : 2",
+                "found no matching overload for '_?_:_' applied to '(string, int, int)'",
+            ),
+            (
+                "size(1) == 1",
+                "found no matching overload for 'size' applied to '(int)'",
+            ),
+            (
+                "1 in ['a']",
+                "found no matching overload for '@in' applied to '(int, list(string))'",
+            ),
+            (
+                "P.roles.size() == 1u",
+                "found no matching overload for '_==_' applied to '(int, uint)'",
+            ),
+            (
+                "duration('1s') + 1 == duration('1s')",
+                "found no matching overload for '_+_' applied to '(duration, int)'",
+            ),
+            (
+                "P.id == null",
+                "found no matching overload for '_==_' applied to '(string, null)'",
+            ),
+            (
+                "5 / 2 == 2.5",
+                "found no matching overload for '_==_' applied to '(int, double)'",
+            ),
+            (
+                "[1] == [1.0]",
+                "found no matching overload for '_==_' applied to '(list(int), list(double))'",
+            ),
+            (
+                "[?1] == []",
+                "expected type 'optional_type(int)' but found 'int'",
+            ),
+            (
+                "1 < 2 < 3",
+                "found no matching overload for '_<_' applied to '(bool, int)'",
+            ),
+            (
+                "R.attr[1] == 1",
+                "found no matching overload for '_[_]' applied to '(map(string, dyn), int)'",
+            ),
+        ] {
+            assert_eq!(cerbos(src), [want], "{src}");
+        }
+        for ok in [
+            "1 < 1.5 && 'a' < 'b' && [1] + [2] == [1, 2] && 1 in [1] && 'a' in {'a': 1}",
+            "P.id in P.roles && R.attr.x in P.roles && R.attr.x == null && P.attr.x + 1 == 2",
+            "[1, 'a'] == [] && {1: 1, 'a': 2} == {} && [1, 2.0] == []",
+            "timestamp(R.attr.t) - timestamp(R.attr.t) == duration('0s')",
+            "timestamp(R.attr.t) + duration('1h') > timestamp(R.attr.t) && now() > timestamp(R.attr.t)",
+            "P.roles.all(r, r.startsWith('a')) && P.roles.exists_one(r, r == 'x')",
+            "P.roles.map(r, r + '!').exists(r, r == 'x!') && size(P.roles.filter(r, r != '')) > 0",
+            "(true ? R.attr.x : 1) == 1 && [?R.attr.?x] == [] && {?'a': R.attr.?x} == {}",
+            "R.attr.list.all(x, x.startsWith('a')) && P.attr.email.split('@')[1] == 'x.com'",
+        ] {
+            assert!(cerbos(ok).is_empty(), "{ok}: {:?}", cerbos(ok));
+        }
     }
 
     #[test]
@@ -918,6 +1317,32 @@ mod tests {
         );
         assert_eq!(cerbos("runtime.other"), ["undefined field 'other'"]);
         assert!(cerbos("P.attr.anything.deeper").is_empty());
+        assert_eq!(
+            cerbos("P.roles.all(r, r.x) && cel.bind(i, P.id, i.y)"),
+            [
+                "type 'string' does not support field selection",
+                "type 'string' does not support field selection"
+            ]
+        );
+        assert_eq!(
+            cerbos("P.id[0] == 'a'"),
+            ["found no matching overload for '_[_]' applied to '(string, int)'"]
+        );
+        assert_eq!(
+            cerbos("null.x"),
+            ["type 'null' does not support field selection"]
+        );
+        assert_eq!(
+            cerbos("true.x"),
+            ["type 'bool' does not support field selection"]
+        );
+        assert_eq!(
+            cerbos("P.id.x || has(P.roles.y)"),
+            [
+                "type 'string' does not support field selection",
+                "type 'list(string)' does not support field selection"
+            ]
+        );
     }
 
     #[test]

@@ -1,8 +1,8 @@
 //! Timestamps and durations with cel-go's ranges, parsing and formatting.
 //!
 //! Calendar arithmetic is done here on plain integers (proleptic Gregorian,
-//! days since the Unix epoch); only the IANA offset lookup uses `jiff` and
-//! its bundled time-zone database.
+//! days since the Unix epoch); only the IANA offset lookup goes elsewhere
+//! (`super::tz`: jiff natively, the host's `Intl` in the runtime wasm).
 
 /// Seconds of 0001-01-01T00:00:00Z, the smallest CEL timestamp.
 pub const MIN_TIMESTAMP_SECS: i64 = -62_135_596_800;

@@ -334,11 +334,22 @@ impl Lexer<'_> {
     fn string(&mut self, bytes: bool, raw: bool) -> Result<Tok, LexFail> {
         let tok_start = self.pos - usize::from(bytes) - usize::from(raw);
         let q = self.peek(0).unwrap_or(b'"');
+        let open = self.pos;
         let triple = self.peek(1) == Some(q) && self.peek(2) == Some(q);
         self.pos += if triple { 3 } else { 1 };
         let mut out: Vec<u8> = Vec::new();
         loop {
             let Some(c) = self.peek(0) else {
+                if triple {
+                    // ANTLR falls back to the longest token it accepted: the
+                    // empty literal `''`; lexing resumes at the third quote.
+                    self.pos = open + 2;
+                    return Ok(if bytes {
+                        Tok::Bytes(Vec::new())
+                    } else {
+                        Tok::Str(String::new())
+                    });
+                }
                 return Err(LexFail(self.pos));
             };
             if c == q {
