@@ -442,7 +442,15 @@ impl SuiteRun<'_> {
                 let key = (p.clone(), r.clone());
                 let expected = match lookup.iter().position(|(k, _)| *k == key) {
                     Some(i) => lookup.remove(i).1,
-                    None => Expected::default(),
+                    None => Expected {
+                        actions: table
+                            .input
+                            .actions
+                            .iter()
+                            .map(|a| (a.clone(), Effect::Deny))
+                            .collect(),
+                        outputs: BTreeMap::new(),
+                    },
                 };
                 cells.push((p.clone(), r.clone(), expected));
             }
@@ -461,6 +469,7 @@ impl SuiteRun<'_> {
             let aux_data = self.aux_data(&table.input.aux_data)?.cloned();
             tests.push(Test {
                 table_name: table.name.clone(),
+                description: table.description.clone(),
                 principal_key: p,
                 resource_key: r,
                 principal,
@@ -885,6 +894,149 @@ tests:
             .map(std::path::PathBuf::from)
             .unwrap_or_else(|| std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared"));
         root.is_dir().then_some(root)
+    }
+
+    fn get_tests_fixture() -> Fixture {
+        let p = |id: &str| Principal {
+            id: id.into(),
+            roles: vec!["user".into()],
+            ..Principal::default()
+        };
+        let r = |id: &str| Resource {
+            kind: "leave_request".into(),
+            id: id.into(),
+            ..Resource::default()
+        };
+        let mut pf = PrincipalFixtures::default();
+        for id in ["employee", "manager", "department_head"] {
+            pf.principals.insert(id.into(), p(id));
+        }
+        pf.groups.insert(
+            "management".into(),
+            vec!["manager".into(), "department_head".into()],
+        );
+        let mut rf = ResourceFixtures::default();
+        for id in ["employee", "manager", "department_head"] {
+            rf.resources.insert(format!("{id}_leave_request"), r(id));
+        }
+        rf.groups.insert(
+            "management_leave_requests".into(),
+            vec![
+                "manager_leave_request".into(),
+                "department_head_leave_request".into(),
+            ],
+        );
+        let mut aux = BTreeMap::new();
+        let mut jwt = serde_json::Map::new();
+        jwt.insert("answer".into(), serde_json::json!(42));
+        aux.insert(
+            "test_aux_data".to_string(),
+            AuxData {
+                jwt,
+                jwts: BTreeMap::new(),
+            },
+        );
+        Fixture {
+            principals: Some(pf),
+            resources: Some(rf),
+            aux_data: Some(aux),
+        }
+    }
+
+    /// A built test in the shape of Cerbos's `policy.v1.Test` JSON.
+    fn test_json(t: &Test) -> serde_json::Value {
+        use serde_json::json;
+        let mut principal = json!({"id": t.principal.id, "roles": t.principal.roles});
+        if !t.principal.attr.is_empty() {
+            principal["attr"] = serde_json::Value::Object(t.principal.attr.clone());
+        }
+        let resource = json!({"kind": t.resource.kind, "id": t.resource.id});
+        let mut input = json!({"principal": principal, "resource": resource, "actions": t.actions});
+        if let Some(a) = &t.aux_data {
+            input["auxData"] = json!({"jwt": a.jwt});
+        }
+        let mut out = json!({
+            "name": {"testTableName": t.table_name, "principalKey": t.principal_key, "resourceKey": t.resource_key},
+            "input": input,
+            "expected": t.expected.iter().map(|(k, v)| (k.clone(), json!(v.as_str()))).collect::<serde_json::Map<_, _>>(),
+        });
+        if !t.description.is_empty() {
+            out["description"] = json!(t.description);
+        }
+        if !t.expected_outputs.is_empty() {
+            out["expectedOutputs"] = t
+                .expected_outputs
+                .iter()
+                .map(|(k, v)| (k.clone(), json!({"entries": v})))
+                .collect::<serde_json::Map<_, _>>()
+                .into();
+        }
+        out
+    }
+
+    /// `verify/test_suite_run_get_tests`: matrix expansion and its errors.
+    #[test]
+    fn get_tests_cases() {
+        let Some(root) = shared() else {
+            assert!(
+                std::env::var("CI").as_deref() != Ok("true"),
+                "shared material missing"
+            );
+            eprintln!("SKIPPED: shared material not found");
+            return;
+        };
+        let dir = root.join("conformance/cerbos/verify/test_suite_run_get_tests");
+        let fixture = get_tests_fixture();
+        let (mut passed, mut failed) = (0, Vec::new());
+        let mut paths: Vec<_> = std::fs::read_dir(&dir)
+            .unwrap()
+            .flatten()
+            .map(|e| e.path())
+            .collect();
+        paths.sort();
+        for path in paths {
+            let name = path.file_name().unwrap().to_string_lossy().into_owned();
+            let src = std::fs::read_to_string(&path).unwrap();
+            let doc = crate::compiler::yaml::parse_documents(&src)
+                .unwrap()
+                .remove(0);
+            let crate::compiler::yaml::Value::Map(entries) = &doc.value else {
+                panic!("{name}")
+            };
+            let get = |k: &str| entries.iter().find(|e| e.key == k).map(|e| &e.value);
+            let table = crate::verify::suite::parse_test_table(get("table").unwrap()).unwrap();
+            let suite = Suite {
+                tests: vec![table.clone()],
+                ..Suite::default()
+            };
+            let run = SuiteRun {
+                suite: &suite,
+                fixture: &fixture,
+            };
+            let got = run
+                .build_tests(&table)
+                .map_err(|e| format!("invalid test {:?}: {e}", table.name));
+            let ok = match (got, get("wantErr")) {
+                (Err(e), Some(want)) => want.to_json() == serde_json::json!(e),
+                (Ok(tests), None) => {
+                    let want = get("wantTests").map(|w| w.to_json()).unwrap_or_default();
+                    let have = serde_json::Value::Array(tests.iter().map(test_json).collect());
+                    values_equal(&want, &have)
+                }
+                _ => false,
+            };
+            if ok {
+                passed += 1;
+            } else {
+                failed.push(name);
+            }
+        }
+        eprintln!(
+            "verify/test_suite_run_get_tests: {passed} passed, {} failed",
+            failed.len()
+        );
+        assert!(failed.is_empty(), "failed: {failed:?}");
+        assert_eq!(passed, 11);
     }
 
     /// The verify cases whose golden results need no policy decisions

@@ -185,6 +185,8 @@ pub struct ResourceFixtures {
 pub struct Test {
     /// Test table name.
     pub table_name: String,
+    /// Test table description.
+    pub description: String,
     /// Principal fixture key.
     pub principal_key: String,
     /// Resource fixture key.
@@ -956,6 +958,14 @@ pub fn parse_suite(src: &str) -> Result<Suite, String> {
         }
         Ok(s)
     })();
+    finish(r, v)
+}
+
+/// Parses and validates one test table (used by the matrix unit tests).
+#[cfg(test)]
+pub(crate) fn parse_test_table(node: &Node) -> Result<TestTable, String> {
+    let mut v = Violations::default();
+    let r = test_table(node, "table", &mut v);
     finish(r, v)
 }
 
