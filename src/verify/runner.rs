@@ -750,6 +750,13 @@ fn run_test(checker: &dyn Checker, test: &Test, actions: &[String]) -> Vec<(Stri
 }
 
 #[cfg(test)]
+mod tests_support {
+    pub(crate) fn run_fake() -> super::TestResults {
+        super::tests::run(&[("a_test.yaml", super::tests::SUITE)])
+    }
+}
+
+#[cfg(test)]
 mod tests {
     use super::*;
     use crate::verify::filter::TestFilter;
@@ -791,7 +798,7 @@ mod tests {
         }
     }
 
-    fn run(files: &[(&str, &str)]) -> TestResults {
+    pub(super) fn run(files: &[(&str, &str)]) -> TestResults {
         let files: Files = files
             .iter()
             .map(|(k, v)| (k.to_string(), v.to_string()))
@@ -807,7 +814,7 @@ mod tests {
         )
     }
 
-    const SUITE: &str = r#"
+    pub(super) const SUITE: &str = r#"
 name: S
 principals:
   alice: {id: alice, roles: [user]}
@@ -1090,5 +1097,27 @@ tests:
         }
         eprintln!("suite-level verify cases matched: {checked}");
         assert!(checked >= 15);
+    }
+}
+
+#[cfg(test)]
+mod render_tests {
+    use super::tests_support::*;
+
+    #[test]
+    fn tree_names_the_failure() {
+        let r = run_fake();
+        let tree = crate::verify::render_tree(&r, false);
+        println!("{tree}");
+        assert!(tree.contains(
+            "alice → doc : edit: expected DENY, got ALLOW (decided by resource.doc.vdefault)"
+        ));
+        assert!(tree.contains(crate::verify::ERR_USED_DEFAULT_NOW));
+        let junit = crate::verify::to_junit(&r);
+        // As in Cerbos, a suite whose overall result is ERRORED is reported
+        // as a suite-level error without its test cases.
+        assert!(junit.contains(r#"<error type="RESULT_ERRORED"></error>"#));
+        let json = crate::verify::to_json(&r);
+        assert!(json.contains("\"overallResult\": \"RESULT_ERRORED\""));
     }
 }
