@@ -19,7 +19,11 @@ pub(crate) fn compile_expr(src: &str) -> Result<Expr, Vec<ExprIssue>> {
     let parsed = crate::cel::parser::parse(src).map_err(|errs| {
         errs.into_iter()
             .map(|e| ExprIssue {
-                message: format!("Syntax error: {}", e.message),
+                message: if e.message.starts_with("Syntax error") {
+                    e.message
+                } else {
+                    format!("Syntax error: {}", e.message)
+                },
                 offset: Some(e.offset),
             })
             .collect::<Vec<_>>()

@@ -865,6 +865,14 @@ impl<'a> Compiler<'a> {
         let scope = self.scope_for(ui, p.variables.as_ref(), p.constants.as_ref());
         self.check_schemas(unit, p);
         let resource = sanitize(&p.resource.v);
+        let diags_before = self.diags.len();
+        // Every imported derived-roles set is compiled (and its errors
+        // reported), even when none of its roles is used.
+        for imp in &p.import_derived_roles {
+            if let Some(&si) = self.by_name.get(&("dr", imp.v.clone())) {
+                self.derived_role_set(si);
+            }
+        }
         let mut rows = Vec::new();
         let mut all_refs = Refs::default();
         let mut drs_used: BTreeSet<DerivedRoleId> = BTreeSet::new();
@@ -949,6 +957,7 @@ impl<'a> Compiler<'a> {
                     origin: pid,
                     from_role_policy: false,
                     no_op: false,
+                    rule_index: None,
                 };
                 for r in &roles {
                     let mut row = base.clone();
@@ -971,6 +980,16 @@ impl<'a> Compiler<'a> {
                 }
             }
         }
+        // Cerbos reports an unknown derived role once, at its last use.
+        let mut seen = BTreeSet::new();
+        let mut tail: Vec<Diagnostic> = self.diags.split_off(diags_before);
+        tail.reverse();
+        tail.retain(|d| {
+            d.kind != DiagnosticKind::Compile(CompileKind::UnknownDerivedRole)
+                || seen.insert(d.message.clone())
+        });
+        tail.reverse();
+        self.diags.extend(tail);
         if failed {
             return;
         }
@@ -1061,6 +1080,7 @@ impl<'a> Compiler<'a> {
                     origin: pid,
                     from_role_policy: false,
                     no_op: false,
+                    rule_index: None,
                 });
             }
         }
@@ -1101,8 +1121,13 @@ impl<'a> Compiler<'a> {
         let mut rows = Vec::new();
         let mut all_refs = Refs::default();
         let mut failed = false;
+        let mut per_resource: BTreeMap<&str, u32> = BTreeMap::new();
         for (i, rule) in p.rules.iter().enumerate() {
             let path = format!("$.rolePolicy.rules[{i}]");
+            // Position of the rule among this policy's rules for the same resource.
+            let counter = per_resource.entry(rule.resource.v.as_str()).or_insert(0);
+            let rule_index = *counter;
+            *counter += 1;
             let mut refs = Refs::default();
             let cond = match &rule.condition {
                 Some(c) => match self.condition(unit, &scope, c, &path, &mut refs) {
@@ -1144,6 +1169,7 @@ impl<'a> Compiler<'a> {
                 origin: pid,
                 from_role_policy: true,
                 no_op: false,
+                rule_index: Some(rule_index),
             });
         }
         if failed {
@@ -1216,7 +1242,11 @@ impl<'a> Compiler<'a> {
                 .schema_files
                 .get(&file)
                 .ok_or_else(|| format!("schema {file} doesn't exist"))?;
-            let doc: serde_json::Value = serde_json::from_str(text)
+            // Like Go's json.Decoder, read the first JSON value of the file.
+            let doc: serde_json::Value = serde_json::Deserializer::from_str(text)
+                .into_iter::<serde_json::Value>()
+                .next()
+                .ok_or_else(|| format!("jsonschema {r} compilation failed: empty document"))?
                 .map_err(|e| format!("jsonschema {r} compilation failed: invalid JSON: {e}"))?;
             match &doc {
                 serde_json::Value::Object(_) | serde_json::Value::Bool(_) => {}
@@ -1355,6 +1385,7 @@ fn no_op_row(kind: PolicyKind, version: &str, scope: &str, resource: &str, pid: 
         origin: pid,
         from_role_policy: false,
         no_op: true,
+        rule_index: None,
     }
 }
 

@@ -1169,7 +1169,7 @@ pub fn parse_policy(doc: &Node) -> (Option<Policy>, Vec<ParseError>) {
             "invalid document: contents are not valid YAML or JSON",
             &root,
         );
-        return (None, r.errors);
+        return (None, only_parse_errors(r.errors));
     }
     let mut allowed = vec![
         "apiVersion",
@@ -1228,7 +1228,7 @@ pub fn parse_policy(doc: &Node) -> (Option<Policy>, Vec<ParseError>) {
             &P("policyType".into()),
             "exactly one field is required in oneof",
         );
-        return (None, r.errors);
+        return (None, only_parse_errors(r.errors));
     }
     let (kind, e) = bodies[0];
     let bp = root.field(kind);
@@ -1268,7 +1268,19 @@ pub fn parse_policy(doc: &Node) -> (Option<Policy>, Vec<ParseError>) {
         body_at: e.key_pos,
         at: doc.pos,
     };
-    (Some(policy), r.errors)
+    (Some(policy), only_parse_errors(r.errors))
+}
+
+/// Field validation runs only on documents that parsed: when a document
+/// has parse errors, those are the ones reported.
+fn only_parse_errors(mut errors: Vec<ParseError>) -> Vec<ParseError> {
+    if errors
+        .iter()
+        .any(|e| matches!(e.kind, DiagnosticKind::Parse(_)))
+    {
+        errors.retain(|e| matches!(e.kind, DiagnosticKind::Parse(_)));
+    }
+    errors
 }
 
 #[cfg(test)]

@@ -241,6 +241,90 @@ enum Frame {
 /// comment-only file yields an empty list.
 pub fn parse_documents(src: &str) -> Result<Vec<Node>, Vec<YamlError>> {
     let table = LineTable::new(src);
+    let mut text = Cow::Borrowed(src);
+    for _ in 0..MAX_REINDENTS {
+        match build(&table, &text) {
+            Ok(docs) => return Ok(docs),
+            Err(Failure::Other(errs)) => return Err(errs),
+            Err(Failure::Scan { line, col, info }) => {
+                // Flow collections (`{ … }` inside block YAML) whose lines are
+                // not indented past their key are accepted by Cerbos's reader;
+                // indent such lines and try again.
+                if info == "invalid indentation" {
+                    if let Some(fixed) = reindent_flow_line(&text, line) {
+                        text = Cow::Owned(fixed);
+                        continue;
+                    }
+                }
+                return Err(syntax_errors(src, line, col, &info));
+            }
+        }
+    }
+    Err(vec![YamlError {
+        pos: table.pos(1, 0),
+        kind: ParseKind::InvalidDocument,
+        message: "invalid indentation".into(),
+    }])
+}
+
+/// Most lines re-indented before giving up.
+const MAX_REINDENTS: usize = 32;
+
+enum Failure {
+    Scan {
+        line: usize,
+        col: usize,
+        info: String,
+    },
+    Other(Vec<YamlError>),
+}
+
+/// If `line` (1-based) is inside an unclosed `{`/`[` opened on an earlier
+/// line, returns the text with that line indented one past the opener's line.
+fn reindent_flow_line(text: &str, line: usize) -> Option<String> {
+    let lines: Vec<&str> = text.split('\n').collect();
+    let target = lines.get(line.checked_sub(1)?)?;
+    let mut balance: i64 = 0;
+    for l in (0..line - 1).rev() {
+        let mut in_q: Option<char> = None;
+        let mut b: i64 = 0;
+        for c in lines[l].chars() {
+            match in_q {
+                Some(q) if c == q => in_q = None,
+                Some(_) => {}
+                None if c == '"' || c == '\'' => in_q = Some(c),
+                None if c == '#' => break,
+                None if c == '{' || c == '[' => b += 1,
+                None if c == '}' || c == ']' => b -= 1,
+                None => {}
+            }
+        }
+        balance += b;
+        if balance > 0 {
+            let opener_indent = lines[l].len() - lines[l].trim_start_matches(' ').len();
+            let cur = target.len() - target.trim_start_matches(' ').len();
+            if cur > opener_indent {
+                return None;
+            }
+            let mut out = String::with_capacity(text.len() + 8);
+            for (i, x) in lines.iter().enumerate() {
+                if i > 0 {
+                    out.push('\n');
+                }
+                if i == line - 1 {
+                    out.push_str(&" ".repeat(opener_indent + 1 - cur));
+                }
+                out.push_str(x);
+            }
+            return Some(out);
+        }
+    }
+    None
+}
+
+fn build(table: &LineTable<'_>, src: &str) -> Result<Vec<Node>, Failure> {
+    let total_chars = src.chars().count();
+    let ends_with_newline = src.ends_with('\n');
     let mut docs = Vec::new();
     let mut stack: Vec<Frame> = Vec::new();
     let mut anchors: HashMap<usize, Node> = HashMap::new();
@@ -253,18 +337,19 @@ pub fn parse_documents(src: &str) -> Result<Vec<Node>, Vec<YamlError>> {
             Ok(x) => x,
             Err(e) => {
                 let m = e.marker();
-                let pos = table.pos(m.line(), m.col());
-                return Err(syntax_errors(src, pos, e.info()));
+                return Err(Failure::Scan {
+                    line: m.line(),
+                    col: m.col(),
+                    info: e.info().to_string(),
+                });
             }
         };
         let pos = table.span_start(&span);
         let completed: Option<(Node, usize)> = match event {
             Event::StreamStart | Event::Nothing | Event::DocumentEnd => None,
             Event::StreamEnd => break,
-            Event::DocumentStart(_) => {
-                anchors.clear();
-                None
-            }
+            // Anchors stay visible in later documents, as in Cerbos's reader.
+            Event::DocumentStart(_) => None,
             Event::Scalar(text, style, anchor, _tag) => {
                 let style = match style {
                     ScalarStyle::Plain => Style::Plain,
@@ -273,10 +358,21 @@ pub fn parse_documents(src: &str) -> Result<Vec<Node>, Vec<YamlError>> {
                     ScalarStyle::Literal => Style::Literal,
                     ScalarStyle::Folded => Style::Folded,
                 };
+                let mut text = cow_string(text);
+                // A clipped block scalar that ends the file without a line
+                // break has no final newline (saphyr adds one).
+                if matches!(style, Style::Literal | Style::Folded)
+                    && !ends_with_newline
+                    && span.end.index() >= total_chars
+                    && text.ends_with('\n')
+                    && !block_keeps(src, pos)
+                {
+                    text.pop();
+                }
                 Some((
                     Node {
                         pos,
-                        value: Value::Scalar(cow_string(text), style),
+                        value: Value::Scalar(text, style),
                     },
                     anchor,
                 ))
@@ -285,26 +381,26 @@ pub fn parse_documents(src: &str) -> Result<Vec<Node>, Vec<YamlError>> {
                 Some(node) => {
                     let n = count_nodes(node);
                     if n > alias_budget {
-                        return Err(vec![YamlError {
+                        return Err(Failure::Other(vec![YamlError {
                             pos,
                             kind: ParseKind::InvalidDocument,
                             message: "too many alias expansions".into(),
-                        }]);
+                        }]));
                     }
                     alias_budget -= n;
                     Some((node.clone(), 0))
                 }
                 None => {
-                    return Err(vec![YamlError {
+                    return Err(Failure::Other(vec![YamlError {
                         pos,
                         kind: ParseKind::InvalidDocument,
                         message: "unknown anchor".into(),
-                    }])
+                    }]))
                 }
             },
             Event::SequenceStart(anchor, _) => {
                 if stack.len() >= MAX_DEPTH {
-                    return Err(vec![too_deep(pos)]);
+                    return Err(Failure::Other(vec![too_deep(pos)]));
                 }
                 stack.push(Frame::Seq {
                     pos,
@@ -315,7 +411,7 @@ pub fn parse_documents(src: &str) -> Result<Vec<Node>, Vec<YamlError>> {
             }
             Event::MappingStart(anchor, _) => {
                 if stack.len() >= MAX_DEPTH {
-                    return Err(vec![too_deep(pos)]);
+                    return Err(Failure::Other(vec![too_deep(pos)]));
                 }
                 stack.push(Frame::Map {
                     pos,
@@ -348,7 +444,7 @@ pub fn parse_documents(src: &str) -> Result<Vec<Node>, Vec<YamlError>> {
                     // its first key; errors about mappings point there.
                     let pos = entries
                         .first()
-                        .map_or(pos, |e| colon_after(&table, e.key_pos));
+                        .map_or(pos, |e| colon_after(table, e.key_pos));
                     apply_merges(&mut entries, merges);
                     Some((
                         Node {
@@ -410,7 +506,7 @@ pub fn parse_documents(src: &str) -> Result<Vec<Node>, Vec<YamlError>> {
         }
     }
     if !errors.is_empty() {
-        return Err(errors);
+        return Err(Failure::Other(errors));
     }
     docs.retain(|d| {
         !(d.is_null() && matches!(d.value, Value::Scalar(ref s, _) if s.is_empty() || s == "~"))
@@ -451,6 +547,13 @@ fn colon_after(table: &LineTable<'_>, key: Pos) -> Pos {
         col += 1;
     }
     key
+}
+
+/// `|+` / `>+`: the block keeps its final line breaks.
+fn block_keeps(src: &str, at: Pos) -> bool {
+    src.get(at.offset..)
+        .and_then(|r| r.lines().next())
+        .is_some_and(|l| l.split('#').next().unwrap_or("").contains('+'))
 }
 
 fn cow_string(c: Cow<'_, str>) -> String {
@@ -504,11 +607,24 @@ fn apply_merges(entries: &mut Vec<Entry>, merges: Vec<Node>) {
 /// Turns a scanner error into diagnostics. A quoted scalar followed by more
 /// text (`expr: "a" in b`) is by far the most common cause in policies, so
 /// such lines are reported with a hint instead of the scanner's message.
-fn syntax_errors(src: &str, pos: Pos, info: &str) -> Vec<YamlError> {
+fn syntax_errors(src: &str, line: usize, col: usize, info: &str) -> Vec<YamlError> {
     let table = LineTable::new(src);
+    let pos = table.pos(line, col);
     let mut out = Vec::new();
-    for (i, line) in src.lines().enumerate() {
-        if let Some(col) = quoted_then_more(line) {
+    let mut block_indent: Option<usize> = None;
+    for (i, text) in src.lines().enumerate() {
+        let indent = text.len() - text.trim_start_matches(' ').len();
+        if let Some(b) = block_indent {
+            if text.trim().is_empty() || indent > b {
+                continue;
+            }
+            block_indent = None;
+        }
+        if starts_block_scalar(text) {
+            block_indent = Some(indent);
+            continue;
+        }
+        if let Some(col) = quoted_then_more(text) {
             out.push(YamlError {
                 pos: table.pos(i + 1, col),
                 kind: ParseKind::QuotedStringContinues,
@@ -518,14 +634,45 @@ fn syntax_errors(src: &str, pos: Pos, info: &str) -> Vec<YamlError> {
             });
         }
     }
-    if out.is_empty() {
-        out.push(YamlError {
-            pos,
-            kind: ParseKind::InvalidDocument,
-            message: info.to_string(),
-        });
+    if !out.is_empty() {
+        return out;
     }
-    out
+    // A line without `key:` inside a mapping: the scanner notices on the
+    // next line; point at the offending one.
+    if info.contains("simple key expect ':'") || info.contains("could not find expected ':'") {
+        let lines: Vec<&str> = src.lines().collect();
+        let prev = (0..line.saturating_sub(1)).rev().find(|&l| {
+            lines
+                .get(l)
+                .is_some_and(|t| !t.trim().is_empty() && !t.trim_start().starts_with('#'))
+        });
+        if let Some(l) = prev {
+            let t = lines[l];
+            let c = t.chars().take_while(|c| *c == ' ').count();
+            return vec![YamlError {
+                pos: table.pos(l + 1, c),
+                kind: ParseKind::InvalidDocument,
+                message: "non-map value is specified".into(),
+            }];
+        }
+    }
+    vec![YamlError {
+        pos,
+        kind: ParseKind::InvalidDocument,
+        message: info.to_string(),
+    }]
+}
+
+/// `key: |` / `- >-` and the like: the following lines are block content.
+fn starts_block_scalar(line: &str) -> bool {
+    let code = line.split(" #").next().unwrap_or("").trim_end();
+    let last = code.rsplit([' ', ':']).next().unwrap_or("");
+    (code.ends_with(": ") || code.contains(": ") || code.trim_start().starts_with("- "))
+        && !last.is_empty()
+        && last.starts_with(['|', '>'])
+        && last[1..]
+            .chars()
+            .all(|c| c == '-' || c == '+' || c.is_ascii_digit())
 }
 
 /// If `line` is `key: "quoted" more` or `- "quoted" more`, returns the
