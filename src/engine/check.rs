@@ -406,6 +406,7 @@ pub(crate) fn check_input(engine: &Engine, input: &CheckInput, now_unix_nanos: i
     finish(effects, &mut out);
     out.effective_derived_roles = effective_derived_roles;
     out.outputs = ev.outputs;
+    out.used_now = ev.cel.now_was_read();
     out.evaluation_errors = ev
         .cel_errors
         .into_iter()

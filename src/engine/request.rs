@@ -281,6 +281,11 @@ pub struct CheckOutput {
     /// CEL errors, deduplicated and sorted.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub evaluation_errors: Vec<EvaluationError>,
+    /// A condition, variable or output read `now()` (or `timeSince`) while
+    /// evaluating this input. Not part of the Cerbos API; the test runner
+    /// uses it to reject tests that rely on an unset `now`.
+    #[serde(skip)]
+    pub used_now: bool,
 }
 
 /// Resource echo in a result entry.

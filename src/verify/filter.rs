@@ -5,6 +5,7 @@ use std::collections::BTreeSet;
 
 use super::suite::{Test, TestOptions};
 use super::VerifyError;
+use crate::engine::names;
 
 pub use super::results::{
     SKIP_FILTER_ACTION, SKIP_FILTER_PRINCIPAL, SKIP_FILTER_RESOURCE, SKIP_FILTER_SUITE,
@@ -119,7 +120,7 @@ impl TestFilter {
             let r = &test.resource;
             let fqn = format!(
                 "cerbos.{}",
-                resource_policy_key(
+                names::resource_policy_key(
                     &r.kind,
                     &version_of(&r.policy_version, &test.options),
                     &scope_of(&r.scope, &test.options),
@@ -133,7 +134,7 @@ impl TestFilter {
             let p = &test.principal;
             let fqn = format!(
                 "cerbos.{}",
-                principal_policy_key(
+                names::principal_policy_key(
                     &p.id,
                     &version_of(&p.policy_version, &test.options),
                     &scope_of(&p.scope, &test.options),
@@ -187,7 +188,7 @@ fn version_of(version: &str, options: &Option<TestOptions>) -> String {
 }
 
 fn scope_of(scope: &str, options: &Option<TestOptions>) -> String {
-    let scope = scope.strip_prefix('.').unwrap_or(scope);
+    let scope = names::scope_value(scope);
     if !scope.is_empty() {
         return scope.to_string();
     }
@@ -195,40 +196,6 @@ fn scope_of(scope: &str, options: &Option<TestOptions>) -> String {
         Some(o) if !o.default_scope.is_empty() => o.default_scope.clone(),
         _ => String::new(),
     }
-}
-
-// TODO(engine merge): use `crate::engine::names` once the engine branch merges
-// cleanly with the compiler; these mirror Cerbos's `namer` for plain names.
-fn resource_policy_key(kind: &str, version: &str, scope: &str) -> String {
-    with_scope(format!("resource.{}.v{version}", sanitize(kind)), scope)
-}
-
-fn principal_policy_key(id: &str, version: &str, scope: &str) -> String {
-    with_scope(format!("principal.{}.v{version}", sanitize(id)), scope)
-}
-
-fn with_scope(mut key: String, scope: &str) -> String {
-    if !scope.is_empty() {
-        key.push('/');
-        key.push_str(scope);
-    }
-    key
-}
-
-/// Runs of characters outside `[A-Za-z0-9_.]` become one `_`.
-fn sanitize(name: &str) -> String {
-    let mut out = String::with_capacity(name.len());
-    let mut in_run = false;
-    for c in name.chars() {
-        if c.is_ascii_alphanumeric() || c == '_' || c == '.' {
-            out.push(c);
-            in_run = false;
-        } else if !in_run {
-            out.push('_');
-            in_run = true;
-        }
-    }
-    out
 }
 
 /// Cerbos glob matching (gobwas/glob with `:` as separator): `*` matches a run

@@ -23,13 +23,10 @@
 //! the policies do not compile, 4 when a test failed or errored, 2 for
 //! unusable input (bad filter, unreadable folder).
 
-// TODO(engine merge): filter and runner are only reachable from unit tests
-// until the engine's `Engine` lands and `run` is wired to it.
-#[cfg_attr(not(test), allow(dead_code))]
+mod engine_check;
 mod filter;
 pub mod render;
 pub mod results;
-#[cfg_attr(not(test), allow(dead_code))]
 mod runner;
 pub mod suite;
 pub mod time;
@@ -43,7 +40,8 @@ pub use render::{render_tree, to_json, to_junit};
 pub use results::{TestResult, TestResults};
 pub use runner::ERR_USED_DEFAULT_NOW;
 
-use crate::compiler;
+use crate::bundle::Bundle;
+use crate::compiler::{self, CompileOptions};
 
 /// Exit code when every test passed or was skipped.
 pub const EXIT_OK: u8 = 0;
@@ -135,7 +133,32 @@ pub fn exit_code(outcome: &Result<TestResults, VerifyError>) -> u8 {
     }
 }
 
-#[allow(dead_code)] // TODO(engine merge): used by `run_bundle`.
+/// Compiles the policy folder `root`, then runs every suite under
+/// `opts.tests_dir` (default `root`) against it.
+pub fn run(root: &Path, opts: &VerifyOptions) -> Result<TestResults, VerifyError> {
+    let compiled =
+        compiler::compile_dir(root, &CompileOptions::default()).map_err(VerifyError::Compile)?;
+    let tests_dir = opts.tests_dir.as_deref().unwrap_or(root);
+    let files = read_test_files(tests_dir)?;
+    run_bundle(&compiled.bundle, &files, opts)
+}
+
+/// Runs the suites in `files` (`relative path → contents`, `/`-separated;
+/// suites plus their `testdata/` fixtures) against a compiled bundle.
+pub fn run_bundle(
+    bundle: &Bundle,
+    files: &BTreeMap<String, String>,
+    opts: &VerifyOptions,
+) -> Result<TestResults, VerifyError> {
+    let filter = make_filter(opts)?;
+    let checker = engine_check::EngineChecker::new(bundle, opts)?;
+    let cfg = runner::RunConfig {
+        filter: &filter,
+        skip_batching: opts.skip_batching,
+    };
+    Ok(runner::run_all(files, &checker, &cfg))
+}
+
 fn make_filter(opts: &VerifyOptions) -> Result<filter::TestFilter, VerifyError> {
     let run = match opts.run.as_deref() {
         Some(re) if !re.is_empty() => {

@@ -19,7 +19,6 @@ pub const ERR_USED_DEFAULT_NOW: &str =
     "a policy used a time-based condition, but `now` was not provided in the test options";
 
 /// One check as the runner asks it.
-#[allow(dead_code)] // TODO(engine merge): all fields are read by the engine adapter.
 pub(crate) struct CheckRequest<'a> {
     pub principal: &'a Principal,
     pub resource: &'a Resource,
