@@ -1,1 +1,926 @@
-//! Placeholder: owned by the CEL work in progress.
+//! Cerbos's compile-time checks on parsed CEL expressions.
+//!
+//! Cerbos type-checks every condition with cel-go at compile time. This
+//! checker reproduces the checks whose failures Cerbos users meet, with
+//! cel-go's messages:
+//!
+//! * identifiers must be declared (`undeclared reference to 'x' (in
+//!   container '')`); comprehension and `cel.bind` variables are in scope in
+//!   their bodies; qualified names resolve through the container like
+//!   cel-go (`a.b.c` may name a declared variable `a.b`);
+//! * the opaque `cerbos.Variables` objects (`V`/`variables`, `C`/`constants`,
+//!   `G`/`globals`) allow field selection only (`V["x"]` → `found no
+//!   matching overload for '_[_]' applied to '(cerbos.Variables, string)'`);
+//! * fields selected on Cerbos's request messages must exist
+//!   (`request.foo` → `undefined field 'foo'`);
+//! * optionally (see [`CheckEnv::with_functions`]), called functions must
+//!   exist with that call style and arity;
+//! * optionally (see [`CheckEnv::with_literal_validators`]), literal
+//!   arguments of `duration()`, `timestamp()` and `matches()` must be valid
+//!   (`invalid duration argument`, as cel-go's AST validators say).
+//!
+//! It is not a full CEL type checker: argument types beyond these cases are
+//! not inferred (overload mismatches among ordinary values surface at run
+//! time instead).
+
+use crate::cel::ast::{Expr, ExprId, ExprKind, Literal};
+use crate::cel::parser::ParsedExpr;
+use std::collections::{BTreeMap, BTreeSet};
+
+/// A compile-time problem in an expression.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{message}")]
+pub struct CheckError {
+    /// cel-go's wording of the problem.
+    pub message: String,
+    /// Id of the offending node.
+    pub id: ExprId,
+    /// Byte offset of the offending node in the expression text.
+    pub offset: usize,
+}
+
+/// Checks a literal argument; `Err` carries the reason (not shown to users,
+/// who see cel-go's `invalid <function> argument`).
+pub type LiteralValidator = fn(&str) -> Result<(), String>;
+
+/// Does a function exist: `(name, receiver style, argument count without
+/// the receiver)`.
+pub type FunctionLookup = fn(&str, bool, usize) -> bool;
+
+/// What an identifier denotes, as far as the checker cares.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Decl {
+    /// Any value.
+    Dyn,
+    /// `cerbos.Variables`: field selection only.
+    Opaque,
+    /// A Cerbos request message.
+    Message(Msg),
+}
+
+/// The declarations an expression is checked against.
+#[derive(Debug, Clone)]
+pub struct CheckEnv {
+    idents: BTreeMap<String, Decl>,
+    container: String,
+    functions: Option<FunctionLookup>,
+    extra_functions: BTreeSet<String>,
+    duration: Option<LiteralValidator>,
+    timestamp: Option<LiteralValidator>,
+    regex: Option<LiteralValidator>,
+    any_qualified_name: bool,
+}
+
+/// The type names usable as identifiers in every CEL environment
+/// (`type(x) == int`).
+const TYPE_IDENTS: &[&str] = &[
+    "bool",
+    "bytes",
+    "double",
+    "int",
+    "list",
+    "map",
+    "null_type",
+    "string",
+    "type",
+    "uint",
+    "optional_type",
+    "google.protobuf.Duration",
+    "google.protobuf.Timestamp",
+    "google.protobuf.Any",
+    "google.protobuf.Struct",
+    "google.protobuf.Value",
+    "google.protobuf.ListValue",
+    "google.protobuf.BoolValue",
+    "google.protobuf.BytesValue",
+    "google.protobuf.DoubleValue",
+    "google.protobuf.FloatValue",
+    "google.protobuf.Int32Value",
+    "google.protobuf.Int64Value",
+    "google.protobuf.StringValue",
+    "google.protobuf.UInt32Value",
+    "google.protobuf.UInt64Value",
+    "google.protobuf.NullValue",
+    "google.protobuf.NullValue.NULL_VALUE",
+];
+
+impl Default for CheckEnv {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl CheckEnv {
+    /// An environment with no declarations beyond CEL's type names, in the
+    /// root container, without function or literal checks.
+    pub fn new() -> Self {
+        CheckEnv {
+            idents: BTreeMap::new(),
+            container: String::new(),
+            functions: None,
+            extra_functions: BTreeSet::new(),
+            duration: None,
+            timestamp: None,
+            regex: None,
+            any_qualified_name: false,
+        }
+    }
+
+    /// Cerbos's declarations (§3.2 of the semantics notes): `request`, `P`,
+    /// `R`, `runtime` as messages, `V`/`variables`, `C`/`constants`,
+    /// `G`/`globals` as opaque `cerbos.Variables`.
+    pub fn cerbos() -> Self {
+        let mut env = Self::new();
+        env.idents
+            .insert("request".into(), Decl::Message(Msg::Request));
+        env.idents.insert("P".into(), Decl::Message(Msg::Principal));
+        env.idents.insert("R".into(), Decl::Message(Msg::Resource));
+        env.idents
+            .insert("runtime".into(), Decl::Message(Msg::Runtime));
+        for name in ["V", "variables", "C", "constants", "G", "globals"] {
+            env.idents.insert(name.into(), Decl::Opaque);
+        }
+        env
+    }
+
+    /// Declares a variable of any type (conformance `bindings`/`type_env`).
+    pub fn declare(mut self, name: impl Into<String>) -> Self {
+        self.idents.insert(name.into(), Decl::Dyn);
+        self
+    }
+
+    /// Declares several variables of any type.
+    pub fn declare_all<I: IntoIterator<Item = S>, S: Into<String>>(mut self, names: I) -> Self {
+        for n in names {
+            self.idents.insert(n.into(), Decl::Dyn);
+        }
+        self
+    }
+
+    /// Sets the container (namespace) names are resolved in.
+    pub fn with_container(mut self, container: impl Into<String>) -> Self {
+        self.container = container.into();
+        self
+    }
+
+    /// Checks that called functions exist, using `lookup` (normally the
+    /// runtime's function table) plus functions declared with
+    /// [`CheckEnv::declare_function`].
+    pub fn with_functions(mut self, lookup: FunctionLookup) -> Self {
+        self.functions = Some(lookup);
+        self
+    }
+
+    /// Declares a function name (any arity, either call style).
+    pub fn declare_function(mut self, name: impl Into<String>) -> Self {
+        self.extra_functions.insert(name.into());
+        self
+    }
+
+    /// Validates literal arguments of `duration()`, `timestamp()` and
+    /// `matches()` with the given parsers, as Cerbos's AST validators do.
+    pub fn with_literal_validators(
+        mut self,
+        duration: LiteralValidator,
+        timestamp: LiteralValidator,
+        regex: LiteralValidator,
+    ) -> Self {
+        self.duration = Some(duration);
+        self.timestamp = Some(timestamp);
+        self.regex = Some(regex);
+        self
+    }
+
+    /// Accepts any qualified name the declarations do not resolve when it
+    /// is written with a dot or starts with an upper-case letter (message
+    /// and enum names of proto packages the checker does not know; used for
+    /// the CEL conformance suite).
+    pub fn allow_unknown_type_names(mut self, allow: bool) -> Self {
+        self.any_qualified_name = allow;
+        self
+    }
+
+    /// Candidate full names of `name` in the container, most specific first
+    /// (cel-go's `Container.ResolveCandidateNames`).
+    fn candidates(&self, name: &str) -> Vec<String> {
+        if let Some(abs) = name.strip_prefix('.') {
+            return vec![abs.to_string()];
+        }
+        let mut out = Vec::new();
+        let mut prefix = self.container.as_str();
+        while !prefix.is_empty() {
+            out.push(format!("{prefix}.{name}"));
+            prefix = prefix.rfind('.').map_or("", |i| &prefix[..i]);
+        }
+        out.push(name.to_string());
+        out
+    }
+
+    /// Resolves a (possibly qualified) name to a declaration.
+    fn resolve(&self, name: &str) -> Option<Decl> {
+        self.candidates(name).into_iter().find_map(|c| {
+            self.idents
+                .get(&c)
+                .copied()
+                .or_else(|| TYPE_IDENTS.contains(&c.as_str()).then_some(Decl::Dyn))
+        })
+    }
+
+    fn function_exists(&self, name: &str, member: bool, argc: usize) -> bool {
+        let lookup = match self.functions {
+            Some(f) => f,
+            None => return true,
+        };
+        // Operators and macro internals (`_&&_`, `@not_strictly_false`,
+        // `cel.@mapInsert`, …) cannot be written by users; the interpreter
+        // handles them itself.
+        if !name
+            .split('.')
+            .all(|part| part.is_empty() || crate::cel::printer::is_identifier(part))
+            || name.starts_with('_')
+        {
+            return true;
+        }
+        self.candidates(name)
+            .iter()
+            .any(|c| self.extra_functions.contains(c.as_str()) || lookup(c, member, argc))
+    }
+
+    /// Is `name` a function under any call style or arity (for choosing
+    /// between "undeclared reference" and "no matching overload")?
+    fn function_known(&self, name: &str) -> bool {
+        (0..=8).any(|n| self.function_exists(name, false, n) || self.function_exists(name, true, n))
+    }
+}
+
+/// Cerbos's request messages and their fields (proto and JSON names).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Msg {
+    Request,
+    Principal,
+    Resource,
+    AuxData,
+    Runtime,
+}
+
+impl Msg {
+    fn type_name(self) -> &'static str {
+        match self {
+            Msg::Request => "cerbos.engine.v1.Request",
+            Msg::Principal => "cerbos.engine.v1.Request.Principal",
+            Msg::Resource => "cerbos.engine.v1.Request.Resource",
+            Msg::AuxData => "cerbos.engine.v1.AuxData",
+            Msg::Runtime => "cerbos.engine.v1.Runtime",
+        }
+    }
+
+    fn field(self, name: &str) -> Option<Ty> {
+        let string = Ty::Named("string");
+        Some(match (self, name) {
+            (Msg::Request, "principal") => Ty::Message(Msg::Principal),
+            (Msg::Request, "resource") => Ty::Message(Msg::Resource),
+            (Msg::Request, "aux_data" | "auxData") => Ty::Message(Msg::AuxData),
+            (Msg::Principal, "id" | "policy_version" | "policyVersion" | "scope") => string,
+            (Msg::Principal, "roles") => Ty::Named("list(string)"),
+            (Msg::Principal | Msg::Resource, "attr") => Ty::Named("map(string, dyn)"),
+            (Msg::Resource, "kind" | "id" | "policy_version" | "policyVersion" | "scope") => string,
+            (Msg::AuxData, "jwt" | "jwts") => Ty::Named("map(string, dyn)"),
+            (Msg::Runtime, "effective_derived_roles" | "effectiveDerivedRoles") => {
+                Ty::Named("list(string)")
+            }
+            _ => return None,
+        })
+    }
+}
+
+/// The little type information the checker tracks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Ty {
+    Dyn,
+    Opaque,
+    Message(Msg),
+    /// A type known only by name, for messages.
+    Named(&'static str),
+}
+
+impl Ty {
+    fn name(self) -> &'static str {
+        match self {
+            Ty::Dyn => "dyn",
+            Ty::Opaque => "cerbos.Variables",
+            Ty::Message(m) => m.type_name(),
+            Ty::Named(n) => n,
+        }
+    }
+}
+
+fn literal_type(l: &Literal) -> Ty {
+    Ty::Named(match l {
+        Literal::Null => "null_type",
+        Literal::Bool(_) => "bool",
+        Literal::Int(_) => "int",
+        Literal::Uint(_) => "uint",
+        Literal::Double(_) => "double",
+        Literal::String(_) => "string",
+        Literal::Bytes(_) => "bytes",
+    })
+}
+
+/// Functions that accept any value, including `cerbos.Variables`.
+fn accepts_anything(function: &str) -> bool {
+    matches!(function, "_==_" | "_!=_" | "dyn" | "type")
+}
+
+/// Nesting beyond this is reported instead of checked (the parser never
+/// produces it; the cap keeps hostile trees from exhausting the stack).
+const MAX_CHECK_DEPTH: u32 = 2_000;
+
+/// Checks `parsed` against `env`; all problems are reported, in source order.
+pub fn check(parsed: &ParsedExpr, env: &CheckEnv) -> Result<(), Vec<CheckError>> {
+    let offsets: BTreeMap<ExprId, u32> = parsed.source_info.positions.iter().copied().collect();
+    let mut c = Checker {
+        env,
+        offsets,
+        locals: Vec::new(),
+        errors: Vec::new(),
+        depth: 0,
+    };
+    c.expr(&parsed.expr);
+    if c.errors.is_empty() {
+        Ok(())
+    } else {
+        let mut errs = c.errors;
+        errs.sort_by_key(|e| e.offset);
+        Err(errs)
+    }
+}
+
+struct Checker<'e> {
+    env: &'e CheckEnv,
+    offsets: BTreeMap<ExprId, u32>,
+    /// Comprehension and `cel.bind` variables in scope, innermost last.
+    locals: Vec<String>,
+    errors: Vec<CheckError>,
+    depth: u32,
+}
+
+/// The dotted name an `Ident`/`Select` chain spells, if it is one.
+fn qualified_name(e: &Expr) -> Option<String> {
+    let mut fields: Vec<&str> = Vec::new();
+    let mut cur = e;
+    loop {
+        match &cur.kind {
+            ExprKind::Ident(n) => {
+                let mut s = n.clone();
+                for f in fields.iter().rev() {
+                    s.push('.');
+                    s.push_str(f);
+                }
+                return Some(s);
+            }
+            ExprKind::Select {
+                operand,
+                field,
+                test_only: false,
+                optional: false,
+            } => {
+                fields.push(field.as_str());
+                cur = operand;
+            }
+            _ => return None,
+        }
+    }
+}
+
+fn root_ident(e: &Expr) -> Option<&str> {
+    let mut cur = e;
+    loop {
+        match &cur.kind {
+            ExprKind::Ident(n) => return Some(n),
+            ExprKind::Select { operand, .. } => cur = operand,
+            _ => return None,
+        }
+    }
+}
+
+impl Checker<'_> {
+    fn error(&mut self, e: &Expr, message: String) {
+        let offset = self.offsets.get(&e.id).copied().unwrap_or(0) as usize;
+        self.errors.push(CheckError {
+            message,
+            id: e.id,
+            offset,
+        });
+    }
+
+    fn is_local(&self, name: &str) -> bool {
+        self.locals.iter().any(|l| l == name)
+    }
+
+    fn undeclared(&mut self, e: &Expr, name: &str) {
+        let container = self.env.container.clone();
+        self.error(
+            e,
+            format!("undeclared reference to '{name}' (in container '{container}')"),
+        );
+    }
+
+    /// Accepts an unresolved qualified name in lenient (conformance) mode.
+    fn lenient_name(&self, name: &str) -> bool {
+        self.env.any_qualified_name
+            && (name.contains('.') || name.starts_with(|c: char| c.is_ascii_uppercase()))
+    }
+
+    fn expr(&mut self, e: &Expr) -> Ty {
+        if self.depth >= MAX_CHECK_DEPTH {
+            self.error(e, "expression recursion limit exceeded".to_string());
+            return Ty::Dyn;
+        }
+        self.depth += 1;
+        let t = self.expr_inner(e);
+        self.depth -= 1;
+        t
+    }
+
+    fn expr_inner(&mut self, e: &Expr) -> Ty {
+        match &e.kind {
+            ExprKind::Literal(l) => literal_type(l),
+            ExprKind::Ident(name) => {
+                if !name.starts_with('.') && self.is_local(name) {
+                    return Ty::Dyn;
+                }
+                match self.env.resolve(name) {
+                    Some(d) => decl_type(d),
+                    None if self.lenient_name(name) => Ty::Dyn,
+                    None => {
+                        self.undeclared(e, name);
+                        Ty::Dyn
+                    }
+                }
+            }
+            ExprKind::Select {
+                operand,
+                field,
+                test_only,
+                optional,
+            } => {
+                // `a.b.c` may itself name a declaration (unless its root is
+                // a local variable, which shadows qualified names).
+                if !test_only && !optional {
+                    if let Some(q) = qualified_name(e) {
+                        let local_root =
+                            root_ident(e).is_some_and(|r| !r.starts_with('.') && self.is_local(r));
+                        if !local_root {
+                            if let Some(d) = self.env.resolve(&q) {
+                                return decl_type(d);
+                            }
+                            let root_declared = root_ident(e)
+                                .is_some_and(|r| self.is_local(r) || self.env.resolve(r).is_some());
+                            if !root_declared && self.lenient_name(&q) {
+                                return Ty::Dyn;
+                            }
+                        }
+                    }
+                }
+                let t = self.expr(operand);
+                self.select(e, t, field)
+            }
+            ExprKind::Call {
+                target,
+                function,
+                args,
+            } => self.call(e, target.as_deref(), function, args),
+            ExprKind::List { elements, .. } => {
+                for el in elements {
+                    self.expr(el);
+                }
+                Ty::Named("list(dyn)")
+            }
+            ExprKind::Map { entries } => {
+                for en in entries {
+                    self.expr(&en.key);
+                    self.expr(&en.value);
+                }
+                Ty::Named("map(dyn, dyn)")
+            }
+            ExprKind::Struct { type_name, fields } => {
+                if self.env.resolve(type_name).is_none() && !self.lenient_name(type_name) {
+                    self.undeclared(e, type_name);
+                }
+                for f in fields {
+                    self.expr(&f.value);
+                }
+                Ty::Dyn
+            }
+            ExprKind::Comprehension(c) => {
+                let range = self.expr(&c.iter_range);
+                if matches!(range, Ty::Opaque | Ty::Message(_)) {
+                    self.error(
+                        &c.iter_range,
+                        format!(
+                            "expression of type '{}' cannot be range of a comprehension \
+                             (must be list, map, or dynamic)",
+                            range.name()
+                        ),
+                    );
+                }
+                self.expr(&c.accu_init);
+                // The accumulator is visible to the loop; the iteration
+                // variables too, except in the result.
+                self.locals.push(c.accu_var.clone());
+                let base = self.locals.len();
+                self.locals.push(c.iter_var.clone());
+                if let Some(v2) = &c.iter_var2 {
+                    self.locals.push(v2.clone());
+                }
+                self.expr(&c.loop_condition);
+                self.expr(&c.loop_step);
+                self.locals.truncate(base);
+                let t = self.expr(&c.result);
+                self.locals.truncate(base - 1);
+                t
+            }
+        }
+    }
+
+    fn select(&mut self, e: &Expr, operand: Ty, field: &str) -> Ty {
+        match operand {
+            Ty::Message(m) => match m.field(field) {
+                Some(t) => t,
+                None => {
+                    self.error(e, format!("undefined field '{field}'"));
+                    Ty::Dyn
+                }
+            },
+            _ => Ty::Dyn,
+        }
+    }
+
+    fn call(&mut self, e: &Expr, target: Option<&Expr>, function: &str, args: &[Expr]) -> Ty {
+        // `ns.f(x)` where `ns` is not a variable: the namespaced global
+        // function `ns.f`.
+        if let Some(t) = target {
+            if let Some(q) = qualified_name(t) {
+                let root_is_var = root_ident(t).is_some_and(|r| {
+                    (!r.starts_with('.') && self.is_local(r)) || self.env.resolve(r).is_some()
+                }) || self.env.resolve(&q).is_some();
+                let full = format!("{q}.{function}");
+                if !root_is_var && self.env.function_known(&full) {
+                    return self.global_call(e, &full, args);
+                }
+            }
+        }
+        let target_ty = target.map(|t| self.expr(t));
+        let arg_tys: Vec<Ty> = args.iter().map(|a| self.expr(a)).collect();
+        if target.is_some() {
+            if !self.env.function_exists(function, true, args.len()) {
+                self.no_function(e, function, true, target_ty, &arg_tys);
+                return Ty::Dyn;
+            }
+        } else if !self.env.function_exists(function, false, args.len()) {
+            self.no_function(e, function, false, None, &arg_tys);
+            return Ty::Dyn;
+        }
+        // Operators and functions that cannot take `cerbos.Variables`.
+        let opaque_operand = target_ty
+            .iter()
+            .chain(arg_tys.iter())
+            .any(|t| *t == Ty::Opaque);
+        let ternary_ok = function == "_?_:_" && arg_tys.first() != Some(&Ty::Opaque);
+        if opaque_operand && !accepts_anything(function) && !ternary_ok {
+            self.no_overload(e, function, target_ty, &arg_tys);
+            return Ty::Dyn;
+        }
+        self.validate_literals(function, target.is_some(), args);
+        match (function, arg_tys.as_slice()) {
+            ("_?_:_", [_, a, b]) if a == b => *a,
+            ("_[_]", [Ty::Named("map(string, dyn)"), _]) => Ty::Dyn,
+            ("_[_]", [Ty::Named("list(string)"), _]) => Ty::Named("string"),
+            _ => Ty::Dyn,
+        }
+    }
+
+    fn global_call(&mut self, e: &Expr, full: &str, args: &[Expr]) -> Ty {
+        let arg_tys: Vec<Ty> = args.iter().map(|a| self.expr(a)).collect();
+        if !self.env.function_exists(full, false, args.len()) {
+            self.no_function(e, full, false, None, &arg_tys);
+        } else if arg_tys.contains(&Ty::Opaque) {
+            self.no_overload(e, full, None, &arg_tys);
+        }
+        Ty::Dyn
+    }
+
+    fn no_function(
+        &mut self,
+        e: &Expr,
+        function: &str,
+        member: bool,
+        target: Option<Ty>,
+        args: &[Ty],
+    ) {
+        if self.env.function_known(function) {
+            self.no_overload(e, function, if member { target } else { None }, args);
+        } else {
+            self.undeclared(e, function);
+        }
+    }
+
+    fn no_overload(&mut self, e: &Expr, function: &str, target: Option<Ty>, args: &[Ty]) {
+        let list = args.iter().map(|t| t.name()).collect::<Vec<_>>().join(", ");
+        let sig = match target {
+            Some(t) => format!("{}.({list})", t.name()),
+            None => format!("({list})"),
+        };
+        self.error(
+            e,
+            format!("found no matching overload for '{function}' applied to '{sig}'"),
+        );
+    }
+
+    /// cel-go's `ValidateDurationLiterals`, `ValidateTimestampLiterals`,
+    /// `ValidateRegexLiterals`: the first argument (not counting a receiver)
+    /// of `duration`, `timestamp` and `matches`, when a string literal.
+    fn validate_literals(&mut self, function: &str, _member: bool, args: &[Expr]) {
+        let validator = match function {
+            "duration" => self.env.duration,
+            "timestamp" => self.env.timestamp,
+            "matches" => self.env.regex,
+            _ => None,
+        };
+        let (Some(validate), Some(arg)) = (validator, args.first()) else {
+            return;
+        };
+        if let ExprKind::Literal(Literal::String(s)) = &arg.kind {
+            if validate(s).is_err() {
+                self.error(arg, format!("invalid {function} argument"));
+            }
+        }
+    }
+}
+
+fn decl_type(d: Decl) -> Ty {
+    match d {
+        Decl::Dyn => Ty::Dyn,
+        Decl::Opaque => Ty::Opaque,
+        Decl::Message(m) => Ty::Message(m),
+    }
+}
+
+/// The fields selected directly on any of the identifiers `roots` (e.g.
+/// `["V", "variables"]`): `V.x`, `has(V.x)` and `V.?x` all reference `x`.
+/// Comprehension variables that shadow a root are not counted.
+pub fn referenced_fields(expr: &Expr, roots: &[&str]) -> BTreeSet<String> {
+    let mut out = BTreeSet::new();
+    let mut shadowed: Vec<String> = Vec::new();
+    collect_fields(expr, roots, &mut shadowed, &mut out, 0);
+    out
+}
+
+fn collect_fields(
+    e: &Expr,
+    roots: &[&str],
+    shadowed: &mut Vec<String>,
+    out: &mut BTreeSet<String>,
+    depth: u32,
+) {
+    if depth >= MAX_CHECK_DEPTH {
+        return;
+    }
+    let next = depth + 1;
+    match &e.kind {
+        ExprKind::Literal(_) | ExprKind::Ident(_) => {}
+        ExprKind::Select { operand, field, .. } => {
+            if let ExprKind::Ident(r) = &operand.kind {
+                if roots.contains(&r.as_str()) && !shadowed.iter().any(|s| s == r) {
+                    out.insert(field.clone());
+                }
+            }
+            collect_fields(operand, roots, shadowed, out, next);
+        }
+        ExprKind::Call { target, args, .. } => {
+            if let Some(t) = target {
+                collect_fields(t, roots, shadowed, out, next);
+            }
+            for a in args {
+                collect_fields(a, roots, shadowed, out, next);
+            }
+        }
+        ExprKind::List { elements, .. } => {
+            for el in elements {
+                collect_fields(el, roots, shadowed, out, next);
+            }
+        }
+        ExprKind::Map { entries } => {
+            for en in entries {
+                collect_fields(&en.key, roots, shadowed, out, next);
+                collect_fields(&en.value, roots, shadowed, out, next);
+            }
+        }
+        ExprKind::Struct { fields, .. } => {
+            for f in fields {
+                collect_fields(&f.value, roots, shadowed, out, next);
+            }
+        }
+        ExprKind::Comprehension(c) => {
+            collect_fields(&c.iter_range, roots, shadowed, out, next);
+            collect_fields(&c.accu_init, roots, shadowed, out, next);
+            let base = shadowed.len();
+            shadowed.push(c.accu_var.clone());
+            let iter_base = shadowed.len();
+            shadowed.push(c.iter_var.clone());
+            if let Some(v2) = &c.iter_var2 {
+                shadowed.push(v2.clone());
+            }
+            collect_fields(&c.loop_condition, roots, shadowed, out, next);
+            collect_fields(&c.loop_step, roots, shadowed, out, next);
+            shadowed.truncate(iter_base);
+            collect_fields(&c.result, roots, shadowed, out, next);
+            shadowed.truncate(base);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::cel::parser::parse;
+
+    fn run(src: &str, env: &CheckEnv) -> Vec<String> {
+        let parsed = parse(src).unwrap_or_else(|e| panic!("{src}: {e:?}"));
+        match check(&parsed, env) {
+            Ok(()) => Vec::new(),
+            Err(errs) => errs.into_iter().map(|e| e.message).collect(),
+        }
+    }
+
+    fn cerbos(src: &str) -> Vec<String> {
+        run(src, &CheckEnv::cerbos())
+    }
+
+    #[test]
+    fn cerbos_identifiers() {
+        assert!(cerbos("request.principal.id == P.id && R.attr.owner == P.id").is_empty());
+        assert!(cerbos("V.x && variables.y && C.z && constants.a && G.b && globals.c").is_empty());
+        assert!(cerbos("runtime.effectiveDerivedRoles.exists(r, r == 'x')").is_empty());
+        assert!(
+            cerbos("request.auxData.jwt.iss == 'a' && request.aux_data.jwts.x.claims.y").is_empty()
+        );
+        assert!(cerbos("type(R.attr.x) == int && has(P.attr.dept)").is_empty());
+        assert_eq!(
+            cerbos("wat"),
+            ["undeclared reference to 'wat' (in container '')"]
+        );
+        assert_eq!(
+            cerbos("wat.foo && now"),
+            [
+                "undeclared reference to 'wat' (in container '')",
+                "undeclared reference to 'now' (in container '')"
+            ]
+        );
+    }
+
+    #[test]
+    fn scopes_of_comprehensions_and_bind() {
+        assert!(cerbos("[1, 2].all(x, x > 0)").is_empty());
+        assert!(cerbos("{'a': 1}.all(k, v, k == 'a' && v == 1)").is_empty());
+        assert!(cerbos("cel.bind(y, 1, y + 1)").is_empty());
+        assert!(cerbos("[1].map(x, [2].map(y, x + y))").is_empty());
+        assert_eq!(
+            cerbos("[1].all(x, x > 0) && x > 0"),
+            ["undeclared reference to 'x' (in container '')"]
+        );
+        assert_eq!(
+            cerbos("cel.bind(y, y, 1)"),
+            ["undeclared reference to 'y' (in container '')"]
+        );
+        // A local variable shadows a declaration's qualified names.
+        assert!(cerbos("[R].all(R, R.anything)").is_empty());
+    }
+
+    #[test]
+    fn variables_allow_only_field_selection() {
+        // compile/variables_index_lookup.yaml
+        let want = "found no matching overload for '_[_]' applied to '(cerbos.Variables, string)'";
+        assert_eq!(cerbos("C.foo > V[\"bar\"]"), [want]);
+        assert_eq!(cerbos("C[\"foo\"] > G.baz"), [want]);
+        assert_eq!(cerbos("G[\"baz\"] > V.bar"), [want]);
+        assert_eq!(
+            cerbos("'x' in variables"),
+            ["found no matching overload for '@in' applied to '(string, cerbos.Variables)'"]
+        );
+        assert_eq!(
+            cerbos("V.all(x, true)"),
+            ["expression of type 'cerbos.Variables' cannot be range of a comprehension (must be list, map, or dynamic)"]
+        );
+        assert!(cerbos("has(V.x) && V == V && (true ? V : C).x").is_empty());
+    }
+
+    #[test]
+    fn request_messages_have_fixed_fields() {
+        assert_eq!(cerbos("request.foo"), ["undefined field 'foo'"]);
+        assert_eq!(cerbos("has(P.foo)"), ["undefined field 'foo'"]);
+        assert_eq!(
+            cerbos("R.policyVersion + R.policy_version + R.kind + R.scope + R.id"),
+            Vec::<String>::new()
+        );
+        assert_eq!(cerbos("runtime.other"), ["undefined field 'other'"]);
+        assert!(cerbos("P.attr.anything.deeper").is_empty());
+    }
+
+    #[test]
+    fn functions_and_literals_when_configured() {
+        fn known(name: &str, member: bool, argc: usize) -> bool {
+            matches!(
+                (name, member, argc),
+                ("size", _, _)
+                    | ("duration", false, 1)
+                    | ("timestamp", false, 1)
+                    | ("matches", _, _)
+                    | ("math.greatest", false, _)
+            )
+        }
+        fn dur(s: &str) -> Result<(), String> {
+            if s.ends_with('s') {
+                Ok(())
+            } else {
+                Err("bad".into())
+            }
+        }
+        fn ts(s: &str) -> Result<(), String> {
+            if s.contains('T') {
+                Ok(())
+            } else {
+                Err("bad".into())
+            }
+        }
+        fn re(s: &str) -> Result<(), String> {
+            if s.contains('(') {
+                Err("bad".into())
+            } else {
+                Ok(())
+            }
+        }
+        let env = CheckEnv::cerbos()
+            .with_functions(known)
+            .with_literal_validators(dur, ts, re);
+        assert!(run("size(P.roles) > 0 && math.greatest(1, 2) == 2", &env).is_empty());
+        assert!(run("[1].all(x, x > 0) && has(P.id) && P.id.matches('^a')", &env).is_empty());
+        assert_eq!(
+            run("nope(1)", &env),
+            ["undeclared reference to 'nope' (in container '')"]
+        );
+        assert_eq!(
+            run("duration(1, 2)", &env),
+            ["found no matching overload for 'duration' applied to '(int, int)'"]
+        );
+        assert_eq!(
+            run("duration('1x') == duration('1s')", &env),
+            ["invalid duration argument"]
+        );
+        assert_eq!(
+            run("timestamp('nope')", &env),
+            ["invalid timestamp argument"]
+        );
+        assert_eq!(run("P.id.matches('(')", &env), ["invalid matches argument"]);
+        // cel-go validates the first argument of the global form.
+        assert_eq!(run("matches('(', 'x')", &env), ["invalid matches argument"]);
+        assert!(run("duration(R.attr.d)", &env).is_empty());
+    }
+
+    #[test]
+    fn offsets_point_at_the_node() {
+        let parsed = parse("P.id == wat").unwrap_or_else(|e| panic!("{e:?}"));
+        let errs = check(&parsed, &CheckEnv::cerbos()).unwrap_err();
+        assert_eq!(errs[0].offset, 8);
+        let parsed = parse("true &&\n  V['x']").unwrap_or_else(|e| panic!("{e:?}"));
+        let errs = check(&parsed, &CheckEnv::cerbos()).unwrap_err();
+        assert_eq!(errs[0].offset, 11);
+    }
+
+    #[test]
+    fn containers_and_declared_names() {
+        let env = CheckEnv::new()
+            .declare_all(["x", "a.b.c"])
+            .with_container("a.b");
+        assert!(run("x + c + a.b.c + .x", &env).is_empty());
+        assert_eq!(
+            run("y", &env),
+            ["undeclared reference to 'y' (in container 'a.b')"]
+        );
+        let lenient = CheckEnv::new().allow_unknown_type_names(true);
+        assert!(run("TestAllTypes{} == pkg.Enum.VALUE", &lenient).is_empty());
+    }
+
+    #[test]
+    fn referenced_variable_fields() {
+        let parsed = parse(
+            "V.a + variables.b > 0 && has(V.c) && V.?d.orValue(1) > 0 && [1].all(V, V.e) && C.f",
+        )
+        .unwrap_or_else(|e| panic!("{e:?}"));
+        let got = referenced_fields(&parsed.expr, &["V", "variables"]);
+        let want: BTreeSet<String> = ["a", "b", "c", "d"].iter().map(|s| s.to_string()).collect();
+        assert_eq!(got, want);
+        let got = referenced_fields(&parsed.expr, &["C", "constants"]);
+        assert_eq!(got.into_iter().collect::<Vec<_>>(), ["f"]);
+    }
+}

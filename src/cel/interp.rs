@@ -11,13 +11,15 @@ use super::value::{EvalError, EvalResult, Map, Opaque, Value};
 
 struct Ctx<'a> {
     act: &'a Activation,
-    locals: Vec<Value>,
+    /// Comprehension variables; the accumulator may hold an error, which a
+    /// later step can still absorb (`false && error`).
+    locals: Vec<EvalResult>,
 }
 
 pub(crate) fn run(p: &Program, act: &Activation) -> EvalResult {
     let mut ctx = Ctx {
         act,
-        locals: vec![Value::Null; p.locals],
+        locals: vec![Ok(Value::Null); p.locals],
     };
     eval(&p.root, &mut ctx)
 }
@@ -39,12 +41,13 @@ fn non_bool(v: EvalResult) -> EvalError {
 fn eval(n: &Node, ctx: &mut Ctx<'_>) -> EvalResult {
     match n {
         Node::Const(v) => Ok(v.clone()),
+        Node::Error(e) => Err(e.clone()),
         Node::Slot(i, name) => ctx
             .act
             .get(*i)
             .cloned()
             .ok_or_else(|| EvalError::NoSuchAttribute(name.to_string())),
-        Node::Local(i) => Ok(ctx.locals.get(*i).cloned().unwrap_or(Value::Null)),
+        Node::Local(i) => ctx.locals.get(*i).cloned().unwrap_or(Ok(Value::Null)),
         Node::Field {
             operand,
             ty,
@@ -193,7 +196,7 @@ fn eval(n: &Node, ctx: &mut Ctx<'_>) -> EvalResult {
     }
 }
 
-fn set_local(ctx: &mut Ctx<'_>, i: usize, v: Value) {
+fn set_local(ctx: &mut Ctx<'_>, i: usize, v: EvalResult) {
     if let Some(slot) = ctx.locals.get_mut(i) {
         *slot = v;
     }
@@ -202,18 +205,18 @@ fn set_local(ctx: &mut Ctx<'_>, i: usize, v: Value) {
 fn comprehension(c: &CompNode, ctx: &mut Ctx<'_>) -> EvalResult {
     let range = eval(&c.range, ctx)?;
     let init = eval(&c.init, ctx)?;
-    set_local(ctx, c.accu, init);
+    set_local(ctx, c.accu, Ok(init));
     let step = |ctx: &mut Ctx<'_>, a: Value, b: Option<Value>| -> EvalResult<bool> {
         ctx.act.charge(1)?;
-        set_local(ctx, c.iter_var, a);
+        set_local(ctx, c.iter_var, Ok(a));
         if let (Some(i2), Some(b)) = (c.iter_var2, b) {
-            set_local(ctx, i2, b);
+            set_local(ctx, i2, Ok(b));
         }
         // A loop condition that is not `false` (including errors) continues.
         if let Ok(Value::Bool(false)) = eval(&c.cond, ctx) {
             return Ok(false);
         }
-        let next = eval(&c.step, ctx)?;
+        let next = eval(&c.step, ctx);
         set_local(ctx, c.accu, next);
         Ok(true)
     };

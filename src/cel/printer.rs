@@ -93,6 +93,11 @@ fn is_number_literal(e: &Expr) -> bool {
     )
 }
 
+/// Is `s` a CEL identifier (`[A-Za-z_][A-Za-z0-9_]*`)?
+pub fn is_identifier(s: &str) -> bool {
+    is_ident(s)
+}
+
 fn is_ident(s: &str) -> bool {
     let mut b = s.bytes();
     b.next()

@@ -208,6 +208,9 @@ pub enum PrepareError {
 #[derive(Debug, Clone)]
 pub(crate) enum Node {
     Const(Value),
+    /// A reference the runtime cannot bind (unknown identifier or function):
+    /// an error when evaluated, like cel-go's unchecked evaluation.
+    Error(EvalError),
     Slot(usize, Arc<str>),
     Local(usize),
     /// Field `idx` of a value statically known to be a message of type `ty`.
@@ -316,6 +319,66 @@ fn qualified_name(e: &Expr) -> Option<String> {
     }
 }
 
+fn mk(kind: ExprKind) -> Expr {
+    Expr { id: 0, kind }
+}
+
+/// cel-go's `sortBy` macro, for trees whose parser left it unexpanded:
+/// `cel.bind(@__sortBy_input__, list,
+///   @__sortBy_input__.@sortByAssociatedKeys(@__sortBy_input__.map(v, key)))`.
+fn expand_sort_by(target: &Expr, var: &Expr, key: &Expr) -> Expr {
+    const INPUT: &str = "@__sortBy_input__";
+    let var_name = match &var.kind {
+        ExprKind::Ident(n) => n.clone(),
+        _ => String::new(),
+    };
+    let input = || mk(ExprKind::Ident(INPUT.to_string()));
+    let map = mk(ExprKind::Comprehension(Box::new(
+        super::ast::Comprehension {
+            iter_var: var_name,
+            iter_var2: None,
+            iter_range: input(),
+            accu_var: "@result".to_string(),
+            accu_init: mk(ExprKind::List {
+                elements: vec![],
+                optional_indices: vec![],
+            }),
+            loop_condition: mk(ExprKind::Literal(Literal::Bool(true))),
+            loop_step: mk(ExprKind::Call {
+                target: None,
+                function: "_+_".to_string(),
+                args: vec![
+                    mk(ExprKind::Ident("@result".to_string())),
+                    mk(ExprKind::List {
+                        elements: vec![key.clone()],
+                        optional_indices: vec![],
+                    }),
+                ],
+            }),
+            result: mk(ExprKind::Ident("@result".to_string())),
+        },
+    )));
+    mk(ExprKind::Comprehension(Box::new(
+        super::ast::Comprehension {
+            iter_var: "#unused".to_string(),
+            iter_var2: None,
+            iter_range: mk(ExprKind::List {
+                elements: vec![],
+                optional_indices: vec![],
+            }),
+            accu_var: INPUT.to_string(),
+            accu_init: target.clone(),
+            loop_condition: mk(ExprKind::Literal(Literal::Bool(false))),
+            loop_step: input(),
+            result: mk(ExprKind::Call {
+                target: Some(Box::new(input())),
+                function: "@sortByAssociatedKeys".to_string(),
+                args: vec![map],
+            }),
+        },
+    )))
+}
+
 fn literal_value(l: &Literal) -> Value {
     match l {
         Literal::Null => Value::Null,
@@ -362,6 +425,10 @@ impl Preparer<'_> {
             return Some((Node::Slot(d.slot, Arc::from(name)), ty));
         }
         let bare = name.strip_prefix('.').unwrap_or(name);
+        // `dyn` denotes a type only in type positions, never as a value.
+        if bare == "dyn" {
+            return None;
+        }
         Type::from_name(bare)
             .or_else(|| functions::named_type(bare))
             .map(|t| (Node::Const(Value::Type(t)), StaticTy::Dyn))
@@ -378,8 +445,12 @@ impl Preparer<'_> {
                 if let Some(i) = self.local(name) {
                     return Ok((Node::Local(i), StaticTy::Dyn));
                 }
-                self.resolve_name(name)
-                    .ok_or_else(|| PrepareError::UndeclaredReference(name.clone()))
+                Ok(self.resolve_name(name).unwrap_or_else(|| {
+                    (
+                        Node::Error(EvalError::NoSuchAttribute(name.clone())),
+                        StaticTy::Dyn,
+                    )
+                }))
             }
             ExprKind::Select {
                 operand,
@@ -392,7 +463,11 @@ impl Preparer<'_> {
                 if !*test_only && !*optional {
                     if let Some(q) = qualified_name(e) {
                         let root = q.split('.').next().unwrap_or("");
-                        if self.local(root).is_none() && self.decls.lookup(&q).is_some() {
+                        if self.local(root).is_none()
+                            && (self.decls.lookup(&q).is_some()
+                                || Type::from_name(&q).is_some()
+                                || functions::named_type(&q).is_some())
+                        {
                             if let Some(found) = self.resolve_name(&q) {
                                 return Ok(found);
                             }
@@ -470,6 +545,11 @@ impl Preparer<'_> {
             ExprKind::Map { entries } => {
                 let mut out = Vec::with_capacity(entries.len());
                 for en in entries {
+                    // Double keys only arise dynamically; a double literal key is
+                    // a type-check error in cel-go.
+                    if matches!(en.key.kind, ExprKind::Literal(Literal::Double(_))) {
+                        return Ok((Node::Error(EvalError::UnsupportedKeyType), StaticTy::Dyn));
+                    }
                     let k = self.node(&en.key, d)?.0;
                     let v = self.node(&en.value, d)?.0;
                     out.push((k, v, en.optional));
@@ -602,10 +682,26 @@ impl Preparer<'_> {
                 ));
             }
         }
+        if let (
+            Some(t),
+            "sortBy",
+            [var @ Expr {
+                kind: ExprKind::Ident(_),
+                ..
+            }, key],
+        ) = (target, function, args)
+        {
+            let expanded = expand_sort_by(t, var, key);
+            return self.node(&expanded, d);
+        }
         let member = target.is_some();
         let argc = args.len() + usize::from(member);
-        let func = functions::resolve(function, member, argc)
-            .ok_or_else(|| PrepareError::UnknownFunction(function.to_string()))?;
+        let Some(func) = functions::resolve(function, member, argc) else {
+            return Ok((
+                Node::Error(EvalError::msg(format!("no such overload: {function}"))),
+                StaticTy::Dyn,
+            ));
+        };
         let mut nodes = Vec::with_capacity(argc);
         if let Some(t) = target {
             nodes.push(self.node(t, d)?.0);

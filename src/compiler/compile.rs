@@ -1224,9 +1224,13 @@ impl<'a> Compiler<'a> {
 
     /// Loads a schema (and the schemas it `$ref`s) into the bundle.
     fn load_schema(&mut self, reference: &str) -> Result<(), String> {
-        let mut todo = vec![reference.to_string()];
+        let rel = schema_path(reference).ok_or_else(|| {
+            format!("unsupported schema reference \"{reference}\": only cerbos:/// and relative references can be bundled")
+        })?;
+        // (key in the bundle = the reference as written, path under _schemas/)
+        let mut todo = vec![(reference.to_string(), rel)];
         let mut hops = 0;
-        while let Some(r) = todo.pop() {
+        while let Some((r, rel)) = todo.pop() {
             if self.bundle.schemas.contains_key(&r) {
                 continue;
             }
@@ -1234,9 +1238,6 @@ impl<'a> Compiler<'a> {
             if hops > MAX_SCHEMA_REFS {
                 return Err("too many schema references".into());
             }
-            let rel = schema_path(&r).ok_or_else(|| {
-                format!("unsupported schema reference \"{r}\": only cerbos:/// and relative references can be bundled")
-            })?;
             let file = format!("_schemas/{rel}");
             let text = self
                 .schema_files
@@ -1262,7 +1263,7 @@ impl<'a> Compiler<'a> {
                     ));
                 }
             }
-            collect_refs(&doc, &mut todo);
+            collect_refs(&doc, &rel, &mut todo);
             self.bundle.schemas.insert(r, doc);
         }
         Ok(())
@@ -1321,7 +1322,11 @@ fn schema_path(r: &str) -> Option<String> {
     Some(rel.to_string())
 }
 
-fn collect_refs(doc: &serde_json::Value, out: &mut Vec<String>) {
+/// The `$ref`s of a schema that point at other store schemas: `cerbos:///x`,
+/// `/x` (from the `_schemas` root) and `x` (next to the referring schema).
+/// Remote references are left to the validator, which reports them.
+fn collect_refs(doc: &serde_json::Value, current: &str, out: &mut Vec<(String, String)>) {
+    let dir = current.rsplit_once('/').map_or("", |(d, _)| d);
     let mut stack = vec![doc];
     while let Some(v) = stack.pop() {
         match v {
@@ -1330,8 +1335,19 @@ fn collect_refs(doc: &serde_json::Value, out: &mut Vec<String>) {
                     if k == "$ref" {
                         if let serde_json::Value::String(s) = x {
                             let base = s.split('#').next().unwrap_or("");
-                            if base.starts_with("cerbos:///") {
-                                out.push(base.to_string());
+                            let rel = if let Some(p) = base.strip_prefix("cerbos:///") {
+                                Some(p.to_string())
+                            } else if base.is_empty() || base.contains(':') {
+                                None
+                            } else if let Some(p) = base.strip_prefix('/') {
+                                Some(p.to_string())
+                            } else if dir.is_empty() {
+                                Some(base.to_string())
+                            } else {
+                                Some(format!("{dir}/{base}"))
+                            };
+                            if let Some(rel) = rel.filter(|r| !r.split('/').any(|p| p == "..")) {
+                                out.push((base.to_string(), rel));
                             }
                         }
                     } else {

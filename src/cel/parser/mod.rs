@@ -93,10 +93,7 @@ pub fn parse_with(src: &str, opts: &ParseOptions) -> Result<ParsedExpr, Vec<Pars
             },
         )]);
     }
-    let toks = match lexer::lex(src) {
-        Ok(t) => t,
-        Err(e) => return Err(vec![locate(src, e)]),
-    };
+    let (toks, lex_errors) = lexer::lex(src);
     let mut p = Parser {
         toks,
         src,
@@ -105,25 +102,32 @@ pub fn parse_with(src: &str, opts: &ParseOptions) -> Result<ParsedExpr, Vec<Pars
         positions: Vec::new(),
         heights: vec![0],
         depth: 0,
-        errors: Vec::new(),
+        errors: lex_errors,
         opts: opts.clone(),
     };
     let result = p.parse_start();
-    match result {
-        Ok(expr) if p.errors.is_empty() => Ok(ParsedExpr {
+    let mut errs = p.errors;
+    let expr = match result {
+        Ok(expr) => expr,
+        Err(fatal) => {
+            errs.push(fatal);
+            Expr {
+                id: 0,
+                kind: ExprKind::Literal(Literal::Null),
+            }
+        }
+    };
+    if errs.is_empty() {
+        return Ok(ParsedExpr {
             expr,
             source_info: SourceInfo {
                 positions: p.positions,
             },
-        }),
-        Ok(_) => Err(p.errors.into_iter().map(|e| locate(src, e)).collect()),
-        Err(fatal) => {
-            let mut errs = p.errors;
-            errs.push(fatal);
-            errs.sort_by_key(|e| e.offset);
-            Err(errs.into_iter().map(|e| locate(src, e)).collect())
-        }
+        });
     }
+    // Lexical errors come first at equal offsets, as cel-go reports them.
+    errs.sort_by_key(|e| e.offset);
+    Err(errs.into_iter().map(|e| locate(src, e)).collect())
 }
 
 /// An error before line/column are computed.
@@ -174,6 +178,9 @@ const RESERVED: &[&str] = &[
 
 type PResult<T> = Result<T, RawError>;
 
+/// The tokens that can start an expression, as ANTLR lists them.
+const EXPR_START: &str = "{'[', '{', '(', '.', '-', '!', 'true', 'false', 'null', NUM_FLOAT, NUM_INT, NUM_UINT, STRING, BYTES, IDENTIFIER}";
+
 pub(crate) struct Parser<'a> {
     toks: Vec<Token>,
     src: &'a str,
@@ -210,7 +217,7 @@ fn binop_name(t: &Tok) -> Option<&'static str> {
 fn describe(t: &Tok, text: &str) -> String {
     match t {
         Tok::Eof => "<EOF>".to_string(),
-        _ => text.to_string(),
+        _ => lexer::error_display(text),
     }
 }
 
@@ -400,9 +407,16 @@ impl<'a> Parser<'a> {
     fn parse_start(&mut self) -> PResult<Expr> {
         let e = self.parse_expr()?;
         if !self.at(&Tok::Eof) {
+            // ANTLR calls a single surplus token before the end "extraneous"
+            // (deleting it would fix the input) and anything else "mismatched".
+            let kind = if matches!(self.peek_at(1), Tok::Eof) {
+                "extraneous"
+            } else {
+                "mismatched"
+            };
             return Err(RawError {
                 message: format!(
-                    "Syntax error: extraneous input '{}' expecting <EOF>",
+                    "Syntax error: {kind} input '{}' expecting <EOF>",
                     self.current_text()
                 ),
                 offset: self.offset(),
@@ -689,10 +703,10 @@ impl<'a> Parser<'a> {
     fn no_expression(&self) -> RawError {
         RawError {
             message: if self.at(&Tok::Eof) {
-                "Syntax error: mismatched input '<EOF>' expecting an expression".to_string()
+                format!("Syntax error: mismatched input '<EOF>' expecting {EXPR_START}")
             } else {
                 format!(
-                    "Syntax error: extraneous input '{}' expecting an expression",
+                    "Syntax error: extraneous input '{}' expecting {EXPR_START}",
                     self.current_text()
                 )
             },

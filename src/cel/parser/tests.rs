@@ -358,7 +358,7 @@ fn syntax_errors_have_positions() {
     assert!(err("a b").contains("extraneous input 'b' expecting <EOF>"));
     assert!(err("").contains("<EOF>"));
     assert!(err("(a").contains("mismatched input '<EOF>' expecting ')'"));
-    assert!(err("a = b").contains("token recognition error at: '='"));
+    assert!(err("a = b").contains("token recognition error at: '= '"));
     assert!(err("a & b").contains("token recognition error"));
 }
 
@@ -406,5 +406,61 @@ fn block_macros_and_escaped_fields() {
     assert_eq!(
         s("l.existsOne(x, p)"),
         "(comp x l @result 0 true (_?_:_ p (_+_ @result 1) @result) (_==_ @result 1))"
+    );
+}
+
+fn messages(src: &str) -> Vec<String> {
+    match parse(src) {
+        Ok(e) => panic!("{src:?} parsed unexpectedly: {}", sx(&e.expr)),
+        Err(errs) => errs.into_iter().map(|e| e.message).collect(),
+    }
+}
+
+#[test]
+fn error_recovery_matches_cerbos_compile_testdata() {
+    // compile/bad_cel_expr.yaml
+    assert_eq!(
+        messages("resource.attr.dev_record ^^ true"),
+        [
+            "Syntax error: token recognition error at: '^'",
+            "Syntax error: token recognition error at: '^'",
+            "Syntax error: extraneous input 'true' expecting <EOF>"
+        ]
+    );
+    // compile/yaml_comment_in_condition.yaml
+    assert_eq!(
+        messages("# YAML comment\nrequest.resource.attr.status == \"PENDING_APPROVAL\""),
+        [
+            "Syntax error: token recognition error at: '#'",
+            "Syntax error: mismatched input 'comment' expecting <EOF>"
+        ]
+    );
+    assert_eq!(
+        messages("a & b"),
+        [
+            "Syntax error: token recognition error at: '& '",
+            "Syntax error: extraneous input 'b' expecting <EOF>"
+        ]
+    );
+    assert_eq!(
+        messages("'abc"),
+        [
+            "Syntax error: token recognition error at: ''abc'",
+            "Syntax error: mismatched input '<EOF>' expecting {'[', '{', '(', '.', '-', '!', \
+             'true', 'false', 'null', NUM_FLOAT, NUM_INT, NUM_UINT, STRING, BYTES, IDENTIFIER}"
+        ]
+    );
+    assert_eq!(
+        messages(r"'\q' + 1"),
+        [
+            r"Syntax error: token recognition error at: ''\q'",
+            "Syntax error: token recognition error at: '' + 1'",
+            "Syntax error: mismatched input '<EOF>' expecting {'[', '{', '(', '.', '-', '!', \
+             'true', 'false', 'null', NUM_FLOAT, NUM_INT, NUM_UINT, STRING, BYTES, IDENTIFIER}"
+        ]
+    );
+    assert_eq!(
+        messages(r"'\ud800' == b'\u0041'"),
+        ["invalid unicode code point", "unable to unescape string"]
     );
 }
