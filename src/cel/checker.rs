@@ -24,7 +24,7 @@
 //! time instead).
 
 use crate::cel::ast::{Expr, ExprId, ExprKind, Literal};
-use crate::cel::parser::ParsedExpr;
+use crate::cel::parser::{on_big_stack_if, tree_height, ParsedExpr, SHALLOW_TREE};
 use std::collections::{BTreeMap, BTreeSet};
 
 /// A compile-time problem in an expression.
@@ -337,6 +337,11 @@ const MAX_CHECK_DEPTH: u32 = 2_000;
 
 /// Checks `parsed` against `env`; all problems are reported, in source order.
 pub fn check(parsed: &ParsedExpr, env: &CheckEnv) -> Result<(), Vec<CheckError>> {
+    let deep = tree_height(&parsed.expr) > SHALLOW_TREE;
+    on_big_stack_if(deep, || check_here(parsed, env))
+}
+
+fn check_here(parsed: &ParsedExpr, env: &CheckEnv) -> Result<(), Vec<CheckError>> {
     let offsets: BTreeMap<ExprId, u32> = parsed.source_info.positions.iter().copied().collect();
     let mut c = Checker {
         env,
@@ -670,10 +675,13 @@ fn decl_type(d: Decl) -> Ty {
 /// `["V", "variables"]`): `V.x`, `has(V.x)` and `V.?x` all reference `x`.
 /// Comprehension variables that shadow a root are not counted.
 pub fn referenced_fields(expr: &Expr, roots: &[&str]) -> BTreeSet<String> {
-    let mut out = BTreeSet::new();
-    let mut shadowed: Vec<String> = Vec::new();
-    collect_fields(expr, roots, &mut shadowed, &mut out, 0);
-    out
+    let deep = tree_height(expr) > SHALLOW_TREE;
+    on_big_stack_if(deep, || {
+        let mut out = BTreeSet::new();
+        let mut shadowed: Vec<String> = Vec::new();
+        collect_fields(expr, roots, &mut shadowed, &mut out, 0);
+        out
+    })
 }
 
 fn collect_fields(

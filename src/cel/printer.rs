@@ -18,7 +18,7 @@
 //! chains or `-` literal folding would otherwise change the tree.
 
 use crate::cel::ast::{Comprehension, Expr, ExprKind, Literal};
-use crate::cel::parser::ACCUMULATOR_VAR;
+use crate::cel::parser::{on_big_stack_if, tree_height, ACCUMULATOR_VAR, SHALLOW_TREE};
 use std::fmt::Write;
 
 /// Nesting beyond this is not printed (the parser never produces it; the
@@ -27,12 +27,15 @@ const MAX_PRINT_DEPTH: u32 = 2_000;
 
 /// Prints `e` as CEL source; see the module docs for the round-trip property.
 pub fn print(e: &Expr) -> String {
-    let mut p = Printer {
-        out: String::new(),
-        depth: 0,
-    };
-    p.expr(e);
-    p.out
+    let deep = tree_height(e) > SHALLOW_TREE;
+    on_big_stack_if(deep, || {
+        let mut p = Printer {
+            out: String::new(),
+            depth: 0,
+        };
+        p.expr(e);
+        p.out
+    })
 }
 
 struct Printer {

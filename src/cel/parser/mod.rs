@@ -94,6 +94,117 @@ pub fn parse_with(src: &str, opts: &ParseOptions) -> Result<ParsedExpr, Vec<Pars
         )]);
     }
     let (toks, lex_errors) = lexer::lex(src);
+    // Deeply nested input is parsed on a thread with a large stack (the
+    // recursion is bounded by the nesting limit, but debug-build frames
+    // are big).
+    let deep = nesting_estimate(&toks) > SHALLOW_NESTING;
+    on_big_stack_if(deep, move || parse_tokens(src, toks, lex_errors, opts))
+}
+
+/// Bracket nesting plus conditionals: a bound on the parser's recursion
+/// (each of them is one level of `parse_expr`).
+fn nesting_estimate(toks: &[Token]) -> usize {
+    let (mut depth, mut max, mut ternaries) = (0usize, 0usize, 0usize);
+    for t in toks {
+        match t.tok {
+            Tok::LParen | Tok::LBracket | Tok::LBrace => {
+                depth += 1;
+                max = max.max(depth);
+            }
+            Tok::RParen | Tok::RBracket | Tok::RBrace => depth = depth.saturating_sub(1),
+            Tok::Question => ternaries += 1,
+            _ => {}
+        }
+    }
+    max + ternaries
+}
+
+/// Source nesting up to which the caller's stack is used directly.
+const SHALLOW_NESTING: usize = 24;
+
+/// Tree height up to which tree walks (checker, printer) use the caller's
+/// stack directly.
+pub(crate) const SHALLOW_TREE: usize = 64;
+
+/// Runs `f` on the current thread unless `deep`, else on a scoped thread
+/// with a stack large enough for the deepest tree the parser accepts.
+/// Falls back to the current thread where threads are unavailable.
+pub(crate) fn on_big_stack_if<R: Send>(deep: bool, f: impl FnOnce() -> R + Send) -> R {
+    if !deep {
+        return f();
+    }
+    let mut slot = Some(f);
+    let result = std::thread::scope(|scope| {
+        let spawned = std::thread::Builder::new()
+            .name("cel-deep".into())
+            .stack_size(BIG_STACK)
+            .spawn_scoped(scope, || slot.take().map(|f| f()));
+        match spawned {
+            Ok(handle) => handle.join().ok().flatten(),
+            Err(_) => None,
+        }
+    });
+    match (result, slot.take()) {
+        (Some(r), _) => r,
+        // Spawning failed (no threads): run here.
+        (None, Some(f)) => f(),
+        // INVARIANT: the closure ran on the spawned thread, so a missing
+        // result means it panicked; re-raise rather than invent a value.
+        (None, None) => std::panic::resume_unwind(Box::new("CEL worker thread panicked")),
+    }
+}
+
+/// Stack for deep inputs: generous for debug builds (≈15 KB per nesting
+/// level in the parser, less in the checker and printer); only touched
+/// pages are committed.
+const BIG_STACK: usize = 64 << 20;
+
+/// Height of a tree, computed without recursion.
+pub(crate) fn tree_height(e: &Expr) -> usize {
+    let mut max = 0;
+    let mut stack: Vec<(&Expr, usize)> = vec![(e, 1usize)];
+    let mut kids = Vec::new();
+    while let Some((e, h)) = stack.pop() {
+        max = max.max(h);
+        children(e, &mut kids);
+        stack.extend(kids.drain(..).map(|c| (c, h + 1)));
+    }
+    max
+}
+
+/// Appends the direct children of `e` to `out`.
+pub(crate) fn children<'a>(e: &'a Expr, out: &mut Vec<&'a Expr>) {
+    match &e.kind {
+        ExprKind::Literal(_) | ExprKind::Ident(_) => {}
+        ExprKind::Select { operand, .. } => out.push(operand),
+        ExprKind::Call { target, args, .. } => {
+            out.extend(target.as_deref());
+            out.extend(args.iter());
+        }
+        ExprKind::List { elements, .. } => out.extend(elements.iter()),
+        ExprKind::Map { entries } => {
+            for en in entries {
+                out.push(&en.key);
+                out.push(&en.value);
+            }
+        }
+        ExprKind::Struct { fields, .. } => out.extend(fields.iter().map(|f| &f.value)),
+        ExprKind::Comprehension(c) => out.extend([
+            &c.iter_range,
+            &c.accu_init,
+            &c.loop_condition,
+            &c.loop_step,
+            &c.result,
+        ]),
+    }
+}
+
+fn parse_tokens(
+    src: &str,
+    toks: Vec<Token>,
+    lex_errors: Vec<RawError>,
+    opts: &ParseOptions,
+) -> Result<ParsedExpr, Vec<ParseError>> {
     let mut p = Parser {
         toks,
         src,
