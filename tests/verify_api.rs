@@ -140,6 +140,7 @@ principals:
   bob: {id: bob, roles: [member], attr: {orgId: acme}}
 resources:
   draft: {kind: document, id: d1, attr: {ownerId: alice, orgId: acme, status: draft, locked: false}}
+  locked: {kind: document, id: d2, attr: {ownerId: bob, orgId: acme, status: draft, locked: true}}
 tests:
   - name: Bob edits a draft
     input: {principals: [bob], resources: [draft], actions: [view, edit]}
@@ -147,6 +148,12 @@ tests:
       - principal: bob
         resource: draft
         actions: {edit: EFFECT_ALLOW}
+  - name: Bob deletes his locked document
+    input: {principals: [bob], resources: [locked], actions: [delete]}
+    expected:
+      - principal: bob
+        resource: locked
+        actions: {delete: EFFECT_ALLOW}
 "#;
 
 #[test]
@@ -160,10 +167,16 @@ fn failures_are_readable_and_exit_4() {
     println!("{tree}");
     // view is not listed, so DENY is expected and DENY happens; edit fails.
     assert!(
-        tree.contains("bob → draft : edit: expected ALLOW, got DENY"),
+        tree.contains(
+            "bob → draft : edit: expected ALLOW, got DENY (no rule of resource.document.vdefault matched)"
+        ),
         "{tree}"
     );
-    assert!(tree.contains("1 passed, 1 failed"), "{tree}");
+    assert!(
+        tree.contains("bob → locked : delete: expected ALLOW, got DENY (decided by resource.document.vdefault#no-delete-when-locked)"),
+        "{tree}"
+    );
+    assert!(tree.contains("1 passed, 2 failed"), "{tree}");
     let json: serde_json::Value = serde_json::from_str(&verify::to_json(&r)).expect("json");
     assert_eq!(json["summary"]["overallResult"], "RESULT_FAILED");
     assert_eq!(

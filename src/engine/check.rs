@@ -40,6 +40,8 @@ struct EffectInfo {
     effect: Eff,
     policy: String,
     scope: String,
+    /// Name of the rule that decided (for test-runner reports; not in the API).
+    rule: String,
 }
 
 /// A strict-mode evaluation failure: the action is denied.
@@ -88,6 +90,7 @@ pub(crate) fn check_input(engine: &Engine, input: &CheckInput, now_unix_nanos: i
             effect,
             policy: info.policy,
             scope: info.scope,
+            rule: info.rule,
         };
         match effects.iter_mut().find(|(a, _)| a == action) {
             // DENY is sticky when an action is set twice.
@@ -114,6 +117,7 @@ pub(crate) fn check_input(engine: &Engine, input: &CheckInput, now_unix_nanos: i
                     effect: Effect::Deny,
                     policy: NO_MATCH.to_string(),
                     scope: String::new(),
+                    rule: String::new(),
                 });
             actions.push((a.clone(), v));
         }
@@ -200,6 +204,7 @@ pub(crate) fn check_input(engine: &Engine, input: &CheckInput, now_unix_nanos: i
                                 effect: Eff::Deny,
                                 policy: r_key.clone(),
                                 scope: String::new(),
+                                rule: String::new(),
                             },
                         );
                     }
@@ -239,6 +244,7 @@ pub(crate) fn check_input(engine: &Engine, input: &CheckInput, now_unix_nanos: i
             effect: Eff::NoMatch,
             policy: String::new(),
             scope: String::new(),
+            rule: String::new(),
         };
         'policies: for pt in [PolicyKind::Principal, PolicyKind::Resource] {
             let (main_key, scopes) = if pt == PolicyKind::Principal {
@@ -253,10 +259,12 @@ pub(crate) fn check_input(engine: &Engine, input: &CheckInput, now_unix_nanos: i
                     break;
                 }
                 let mut has_allow = false;
+                let mut allow_rule = "";
                 let mut role_effect = EffectInfo {
                     effect: Eff::NoMatch,
                     policy: NO_MATCH.to_string(),
                     scope: String::new(),
+                    rule: String::new(),
                 };
                 if (pt == PolicyKind::Resource && scoped_resource_exists)
                     || (pt == PolicyKind::Principal && scoped_principal_exists)
@@ -318,6 +326,7 @@ pub(crate) fn check_input(engine: &Engine, input: &CheckInput, now_unix_nanos: i
                                                 effect: Eff::Deny,
                                                 policy: origin_key,
                                                 scope: scope.clone(),
+                                                rule: view.name.to_string(),
                                             };
                                             break 'policies;
                                         }
@@ -337,6 +346,7 @@ pub(crate) fn check_input(engine: &Engine, input: &CheckInput, now_unix_nanos: i
                                             effect: Eff::Deny,
                                             policy: origin_key,
                                             scope: scope.clone(),
+                                            rule: view.name.to_string(),
                                         };
                                         break 'policies;
                                     }
@@ -356,10 +366,16 @@ pub(crate) fn check_input(engine: &Engine, input: &CheckInput, now_unix_nanos: i
                                 ev.outputs.push(entry);
                             }
                             match view.effect {
-                                RowEffect::Allow => has_allow = true,
+                                RowEffect::Allow => {
+                                    if !has_allow {
+                                        allow_rule = view.name;
+                                    }
+                                    has_allow = true;
+                                }
                                 RowEffect::Deny => {
                                     role_effect.effect = Eff::Deny;
                                     role_effect.scope = scope.clone();
+                                    role_effect.rule = view.name.to_string();
                                     if view.from_role_policy {
                                         role_effect.policy = origin_key;
                                     }
@@ -378,6 +394,7 @@ pub(crate) fn check_input(engine: &Engine, input: &CheckInput, now_unix_nanos: i
                             ScopePermissions::OverrideParent => {
                                 role_effect.effect = Eff::Allow;
                                 role_effect.scope = scope.clone();
+                                role_effect.rule = allow_rule.to_string();
                                 break 'scopes;
                             }
                             ScopePermissions::Unspecified => {}

@@ -165,6 +165,10 @@ pub struct ActionEffect {
     /// Scope where the decision was made (empty = root).
     #[serde(default, skip_serializing_if = "String::is_empty")]
     pub scope: String,
+    /// Name of the rule that decided, when one did. Not part of the Cerbos
+    /// API; the test runner shows it next to failures.
+    #[serde(skip)]
+    pub rule: String,
 }
 
 /// Where a schema violation was found.

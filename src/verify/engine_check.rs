@@ -137,6 +137,7 @@ impl Checker for EngineChecker<'_> {
                             },
                             policy: e.policy.clone(),
                             scope: e.scope.clone(),
+                            rule: e.rule.clone(),
                         },
                     )
                 })

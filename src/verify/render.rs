@@ -232,13 +232,22 @@ fn effect_word(e: Effect) -> &'static str {
 
 fn decided_by(d: &Details) -> String {
     match &d.decision {
+        Some(dec) if dec.policy == "NO_MATCH" => " (no policy matched)".into(),
+        Some(dec) if !dec.policy.is_empty() && dec.rule.is_empty() => {
+            format!(" (no rule of {} matched)", dec.policy)
+        }
         Some(dec) if !dec.policy.is_empty() => {
             let scope = if dec.scope.is_empty() {
                 String::new()
             } else {
                 format!(", scope {:?}", dec.scope)
             };
-            format!(" (decided by {}{scope})", dec.policy)
+            let rule = if dec.rule.is_empty() {
+                String::new()
+            } else {
+                format!("#{}", dec.rule)
+            };
+            format!(" (decided by {}{rule}{scope})", dec.policy)
         }
         Some(_) => " (no policy matched)".into(),
         None => String::new(),

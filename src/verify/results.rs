@@ -261,6 +261,8 @@ pub struct Decision {
     pub policy: String,
     /// Scope where the decision was made.
     pub scope: String,
+    /// Name of the deciding rule, when the engine reports one.
+    pub rule: String,
 }
 
 /// Result of one action check.

@@ -33,6 +33,8 @@ pub(crate) struct ActionAnswer {
     pub effect: Effect,
     pub policy: String,
     pub scope: String,
+    /// Deciding rule's name (empty when no rule decided).
+    pub rule: String,
 }
 
 /// The engine's answer for one check.
@@ -664,6 +666,7 @@ fn run_test(checker: &dyn Checker, test: &Test, actions: &[String]) -> Vec<(Stri
         let decision = Some(Decision {
             policy: actual.policy.clone(),
             scope: actual.scope.clone(),
+            rule: actual.rule.clone(),
         });
         let expected = match test.expected.get(action) {
             Some(Effect::Unspecified) | None => Effect::Deny,
@@ -782,6 +785,7 @@ mod tests {
                                 },
                                 policy: format!("resource.{}.vdefault", req.resource.kind),
                                 scope: String::new(),
+                                rule: "r1".into(),
                             },
                         )
                     })
@@ -1109,7 +1113,7 @@ mod render_tests {
         let tree = crate::verify::render_tree(&r, false);
         println!("{tree}");
         assert!(tree.contains(
-            "alice → doc : edit: expected DENY, got ALLOW (decided by resource.doc.vdefault)"
+            "alice → doc : edit: expected DENY, got ALLOW (decided by resource.doc.vdefault#r1)"
         ));
         assert!(tree.contains(crate::verify::ERR_USED_DEFAULT_NOW));
         let junit = crate::verify::to_junit(&r);
