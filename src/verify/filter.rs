@@ -209,6 +209,8 @@ pub(crate) fn glob_matches(pattern: &str, value: &str) -> bool {
     let v: Vec<char> = value.chars().collect();
     // Iterative DP keeps hostile patterns from blowing the stack.
     // dp[j] = pattern prefix p[..i] matches value prefix v[..j].
+    // INVARIANT: `dp` and `next` have v.len() + 1 entries, `i < p.len()` in
+    // the loop and every `v[j - 1]` is guarded by `j >= 1`.
     let mut dp = vec![false; v.len() + 1];
     dp[0] = true;
     let mut i = 0;

@@ -378,39 +378,30 @@ impl SuiteResult {
             self.summary.overall_result = details.result;
         }
 
-        let tc = match self.test_cases.iter().position(|t| t.name == test) {
-            Some(i) => &mut self.test_cases[i],
-            None => {
-                self.test_cases.push(TestCaseResult {
-                    name: test.to_string(),
-                    principals: Vec::new(),
-                });
-                let last = self.test_cases.len() - 1;
-                &mut self.test_cases[last]
-            }
-        };
-        let p = match tc.principals.iter().position(|p| p.name == principal) {
-            Some(i) => &mut tc.principals[i],
-            None => {
-                tc.principals.push(PrincipalResult {
-                    name: principal.to_string(),
-                    resources: Vec::new(),
-                });
-                let last = tc.principals.len() - 1;
-                &mut tc.principals[last]
-            }
-        };
-        let r = match p.resources.iter().position(|r| r.name == resource) {
-            Some(i) => &mut p.resources[i],
-            None => {
-                p.resources.push(ResourceResult {
-                    name: resource.to_string(),
-                    actions: Vec::new(),
-                });
-                let last = p.resources.len() - 1;
-                &mut p.resources[last]
-            }
-        };
+        let tc = find_or_push(
+            &mut self.test_cases,
+            |t| t.name == test,
+            || TestCaseResult {
+                name: test.to_string(),
+                principals: Vec::new(),
+            },
+        );
+        let p = find_or_push(
+            &mut tc.principals,
+            |p| p.name == principal,
+            || PrincipalResult {
+                name: principal.to_string(),
+                resources: Vec::new(),
+            },
+        );
+        let r = find_or_push(
+            &mut p.resources,
+            |r| r.name == resource,
+            || ResourceResult {
+                name: resource.to_string(),
+                actions: Vec::new(),
+            },
+        );
         match r.actions.iter_mut().find(|a| a.name == action) {
             Some(a) => a.details = details,
             None => r.actions.push(ActionResult {
@@ -434,6 +425,24 @@ impl SuiteResult {
             ..SuiteResult::default()
         }
     }
+}
+
+/// The first element matching `pred`, or a new one appended (first-seen
+/// order is the report order).
+fn find_or_push<T>(
+    items: &mut Vec<T>,
+    pred: impl Fn(&T) -> bool,
+    make: impl FnOnce() -> T,
+) -> &mut T {
+    let idx = match items.iter().position(pred) {
+        Some(i) => i,
+        None => {
+            items.push(make());
+            items.len() - 1
+        }
+    };
+    // INVARIANT: `idx` is a position found in, or just pushed onto, `items`.
+    &mut items[idx]
 }
 
 /// Results of a whole run.
