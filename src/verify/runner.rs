@@ -67,6 +67,8 @@ fn is_supported_ext(path: &str) -> Option<usize> {
 /// `*_test.{yaml,yml,json}` (case-insensitive).
 pub(crate) fn is_test_file(path: &str) -> bool {
     let name = path.rsplit('/').next().unwrap_or(path);
+    // INVARIANT: the matched extension is ASCII, so `name.len() - n` is a
+    // character boundary.
     match is_supported_ext(name) {
         Some(n) => {
             name.len() > n
