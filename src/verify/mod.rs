@@ -114,6 +114,22 @@ pub enum OutputFormat {
     Junit,
 }
 
+impl std::str::FromStr for OutputFormat {
+    type Err = String;
+
+    /// `tree`, `json` or `junit` (case-insensitive).
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s.to_ascii_lowercase().as_str() {
+            "tree" => Ok(OutputFormat::Tree),
+            "json" => Ok(OutputFormat::Json),
+            "junit" => Ok(OutputFormat::Junit),
+            other => Err(format!(
+                "unknown test output format {other:?}: expected tree, json or junit"
+            )),
+        }
+    }
+}
+
 /// Renders results in the chosen format (`color` only affects the tree).
 pub fn render(results: &TestResults, format: OutputFormat, color: bool) -> String {
     match format {
