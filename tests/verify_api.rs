@@ -243,3 +243,50 @@ fn compile_failure_exits_3() {
     assert_eq!(verify::exit_code(&outcome), verify::EXIT_COMPILE_FAILURE);
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[test]
+fn schemas_are_enforced_unless_ignored() {
+    let policy = r#"
+apiVersion: api.cerbos.dev/v1
+resourcePolicy:
+  resource: note
+  version: default
+  schemas:
+    resourceSchema:
+      ref: cerbos:///note.json
+  rules:
+    - actions: ["read"]
+      effect: EFFECT_ALLOW
+      roles: ["user"]
+"#;
+    let schema =
+        r#"{"type": "object", "required": ["title"], "properties": {"title": {"type": "string"}}}"#;
+    let suite = r#"
+name: Notes
+principals:
+  u: {id: u, roles: [user]}
+resources:
+  untitled: {kind: note, id: n1, attr: {}}
+tests:
+  - name: read an untitled note
+    input: {principals: [u], resources: [untitled], actions: [read]}
+    expected: [{principal: u, resource: untitled, actions: {read: EFFECT_ALLOW}}]
+"#;
+    let dir = scratch(&[
+        ("note.yaml", policy),
+        ("_schemas/note.json", schema),
+        ("note_test.yaml", suite),
+    ]);
+    // `reject` (the default for test runs) denies the invalid resource.
+    let strict = run(&dir, &VerifyOptions::default());
+    assert_eq!(strict.summary.overall_result, TestResult::Failed);
+    let relaxed = run(
+        &dir,
+        &VerifyOptions {
+            ignore_schemas: true,
+            ..VerifyOptions::default()
+        },
+    );
+    assert_eq!(relaxed.summary.overall_result, TestResult::Passed);
+    let _ = std::fs::remove_dir_all(&dir);
+}
