@@ -5,7 +5,29 @@
 //! not only effects (`cerbos-semantics.md` §2.3–2.13).
 
 use std::collections::{BTreeSet, HashMap, HashSet};
+use std::hash::{BuildHasherDefault, Hasher};
 use std::rc::Rc;
+
+/// Hasher for small integer keys (dense condition-cache ids): no SipHash needed.
+#[derive(Default)]
+struct IdHasher(u64);
+
+impl Hasher for IdHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        for b in bytes {
+            self.0 =
+                (self.0.rotate_left(5) ^ u64::from(*b)).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
+        }
+    }
+
+    fn write_u32(&mut self, n: u32) {
+        self.0 = u64::from(n).wrapping_mul(0x9e37_79b9_7f4a_7c15);
+    }
+}
 
 use crate::bundle::{
     Condition, DerivedRoleId, Effect as RowEffect, ExprId, ParamSetId, PolicyKind, ScopePermissions,
@@ -13,7 +35,7 @@ use crate::bundle::{
 
 use super::celrt::{CelEnv, CelValue, Vars};
 use super::config::SchemaEnforcement;
-use super::index::{Binding, ConditionRef, EvalKey};
+use super::index::{Binding, ConditionRef};
 use super::names::{
     principal_policy_key, resource_policy_key, sanitize, scope_parents, scope_value,
 };
@@ -68,7 +90,7 @@ struct Eval<'e> {
     cel: CelEnv,
     strict: bool,
     var_cache: HashMap<VarKey, Rc<Vars>>,
-    cond_cache: HashMap<EvalKey, bool>,
+    cond_cache: HashMap<u32, bool, BuildHasherDefault<IdHasher>>,
     cel_errors: BTreeSet<(String, String)>,
     outputs: Vec<OutputEntry>,
 }
@@ -231,13 +253,14 @@ pub(crate) fn check_input(engine: &Engine, input: &CheckInput, now_unix_nanos: i
         cel: CelEnv::new(engine, input, now_unix_nanos),
         strict: cfg.strict_evaluation,
         var_cache: HashMap::new(),
-        cond_cache: HashMap::new(),
+        cond_cache: HashMap::default(),
         cel_errors: BTreeSet::new(),
         outputs: Vec::new(),
     };
     let mut processed_scoped_drs: HashMap<String, Rc<ScopedDerivedRoles>> = HashMap::new();
     let mut effective_derived_roles: Vec<String> = Vec::new();
     let mut bindings: Vec<Binding> = Vec::new();
+    let empty_vars = Rc::new(Vars::default());
 
     for action in &input.actions {
         let mut action_effect = EffectInfo {
@@ -311,12 +334,12 @@ pub(crate) fn check_input(engine: &Engine, input: &CheckInput, now_unix_nanos: i
                         let Some(view) = idx.view(&engine.bundle, b) else {
                             continue;
                         };
-                        let origin_key = engine.policy_key(view.origin);
+                        let origin_key = || engine.policy_key(view.origin);
                         let (constants, variables) = match view.params {
                             Some(ps) => (ev.constants(ps), ev.binding_variables(ps)),
-                            None => (CelValue::empty_vars(), Rc::new(Vars::default())),
+                            None => (engine.empty_vars().clone(), empty_vars.clone()),
                         };
-                        let satisfied = match view.eval_key.and_then(|k| ev.cond_cache.get(k)) {
+                        let satisfied = match view.eval_key.and_then(|k| ev.cond_cache.get(&k)) {
                             Some(c) => *c,
                             None => {
                                 if let Some(dr_id) = view.derived_role {
@@ -324,7 +347,7 @@ pub(crate) fn check_input(engine: &Engine, input: &CheckInput, now_unix_nanos: i
                                         Err(StrictError) => {
                                             action_effect = EffectInfo {
                                                 effect: Eff::Deny,
-                                                policy: origin_key,
+                                                policy: origin_key(),
                                                 scope: scope.clone(),
                                                 rule: view.name.to_string(),
                                             };
@@ -333,7 +356,7 @@ pub(crate) fn check_input(engine: &Engine, input: &CheckInput, now_unix_nanos: i
                                         Ok(None) => continue,
                                         Ok(Some(false)) => {
                                             if let Some(k) = view.eval_key {
-                                                ev.cond_cache.insert(k.clone(), false);
+                                                ev.cond_cache.insert(k, false);
                                             }
                                             continue;
                                         }
@@ -344,7 +367,7 @@ pub(crate) fn check_input(engine: &Engine, input: &CheckInput, now_unix_nanos: i
                                     Err(StrictError) => {
                                         action_effect = EffectInfo {
                                             effect: Eff::Deny,
-                                            policy: origin_key,
+                                            policy: origin_key(),
                                             scope: scope.clone(),
                                             rule: view.name.to_string(),
                                         };
@@ -352,7 +375,7 @@ pub(crate) fn check_input(engine: &Engine, input: &CheckInput, now_unix_nanos: i
                                     }
                                     Ok(sat) => {
                                         if let Some(k) = view.eval_key {
-                                            ev.cond_cache.insert(k.clone(), sat);
+                                            ev.cond_cache.insert(k, sat);
                                         }
                                         sat
                                     }
@@ -377,7 +400,7 @@ pub(crate) fn check_input(engine: &Engine, input: &CheckInput, now_unix_nanos: i
                                     role_effect.scope = scope.clone();
                                     role_effect.rule = view.name.to_string();
                                     if view.from_role_policy {
-                                        role_effect.policy = origin_key;
+                                        role_effect.policy = origin_key();
                                     }
                                     break 'scopes;
                                 }
