@@ -224,3 +224,52 @@ fn query_planner_policies_compile() {
         }
     }
 }
+
+/// Every condition of the Cerbos CEL evaluation cases passes the
+/// compile-time checks (no false positives from the function table or the
+/// literal validators).
+#[test]
+fn cel_eval_conditions_compile() {
+    let Some(shared) = shared() else { return };
+    let dir = shared.join("conformance/cerbos/cel_eval");
+    let mut n = 0;
+    let mut failures = Vec::new();
+    let mut entries: Vec<_> = std::fs::read_dir(&dir)
+        .expect("dir")
+        .flatten()
+        .map(|e| e.path())
+        .collect();
+    entries.sort();
+    for path in entries {
+        let text = std::fs::read_to_string(&path).expect("case");
+        let docs = portcullis::compiler::yaml::parse_documents(&text).expect("yaml");
+        let case = docs[0].to_json();
+        let cond = case.get("condition").expect("condition");
+        let policy = format!(
+            "apiVersion: api.cerbos.dev/v1\nresourcePolicy:\n  resource: x\n  version: default\n  rules:\n    - actions: [a]\n      roles: [r]\n      effect: EFFECT_ALLOW\n      condition: {{\"match\": {}}}\n",
+            serde_json::to_string(cond).expect("json")
+        );
+        if let Err(f) = compile_sources(vec![("p.yaml".into(), policy)], &CompileOptions::default())
+        {
+            failures.push(format!(
+                "{}: {:?}",
+                path.display(),
+                f.diagnostics
+                    .iter()
+                    .map(|d| d.message.clone())
+                    .collect::<Vec<_>>()
+            ));
+            continue;
+        }
+        n += 1;
+    }
+    println!(
+        "cel_eval: {n} conditions compiled, {} failed",
+        failures.len()
+    );
+    for f in &failures {
+        println!("  FAIL {f}");
+    }
+    assert!(failures.is_empty());
+    assert!(n >= 17, "only {n} conditions found");
+}

@@ -126,10 +126,24 @@ impl CheckEnv {
         }
     }
 
-    /// Cerbos's declarations (§3.2 of the semantics notes): `request`, `P`,
-    /// `R`, `runtime` as messages, `V`/`variables`, `C`/`constants`,
-    /// `G`/`globals` as opaque `cerbos.Variables`.
+    /// Cerbos's environment: its declarations (§3.2 of the semantics notes:
+    /// `request`, `P`, `R`, `runtime` as messages, `V`/`variables`,
+    /// `C`/`constants`, `G`/`globals` as opaque `cerbos.Variables`), the
+    /// runtime's function table, and literal validation of `duration()`,
+    /// `timestamp()` and `matches()` with the runtime's parsers.
     pub fn cerbos() -> Self {
+        Self::cerbos_declarations()
+            .with_functions(runtime_function)
+            .with_literal_validators(valid_duration, valid_timestamp, valid_regex)
+    }
+
+    /// Checks functions against the runtime's function table.
+    pub fn with_runtime_functions(self) -> Self {
+        self.with_functions(runtime_function)
+    }
+
+    /// Cerbos's identifiers only (no function or literal checks).
+    pub fn cerbos_declarations() -> Self {
         let mut env = Self::new();
         env.idents
             .insert("request".into(), Decl::Message(Msg::Request));
@@ -573,9 +587,28 @@ impl Checker<'_> {
                 if !root_is_var && self.env.function_known(&full) {
                     return self.global_call(e, &full, args);
                 }
+                if !root_is_var
+                    && self.lenient_name(&full)
+                    && function.starts_with(|c: char| c.is_ascii_uppercase())
+                {
+                    for a in args {
+                        self.expr(a);
+                    }
+                    return Ty::Dyn;
+                }
             }
         }
         let target_ty = target.map(|t| self.expr(t));
+        // `list.sortBy(v, key)` (ext.Lists' macro, expanded by the runtime)
+        // binds `v` in `key`.
+        if let (Some(_), "sortBy", [var, key]) = (target, function, args) {
+            if let ExprKind::Ident(v) = &var.kind {
+                self.locals.push(v.clone());
+                self.expr(key);
+                self.locals.pop();
+                return Ty::Named("list(dyn)");
+            }
+        }
         let arg_tys: Vec<Ty> = args.iter().map(|a| self.expr(a)).collect();
         if target.is_some() {
             if !self.env.function_exists(function, true, args.len()) {
@@ -623,6 +656,10 @@ impl Checker<'_> {
         target: Option<Ty>,
         args: &[Ty],
     ) {
+        // Lenient mode: `Enum(1)` / `Msg.Enum('X')` convert to proto enums.
+        if self.env.any_qualified_name && function.starts_with(|c: char| c.is_ascii_uppercase()) {
+            return;
+        }
         if self.env.function_known(function) {
             self.no_overload(e, function, if member { target } else { None }, args);
         } else {
@@ -661,6 +698,28 @@ impl Checker<'_> {
             }
         }
     }
+}
+
+/// The runtime's function table ([`crate::cel::functions::resolve`]
+/// counts the receiver among the arguments), plus the member functions the
+/// runtime prepares specially.
+fn runtime_function(name: &str, member: bool, argc: usize) -> bool {
+    if member && matches!((name, argc), ("or" | "orValue", 1) | ("sortBy", 2)) {
+        return true;
+    }
+    crate::cel::functions::resolve(name, member, argc + usize::from(member)).is_some()
+}
+
+fn valid_duration(s: &str) -> Result<(), String> {
+    crate::cel::time::parse_duration(s).map(|_| ())
+}
+
+fn valid_timestamp(s: &str) -> Result<(), String> {
+    crate::cel::time::parse_timestamp(s).map(|_| ())
+}
+
+fn valid_regex(s: &str) -> Result<(), String> {
+    crate::cel::value::validate_regex(s)
 }
 
 fn decl_type(d: Decl) -> Ty {
@@ -763,6 +822,32 @@ mod tests {
 
     fn cerbos(src: &str) -> Vec<String> {
         run(src, &CheckEnv::cerbos())
+    }
+
+    #[test]
+    fn runtime_functions_and_literals() {
+        assert!(cerbos(
+            "now() > timestamp('2021-01-01T00:00:00Z') + duration('1h30m') && \
+             P.id.matches('^[a-z]+$') && 'a'.startsWith('a') && size(P.roles) > 0 && \
+             math.greatest(1, 2) == 2 && [3, 1].sortBy(x, -x) == [3, 1] && \
+             hierarchy('a.b').ancestorOf(hierarchy('a.b.c')) && \
+             optional.of(1).orValue(2) == 1 && R.attr.?x.or(optional.of(1)).hasValue() && \
+             base64.encode(b'a') == 'YQ==' && ip('1.2.3.4').family() == 4 && \
+             timeSince(timestamp('2021-01-01T00:00:00Z')) > duration('1s') && \
+             [1, 2].transformList(i, v, v * 2) == [2, 4]"
+        )
+        .is_empty());
+        assert_eq!(cerbos("duration('1x')"), ["invalid duration argument"]);
+        assert_eq!(cerbos("timestamp('nope')"), ["invalid timestamp argument"]);
+        assert_eq!(cerbos("P.id.matches('[')"), ["invalid matches argument"]);
+        assert_eq!(
+            cerbos("nosuchfn(1)"),
+            ["undeclared reference to 'nosuchfn' (in container '')"]
+        );
+        assert_eq!(
+            cerbos("P.id.nosuchmethod()"),
+            ["undeclared reference to 'nosuchmethod' (in container '')"]
+        );
     }
 
     #[test]

@@ -31,6 +31,8 @@ pub(crate) fn compile_expr(src: &str) -> Result<Expr, Vec<ExprIssue>> {
             .collect::<Vec<_>>()
     })?;
     static ENV: OnceLock<CheckEnv> = OnceLock::new();
+    // Cerbos's declarations, the runtime's function table and its literal
+    // parsers for `duration`, `timestamp` and `matches`.
     let env = ENV.get_or_init(CheckEnv::cerbos);
     check(&parsed, env).map_err(|errs| {
         errs.into_iter()
