@@ -24,7 +24,9 @@
 //! time instead).
 
 use crate::cel::ast::{Expr, ExprId, ExprKind, Literal};
+use crate::cel::cerbos;
 use crate::cel::parser::{on_big_stack_if, tree_height, ParsedExpr, SHALLOW_TREE};
+use crate::cel::value::{FieldKind, MessageType};
 use std::collections::{BTreeMap, BTreeSet};
 
 /// A compile-time problem in an expression.
@@ -55,7 +57,7 @@ enum Decl {
     /// `cerbos.Variables`: field selection only.
     Opaque,
     /// A Cerbos request message.
-    Message(Msg),
+    Message(&'static MessageType),
 }
 
 /// The declarations an expression is checked against.
@@ -146,11 +148,24 @@ impl CheckEnv {
     pub fn cerbos_declarations() -> Self {
         let mut env = Self::new();
         env.idents
-            .insert("request".into(), Decl::Message(Msg::Request));
-        env.idents.insert("P".into(), Decl::Message(Msg::Principal));
-        env.idents.insert("R".into(), Decl::Message(Msg::Resource));
+            .insert("request".into(), Decl::Message(&cerbos::REQUEST));
         env.idents
-            .insert("runtime".into(), Decl::Message(Msg::Runtime));
+            .insert("P".into(), Decl::Message(&cerbos::PRINCIPAL));
+        env.idents
+            .insert("R".into(), Decl::Message(&cerbos::RESOURCE));
+        env.idents
+            .insert("runtime".into(), Decl::Message(&cerbos::RUNTIME));
+        // Message type names denote types (`type(P) == cerbos.engine.v1.Request.Principal`).
+        for m in [
+            &cerbos::REQUEST,
+            &cerbos::PRINCIPAL,
+            &cerbos::RESOURCE,
+            &cerbos::AUX_DATA,
+            &cerbos::JWT,
+            &cerbos::RUNTIME,
+        ] {
+            env.idents.insert(m.name.into(), Decl::Dyn);
+        }
         for name in ["V", "variables", "C", "constants", "G", "globals"] {
             env.idents.insert(name.into(), Decl::Opaque);
         }
@@ -263,48 +278,24 @@ impl CheckEnv {
     /// Is `name` a function under any call style or arity (for choosing
     /// between "undeclared reference" and "no matching overload")?
     fn function_known(&self, name: &str) -> bool {
+        // cel-go's `sortBy` is a macro, not a function: when its shape does
+        // not match it is an unknown name.
+        if name == "sortBy" && self.functions.is_some() {
+            return false;
+        }
         (0..=8).any(|n| self.function_exists(name, false, n) || self.function_exists(name, true, n))
     }
 }
 
-/// Cerbos's request messages and their fields (proto and JSON names).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Msg {
-    Request,
-    Principal,
-    Resource,
-    AuxData,
-    Runtime,
-}
-
-impl Msg {
-    fn type_name(self) -> &'static str {
-        match self {
-            Msg::Request => "cerbos.engine.v1.Request",
-            Msg::Principal => "cerbos.engine.v1.Request.Principal",
-            Msg::Resource => "cerbos.engine.v1.Request.Resource",
-            Msg::AuxData => "cerbos.engine.v1.AuxData",
-            Msg::Runtime => "cerbos.engine.v1.Runtime",
-        }
-    }
-
-    fn field(self, name: &str) -> Option<Ty> {
-        let string = Ty::Named("string");
-        Some(match (self, name) {
-            (Msg::Request, "principal") => Ty::Message(Msg::Principal),
-            (Msg::Request, "resource") => Ty::Message(Msg::Resource),
-            (Msg::Request, "aux_data" | "auxData") => Ty::Message(Msg::AuxData),
-            (Msg::Principal, "id" | "policy_version" | "policyVersion" | "scope") => string,
-            (Msg::Principal, "roles") => Ty::Named("list(string)"),
-            (Msg::Principal | Msg::Resource, "attr") => Ty::Named("map(string, dyn)"),
-            (Msg::Resource, "kind" | "id" | "policy_version" | "policyVersion" | "scope") => string,
-            (Msg::AuxData, "jwt" | "jwts") => Ty::Named("map(string, dyn)"),
-            (Msg::Runtime, "effective_derived_roles" | "effectiveDerivedRoles") => {
-                Ty::Named("list(string)")
-            }
-            _ => return None,
-        })
-    }
+/// Type of a field of one of the runtime's message types.
+fn field_type(m: &'static MessageType, name: &str) -> Option<Ty> {
+    let f = m.fields.get(m.field_index(name)?)?;
+    Some(match f.kind {
+        FieldKind::String => Ty::Named("string"),
+        FieldKind::StringList => Ty::Named("list(string)"),
+        FieldKind::ValueMap => Ty::Named("map(string, dyn)"),
+        FieldKind::Message(inner) => Ty::Message(inner),
+    })
 }
 
 /// The little type information the checker tracks.
@@ -312,7 +303,7 @@ impl Msg {
 enum Ty {
     Dyn,
     Opaque,
-    Message(Msg),
+    Message(&'static MessageType),
     /// A type known only by name, for messages.
     Named(&'static str),
 }
@@ -322,7 +313,7 @@ impl Ty {
         match self {
             Ty::Dyn => "dyn",
             Ty::Opaque => "cerbos.Variables",
-            Ty::Message(m) => m.type_name(),
+            Ty::Message(m) => m.name,
             Ty::Named(n) => n,
         }
     }
@@ -330,7 +321,8 @@ impl Ty {
 
 fn literal_type(l: &Literal) -> Ty {
     Ty::Named(match l {
-        Literal::Null => "null_type",
+        // cel-go prints the null type as `null` in messages.
+        Literal::Null => "null",
         Literal::Bool(_) => "bool",
         Literal::Int(_) => "int",
         Literal::Uint(_) => "uint",
@@ -377,8 +369,9 @@ fn check_here(parsed: &ParsedExpr, env: &CheckEnv) -> Result<(), Vec<CheckError>
 struct Checker<'e> {
     env: &'e CheckEnv,
     offsets: BTreeMap<ExprId, u32>,
-    /// Comprehension and `cel.bind` variables in scope, innermost last.
-    locals: Vec<String>,
+    /// Comprehension and `cel.bind` variables in scope with their types,
+    /// innermost last.
+    locals: Vec<(String, Ty)>,
     errors: Vec<CheckError>,
     depth: u32,
 }
@@ -433,7 +426,7 @@ impl Checker<'_> {
     }
 
     fn is_local(&self, name: &str) -> bool {
-        self.locals.iter().any(|l| l == name)
+        self.locals.iter().any(|(l, _)| l == name)
     }
 
     fn undeclared(&mut self, e: &Expr, name: &str) {
@@ -465,8 +458,10 @@ impl Checker<'_> {
         match &e.kind {
             ExprKind::Literal(l) => literal_type(l),
             ExprKind::Ident(name) => {
-                if !name.starts_with('.') && self.is_local(name) {
-                    return Ty::Dyn;
+                if !name.starts_with('.') {
+                    if let Some((_, t)) = self.locals.iter().rev().find(|(l, _)| l == name) {
+                        return *t;
+                    }
                 }
                 match self.env.resolve(name) {
                     Some(d) => decl_type(d),
@@ -513,14 +508,16 @@ impl Checker<'_> {
                 for el in elements {
                     self.expr(el);
                 }
-                Ty::Named("list(dyn)")
+                // Element types are not inferred, so the list's type is
+                // not known exactly.
+                Ty::Dyn
             }
             ExprKind::Map { entries } => {
                 for en in entries {
                     self.expr(&en.key);
                     self.expr(&en.value);
                 }
-                Ty::Named("map(dyn, dyn)")
+                Ty::Dyn
             }
             ExprKind::Struct { type_name, fields } => {
                 if self.env.resolve(type_name).is_none() && !self.lenient_name(type_name) {
@@ -533,7 +530,13 @@ impl Checker<'_> {
             }
             ExprKind::Comprehension(c) => {
                 let range = self.expr(&c.iter_range);
-                if matches!(range, Ty::Opaque | Ty::Message(_)) {
+                let rangeable = match range {
+                    Ty::Dyn => true,
+                    Ty::Named(n) => n.starts_with("list(") || n.starts_with("map("),
+                    Ty::Opaque | Ty::Message(_) => false,
+                };
+                // `cel.bind` iterates over an empty list literal, which is fine.
+                if !rangeable {
                     self.error(
                         &c.iter_range,
                         format!(
@@ -543,14 +546,15 @@ impl Checker<'_> {
                         ),
                     );
                 }
-                self.expr(&c.accu_init);
+                let accu = self.expr(&c.accu_init);
                 // The accumulator is visible to the loop; the iteration
                 // variables too, except in the result.
-                self.locals.push(c.accu_var.clone());
+                self.locals.push((c.accu_var.clone(), accu));
                 let base = self.locals.len();
-                self.locals.push(c.iter_var.clone());
+                let (first, second) = iteration_types(range, c.iter_var2.is_some());
+                self.locals.push((c.iter_var.clone(), first));
                 if let Some(v2) = &c.iter_var2 {
-                    self.locals.push(v2.clone());
+                    self.locals.push((v2.clone(), second));
                 }
                 self.expr(&c.loop_condition);
                 self.expr(&c.loop_step);
@@ -564,13 +568,18 @@ impl Checker<'_> {
 
     fn select(&mut self, e: &Expr, operand: Ty, field: &str) -> Ty {
         match operand {
-            Ty::Message(m) => match m.field(field) {
+            Ty::Message(m) => match field_type(m, field) {
                 Some(t) => t,
                 None => {
                     self.error(e, format!("undefined field '{field}'"));
                     Ty::Dyn
                 }
             },
+            // Only maps, messages and dynamic values have fields.
+            Ty::Named(n) if !n.starts_with("map(") => {
+                self.error(e, format!("type '{n}' does not support field selection"));
+                Ty::Dyn
+            }
             _ => Ty::Dyn,
         }
     }
@@ -603,10 +612,11 @@ impl Checker<'_> {
         // binds `v` in `key`.
         if let (Some(_), "sortBy", [var, key]) = (target, function, args) {
             if let ExprKind::Ident(v) = &var.kind {
-                self.locals.push(v.clone());
+                let (elem, _) = iteration_types(target_ty.unwrap_or(Ty::Dyn), false);
+                self.locals.push((v.clone(), elem));
                 self.expr(key);
                 self.locals.pop();
-                return Ty::Named("list(dyn)");
+                return Ty::Dyn;
             }
         }
         let arg_tys: Vec<Ty> = args.iter().map(|a| self.expr(a)).collect();
@@ -625,9 +635,22 @@ impl Checker<'_> {
             .chain(arg_tys.iter())
             .any(|t| *t == Ty::Opaque);
         let ternary_ok = function == "_?_:_" && arg_tys.first() != Some(&Ty::Opaque);
-        if opaque_operand && !accepts_anything(function) && !ternary_ok {
+        // `==`/`!=` need both sides of one type: `V == V` and `V == dyn`
+        // type-check, `V == 1` does not.
+        let equality_ok = accepts_anything(function)
+            && !(matches!(function, "_==_" | "_!=_")
+                && arg_tys.contains(&Ty::Opaque)
+                && arg_tys.iter().any(|t| !matches!(t, Ty::Opaque | Ty::Dyn)));
+        if opaque_operand && !equality_ok && !ternary_ok {
             self.no_overload(e, function, target_ty, &arg_tys);
             return Ty::Dyn;
+        }
+        if let ("_[_]" | "_[?_]", [Ty::Named(n), index]) = (function, arg_tys.as_slice()) {
+            if !n.starts_with("list(") && !n.starts_with("map(") {
+                let _ = index;
+                self.no_overload(e, function, None, &arg_tys);
+                return Ty::Dyn;
+            }
         }
         self.validate_literals(function, target.is_some(), args);
         match (function, arg_tys.as_slice()) {
@@ -720,6 +743,18 @@ fn valid_timestamp(s: &str) -> Result<(), String> {
 
 fn valid_regex(s: &str) -> Result<(), String> {
     crate::cel::value::validate_regex(s)
+}
+
+/// Types of the iteration variables over a range of type `range`: the
+/// element (or key) for one variable; index and element (or key and value)
+/// for two.
+fn iteration_types(range: Ty, two: bool) -> (Ty, Ty) {
+    match (range, two) {
+        (Ty::Named("list(string)"), false) => (Ty::Named("string"), Ty::Dyn),
+        (Ty::Named("list(string)"), true) => (Ty::Named("int"), Ty::Named("string")),
+        (Ty::Named("map(string, dyn)"), _) => (Ty::Named("string"), Ty::Dyn),
+        _ => (Ty::Dyn, Ty::Dyn),
+    }
 }
 
 fn decl_type(d: Decl) -> Ty {
@@ -859,6 +894,14 @@ mod tests {
             cerbos("request.auxData.jwt.iss == 'a' && request.aux_data.jwts.x.claims.y").is_empty()
         );
         assert!(cerbos("type(R.attr.x) == int && has(P.attr.dept)").is_empty());
+        assert!(cerbos("type(P) == cerbos.engine.v1.Request.Principal").is_empty());
+        assert_eq!(
+            cerbos("[1,2].sortBy(x)"),
+            [
+                "undeclared reference to 'sortBy' (in container '')",
+                "undeclared reference to 'x' (in container '')"
+            ]
+        );
         assert_eq!(
             cerbos("wat"),
             ["undeclared reference to 'wat' (in container '')"]
@@ -905,7 +948,15 @@ mod tests {
             cerbos("V.all(x, true)"),
             ["expression of type 'cerbos.Variables' cannot be range of a comprehension (must be list, map, or dynamic)"]
         );
-        assert!(cerbos("has(V.x) && V == V && (true ? V : C).x").is_empty());
+        assert!(cerbos("has(V.x) && V == V && (true ? V : C).x && V == R.attr.x").is_empty());
+        assert_eq!(
+            cerbos("V == 1"),
+            ["found no matching overload for '_==_' applied to '(cerbos.Variables, int)'"]
+        );
+        assert_eq!(
+            cerbos("math.greatest(V) == 1"),
+            ["found no matching overload for 'math.@max' applied to '(cerbos.Variables)'"]
+        );
     }
 
     #[test]
@@ -918,6 +969,32 @@ mod tests {
         );
         assert_eq!(cerbos("runtime.other"), ["undefined field 'other'"]);
         assert!(cerbos("P.attr.anything.deeper").is_empty());
+        assert_eq!(
+            cerbos("P.roles.all(r, r.x) && cel.bind(i, P.id, i.y)"),
+            [
+                "type 'string' does not support field selection",
+                "type 'string' does not support field selection"
+            ]
+        );
+        assert_eq!(
+            cerbos("P.id[0] == 'a'"),
+            ["found no matching overload for '_[_]' applied to '(string, int)'"]
+        );
+        assert_eq!(
+            cerbos("null.x"),
+            ["type 'null' does not support field selection"]
+        );
+        assert_eq!(
+            cerbos("true.x"),
+            ["type 'bool' does not support field selection"]
+        );
+        assert_eq!(
+            cerbos("P.id.x || has(P.roles.y)"),
+            [
+                "type 'string' does not support field selection",
+                "type 'list(string)' does not support field selection"
+            ]
+        );
     }
 
     #[test]

@@ -5,7 +5,8 @@
 //! (node ids aside). Macro expansions are printed as the macro call they
 //! came from (`all`, `exists`, `exists_one`, `existsOne`, `map`, `filter`,
 //! `transformList`, `transformMap`, `transformMapEntry`, `cel.bind`,
-//! `optMap`, `optFlatMap`), so they re-expand to the same comprehension.
+//! `optMap`, `optFlatMap`), so they re-expand to the same comprehension;
+//! `math.@max`/`math.@min` print as `math.greatest`/`math.least`.
 //!
 //! Trees that no CEL source produces cannot round-trip and are printed on a
 //! best-effort basis: comprehensions of any other shape (printed as a
@@ -608,7 +609,13 @@ impl Printer {
                 self.operand(r, rmin);
             }
             _ => {
-                self.out.push_str(function);
+                // ext.Math's macros expand to these internal names.
+                let shown = match function {
+                    "math.@max" => "math.greatest",
+                    "math.@min" => "math.least",
+                    f => f,
+                };
+                self.out.push_str(shown);
                 self.out.push('(');
                 self.list(&args.iter().collect::<Vec<_>>());
                 self.out.push(')');

@@ -406,11 +406,57 @@ impl<'a> Parser<'a> {
         }
     }
 
-    fn expect(&mut self, t: &Tok, shown: &str) -> PResult<Token> {
-        if self.at(t) {
-            Ok(self.bump())
-        } else {
-            Err(self.mismatched(&format!("'{shown}'")))
+    /// Matches token `t`, recovering like ANTLR's `recoverInline`: a single
+    /// surplus token is reported as extraneous and skipped; a missing token
+    /// is reported and assumed when the current token could follow it;
+    /// anything else is a (fatal) mismatch.
+    fn expect(&mut self, t: &Tok, shown: &str) -> PResult<()> {
+        if self.eat(t) {
+            return Ok(());
+        }
+        if self.peek_at(1) == t {
+            let message = format!(
+                "Syntax error: extraneous input '{}' expecting '{shown}'",
+                self.current_text()
+            );
+            self.report(message, self.offset());
+            self.pos += 2;
+            return Ok(());
+        }
+        if can_follow(t, self.peek()) {
+            let message = format!(
+                "Syntax error: missing '{shown}' at '{}'",
+                self.current_text()
+            );
+            self.report(message, self.offset());
+            return Ok(());
+        }
+        Err(self.mismatched(&format!("'{shown}'")))
+    }
+
+    /// After an element of a comma-separated list closed by `close`: either
+    /// `,` (returns true: another element may follow) or `close` (false).
+    /// Otherwise reports like ANTLR's loop `sync` (`expecting {']', ','}`).
+    fn separator(&mut self, close: &Tok, shown: &str) -> PResult<bool> {
+        loop {
+            if self.eat(&Tok::Comma) {
+                return Ok(true);
+            }
+            if self.eat(close) {
+                return Ok(false);
+            }
+            let expecting = format!("{{'{shown}', ','}}");
+            let next = self.peek_at(1);
+            if next == close || *next == Tok::Comma {
+                let message = format!(
+                    "Syntax error: extraneous input '{}' expecting {expecting}",
+                    self.current_text()
+                );
+                self.report(message, self.offset());
+                self.pos += 1;
+                continue;
+            }
+            return Err(self.mismatched(&expecting));
         }
     }
 
@@ -677,6 +723,19 @@ impl<'a> Parser<'a> {
         while self.eat(&op) {
             n += 1;
         }
+        if op == Tok::Not && self.at(&Tok::Eof) {
+            // ANTLR's `(ops+='!')+` loop calls the missing operand extraneous.
+            let message = format!("Syntax error: extraneous input '<EOF>' expecting {EXPR_START}");
+            self.report(message, self.offset());
+            return self.lit(Literal::Null, first);
+        }
+        if op == Tok::Minus && !starts_expression(self.peek()) {
+            // ANTLR's prediction between a signed literal and negation fails.
+            self.report(
+                "Syntax error: no viable alternative at input '-'",
+                self.offset(),
+            );
+        }
         let operand = self.parse_member()?;
         // cel-go drops pairs of `!` or `-`; with `--1` the loop takes both
         // signs greedily and the literal stays positive.
@@ -720,6 +779,19 @@ impl<'a> Parser<'a> {
     fn parse_dot_suffix(&mut self, operand: Expr) -> PResult<Expr> {
         let dot = self.offset();
         self.pos += 1;
+        if !matches!(self.peek(), Tok::Ident | Tok::EscIdent(_) | Tok::Question) {
+            // ANTLR cannot choose between selection and member call:
+            // reported, the `.` is dropped and parsing goes on.
+            let text = match self.peek() {
+                Tok::Eof => String::new(),
+                _ => self.current_text(),
+            };
+            self.report(
+                format!("Syntax error: no viable alternative at input '.{text}'"),
+                dot,
+            );
+            return Ok(operand);
+        }
         let optional = self.eat(&Tok::Question);
         let field = self.parse_field_name()?;
         if !optional && self.at(&Tok::LParen) {
@@ -757,11 +829,12 @@ impl<'a> Parser<'a> {
         }
         loop {
             args.push(self.parse_expr()?);
-            if self.eat(&Tok::Comma) {
-                continue;
+            // Arguments are their own grammar rule, so a missing `)` is
+            // recovered like a single token (`missing ')' at …`).
+            if !self.eat(&Tok::Comma) {
+                self.expect(&Tok::RParen, ")")?;
+                return Ok(args);
             }
-            self.expect(&Tok::RParen, ")")?;
-            return Ok(args);
         }
     }
 
@@ -949,8 +1022,7 @@ impl<'a> Parser<'a> {
                 value,
                 optional,
             });
-            if !self.eat(&Tok::Comma) {
-                self.expect(&Tok::RBrace, "}")?;
+            if !self.separator(&Tok::RBrace, "}")? {
                 break;
             }
         }
@@ -969,8 +1041,7 @@ impl<'a> Parser<'a> {
                 optional_indices.push(u32::try_from(elements.len()).unwrap_or(u32::MAX));
             }
             elements.push(self.parse_expr()?);
-            if !self.eat(&Tok::Comma) {
-                self.expect(&Tok::RBracket, "]")?;
+            if !self.separator(&Tok::RBracket, "]")? {
                 break;
             }
         }
@@ -999,12 +1070,59 @@ impl<'a> Parser<'a> {
                 value,
                 optional,
             });
-            if !self.eat(&Tok::Comma) {
-                self.expect(&Tok::RBrace, "}")?;
+            if !self.separator(&Tok::RBrace, "}")? {
                 break;
             }
         }
         self.node(ExprKind::Map { entries }, start)
+    }
+}
+
+fn starts_expression(t: &Tok) -> bool {
+    matches!(
+        t,
+        Tok::LBracket
+            | Tok::LBrace
+            | Tok::LParen
+            | Tok::Dot
+            | Tok::Minus
+            | Tok::Not
+            | Tok::True
+            | Tok::False
+            | Tok::Null
+            | Tok::Int
+            | Tok::Uint
+            | Tok::Float
+            | Tok::Str(_)
+            | Tok::Bytes(_)
+            | Tok::Ident
+    )
+}
+
+/// Could `cur` come right after the (missing) token `expected`?
+fn can_follow(expected: &Tok, cur: &Tok) -> bool {
+    match expected {
+        // After a closing bracket: whatever may follow an operand.
+        Tok::RParen | Tok::RBracket | Tok::RBrace => {
+            binop_name(cur).is_some()
+                || matches!(
+                    cur,
+                    Tok::Eof
+                        | Tok::Dot
+                        | Tok::LBracket
+                        | Tok::RParen
+                        | Tok::RBracket
+                        | Tok::RBrace
+                        | Tok::Comma
+                        | Tok::Colon
+                        | Tok::Question
+                        | Tok::And
+                        | Tok::Or
+                )
+        }
+        // After `:` comes an expression.
+        Tok::Colon => starts_expression(cur),
+        _ => false,
     }
 }
 
