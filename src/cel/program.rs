@@ -115,6 +115,10 @@ pub struct Activation {
     slots: Vec<Option<Value>>,
     now: Option<Timestamp>,
     budget: Cell<u64>,
+    /// Set when `now()`/`timeSince` read the time; shared by clones so that
+    /// every activation derived from one request reports into one flag
+    /// (the test runner errors a test whose policy used an unset `now`).
+    now_read: std::rc::Rc<Cell<bool>>,
 }
 
 impl Activation {
@@ -124,6 +128,7 @@ impl Activation {
             slots: vec![None; slot_count],
             now: None,
             budget: Cell::new(DEFAULT_BUDGET),
+            now_read: std::rc::Rc::new(Cell::new(false)),
         }
     }
 
@@ -144,9 +149,17 @@ impl Activation {
         self.now = Some(now);
     }
 
-    /// The fixed `now`, if set.
+    /// The fixed `now`, if set. Counts as a read of the time (see
+    /// [`Activation::now_was_read`]).
     pub fn now(&self) -> Option<Timestamp> {
+        self.now_read.set(true);
         self.now
+    }
+
+    /// Whether an expression read the time through this activation or a
+    /// clone of it.
+    pub fn now_was_read(&self) -> bool {
+        self.now_read.get()
     }
 
     /// Sets the remaining evaluation budget.
