@@ -473,6 +473,13 @@ impl AuxDataVerifier {
         AuxDataVerifier::new(&cfg)
     }
 
+    /// Number of verified tokens currently cached.
+    pub fn cached_tokens(&self) -> usize {
+        self.cache
+            .as_ref()
+            .map_or(0, |c| c.lock().unwrap_or_else(|e| e.into_inner()).len())
+    }
+
     /// Ids of the configured key sets.
     pub fn keyset_ids(&self) -> Vec<&str> {
         self.key_sets.iter().map(|k| k.id.as_str()).collect()
