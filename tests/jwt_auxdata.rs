@@ -747,3 +747,39 @@ fn config_validation_like_cerbos() {
         );
     }
 }
+
+#[test]
+fn pem_keysets_need_both_insecure_flags() {
+    // Observed with Cerbos 0.55.0 (oracle, RSA PEM keyset, RS256 tokens with
+    // and without kid): only optionalAlg + optionalKid together verify; every
+    // other combination fails with "failed to parse JWT".
+    let pem = fixture("rsa_a.pk8.pem");
+    let signer = Signer::rsa_pkcs8_pem(&pem);
+    let claims = json!({"sub": "s", "exp": NOW + 60});
+    let with_kid = sign(&signer, "RS256", Some("x"), &claims);
+    let no_kid = sign(&signer, "RS256", None, &claims);
+    for (alg, kid, ok) in [
+        (false, false, false),
+        (false, true, false),
+        (true, false, false),
+        (true, true, true),
+    ] {
+        let v = verifier(
+            &json!({"keySets": [{"id": "p", "local": {"inline": pem, "pem": true},
+            "insecure": {"optionalAlg": alg, "optionalKid": kid}}]}),
+        )
+        .unwrap();
+        for t in [&with_kid, &no_kid] {
+            let r = v.decode(&json!({"jwt": {"token": t}}), NOW);
+            assert_eq!(r.is_ok(), ok, "optionalAlg={alg} optionalKid={kid}");
+            if let Err(e) = r {
+                assert!(
+                    e.detail()
+                        .starts_with("failed to extract JWT: failed to parse JWT"),
+                    "{}",
+                    e.detail()
+                );
+            }
+        }
+    }
+}
