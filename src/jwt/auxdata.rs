@@ -22,7 +22,7 @@ use serde_json::{Map, Number, Value};
 use thiserror::Error;
 
 use super::b64;
-use super::cache::{cache_key, TokenCache, DEFAULT_CACHE_CAPACITY};
+use super::cache::{TokenCache, DEFAULT_CACHE_CAPACITY};
 use super::claims::{audience_list, check_times, rfc3339_utc, VerifyOptions};
 use super::error::{JwtError, KeyError};
 use super::keyset::{CerbosKeyChecks, KeySet, KidMode};
@@ -576,9 +576,9 @@ impl AuxDataVerifier {
                 .map(Arc::new)
                 .map_err(AuxDataError::from_jwt);
         }
-        let ks = if keyset_id.is_empty() {
+        let (scope, ks) = if keyset_id.is_empty() {
             match self.key_sets.as_slice() {
-                [only] => only,
+                [only] => (0, only),
                 _ => {
                     return Err(AuxDataError::extraction(
                         "cannot determine keyset to use for validating the JWT",
@@ -589,7 +589,9 @@ impl AuxDataVerifier {
         } else {
             self.key_sets
                 .iter()
-                .find(|k| k.id == keyset_id)
+                .enumerate()
+                .find(|(_, k)| k.id == keyset_id)
+                .map(|(i, k)| (u32::try_from(i).unwrap_or(u32::MAX), k))
                 .ok_or_else(|| {
                     AuxDataError::extraction(format!("keyset not found: {keyset_id}"), None)
                 })?
@@ -609,12 +611,11 @@ impl AuxDataVerifier {
                 max: self.options.max_token_bytes,
             }));
         }
-        let key = cache_key(ks.id.as_bytes(), token);
         if let Some(cache) = &self.cache {
             let hit = cache
                 .lock()
                 .unwrap_or_else(|e| e.into_inner())
-                .get(&key, now);
+                .get(scope, token, now);
             if let Some(t) = hit {
                 check_times(&t.times, &self.options, now).map_err(AuxDataError::from_jwt)?;
                 return Ok(t);
@@ -624,10 +625,12 @@ impl AuxDataVerifier {
             super::verify(token, set, &self.options, now).map_err(AuxDataError::from_jwt)?,
         );
         if let Some(cache) = &self.cache {
-            cache
-                .lock()
-                .unwrap_or_else(|e| e.into_inner())
-                .insert(key, Arc::clone(&verified), now);
+            cache.lock().unwrap_or_else(|e| e.into_inner()).insert(
+                scope,
+                token,
+                Arc::clone(&verified),
+                now,
+            );
         }
         Ok(verified)
     }
