@@ -286,3 +286,63 @@ impl CachedVerifier {
         self.cache.lock().unwrap_or_else(|e| e.into_inner())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::jwt::claims::TimeClaims;
+
+    fn tok(exp: Option<f64>) -> Arc<VerifiedToken> {
+        Arc::new(VerifiedToken {
+            header: Default::default(),
+            claims: Default::default(),
+            alg: "RS256".into(),
+            kid: None,
+            times: TimeClaims {
+                exp,
+                nbf: None,
+                iat: None,
+            },
+            signature_verified: true,
+        })
+    }
+
+    #[test]
+    fn scope_expiry_and_clock_eviction() {
+        let mut c = TokenCache::new(3);
+        c.insert(1, "a", tok(Some(200.0)), 100);
+        assert!(c.get(1, "a", 100).is_some());
+        assert!(c.get(2, "a", 100).is_none(), "other scope misses");
+        assert!(c.get(1, "a", 200).is_none(), "expired at exp");
+        assert!(c.is_empty());
+        c.insert(1, "old", tok(Some(50.0)), 100);
+        assert!(c.is_empty(), "already-expired tokens are not cached");
+        c.insert(1, "no-exp", tok(None), 100);
+        assert!(c.get(1, "no-exp", 100 + DEFAULT_TTL_SECS - 1).is_some());
+        assert!(c.get(1, "no-exp", 100 + DEFAULT_TTL_SECS).is_none());
+        // Fill, touch two, insert a fourth: the untouched one goes.
+        for t in ["x", "y", "z"] {
+            c.insert(1, t, tok(Some(1000.0)), 100);
+        }
+        assert!(c.get(1, "x", 100).is_some());
+        assert!(c.get(1, "z", 100).is_some());
+        c.insert(1, "w", tok(Some(1000.0)), 100);
+        assert_eq!(c.len(), 3);
+        assert!(c.get(1, "y", 100).is_none());
+        assert!(c.get(1, "w", 100).is_some());
+        // Capacity 0 caches nothing.
+        let mut off = TokenCache::new(0);
+        off.insert(1, "a", tok(Some(200.0)), 100);
+        assert!(off.get(1, "a", 100).is_none());
+    }
+
+    #[test]
+    fn hasher_spreads_similar_tokens() {
+        use std::hash::BuildHasher;
+        let b = BuildHasherDefault::<FastHasher>::default();
+        let h1 = b.hash_one("eyJhbGciOiJSUzI1NiJ9.e30.AAAA");
+        let h2 = b.hash_one("eyJhbGciOiJSUzI1NiJ9.e30.AAAB");
+        assert_ne!(h1, h2);
+        assert_ne!(h1 & 0x7f, h2 & 0x7f);
+    }
+}

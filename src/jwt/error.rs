@@ -199,6 +199,41 @@ pub enum JwtError {
 }
 
 impl JwtError {
+    /// A stable snake_case code for hosts (JavaScript, logs, metrics).
+    pub fn code(&self) -> &'static str {
+        match self {
+            JwtError::TokenTooLarge { .. } => "token_too_large",
+            JwtError::Malformed(_) => "malformed",
+            JwtError::Base64 { .. } => "malformed_base64",
+            JwtError::Json { .. } => "malformed_json",
+            JwtError::MissingAlgorithm => "missing_alg",
+            JwtError::AlgorithmNone => "alg_none",
+            JwtError::SymmetricAlgorithm(_) => "alg_symmetric",
+            JwtError::UnsupportedAlgorithm(_) => "alg_unsupported",
+            JwtError::AlgorithmNotAllowed(_) => "alg_not_allowed",
+            JwtError::AlgorithmKeyMismatch { .. } => "alg_key_mismatch",
+            JwtError::KeyAlgorithmMismatch { .. } => "key_alg_mismatch",
+            JwtError::CriticalHeader(_) => "crit_unsupported",
+            JwtError::UnencodedPayload => "b64_unsupported",
+            JwtError::InvalidHeader(_) => "invalid_header",
+            JwtError::TypeMismatch { .. } => "typ_mismatch",
+            JwtError::KidMissing => "kid_missing",
+            JwtError::KidNotFound(_) => "kid_not_found",
+            JwtError::KeyUnusable { .. } => "key_unusable",
+            JwtError::NoSuitableKey(_) => "no_suitable_key",
+            JwtError::AmbiguousKey { .. } => "ambiguous_key",
+            JwtError::InvalidSignature => "invalid_signature",
+            JwtError::Expired { .. } => "expired",
+            JwtError::NotYetValid { .. } => "not_yet_valid",
+            JwtError::IssuedInFuture { .. } => "iat_in_future",
+            JwtError::InvalidClaimType(_) => "invalid_claim_type",
+            JwtError::MissingClaim(_) => "missing_claim",
+            JwtError::IssuerMismatch { .. } => "issuer_mismatch",
+            JwtError::AudienceMismatch { .. } => "audience_mismatch",
+            JwtError::UnauthorizedParty { .. } => "unauthorized_party",
+        }
+    }
+
     /// The short description Cerbos logs for this failure
     /// (`internal/auxdata/jwt.go newJWTExtractionError`).
     pub fn cerbos_description(&self) -> &'static str {

@@ -16,6 +16,7 @@
 //! seconds); nothing here reads a clock.
 
 pub mod alg;
+pub mod api;
 pub mod auxdata;
 pub mod b64;
 pub mod cache;
