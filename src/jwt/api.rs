@@ -7,53 +7,15 @@
 
 use std::sync::Arc;
 
-use serde::Deserialize;
 use serde_json::{json, Value};
 
 use super::alg::Algorithm;
 use super::cache::{CachedVerifier, DEFAULT_CACHE_CAPACITY};
 use super::claims::VerifyOptions;
 use super::error::{JwtError, KeyError};
+use super::fields::Fields;
 use super::keyset::{KeySet, KidMode};
 use super::VerifiedToken;
-
-/// Options as JSON (camelCase). Every field is optional; `preset` picks the
-/// starting point (`"default"`, `"clerk"` or `"workos"`), the other fields
-/// override it. `clockSkewInMs` is accepted as Clerk spells it.
-#[derive(Debug, Clone, Default, Deserialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
-pub struct OptionsJson {
-    /// `"default"` (5 s leeway), `"clerk"`, `"workos"`.
-    pub preset: Option<String>,
-    /// Leeway in seconds.
-    pub leeway_secs: Option<i64>,
-    /// Leeway in milliseconds (floored to seconds), Clerk's name.
-    pub clock_skew_in_ms: Option<i64>,
-    /// Exact issuer.
-    pub issuer: Option<String>,
-    /// Accepted audiences (any of).
-    pub audiences: Option<Vec<String>>,
-    /// Clerk `authorizedParties`.
-    pub authorized_parties: Option<Vec<String>>,
-    /// Expected `typ`.
-    pub typ: Option<String>,
-    /// Refuse tokens without `typ`.
-    pub require_typ: Option<bool>,
-    /// Allowed algorithm names.
-    pub algorithms: Option<Vec<String>>,
-    /// Size cap in bytes.
-    pub max_token_bytes: Option<usize>,
-    /// Refuse tokens without `exp`.
-    pub require_exp: Option<bool>,
-    /// Refuse tokens without `sub`.
-    pub require_sub: Option<bool>,
-    /// Check `iat` is not in the future.
-    pub check_iat: Option<bool>,
-    /// `"match"` (default), `"required"` or `"ignore"`.
-    pub kid_mode: Option<String>,
-    /// Cache capacity (0 disables; default 1024).
-    pub cache_size: Option<usize>,
-}
 
 /// Problems building a verifier from JSON.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -79,43 +41,80 @@ impl ApiError {
 
 /// Parses options JSON (empty text = defaults) into options, kid mode and
 /// cache size.
+///
+/// Members (all optional, camelCase): `preset` (`"default"` = 5 s leeway,
+/// `"clerk"`, `"workos"`; the other members override it), `leewaySecs`,
+/// `clockSkewInMs` (Clerk's name, floored to seconds), `issuer`,
+/// `audiences`, `authorizedParties`, `typ`, `requireTyp`, `algorithms`,
+/// `maxTokenBytes`, `requireExp`, `requireSub`, `checkIat`, `kidMode`
+/// (`"match"`, `"required"`, `"ignore"`), `cacheSize` (0 disables).
 pub fn parse_options(text: &str) -> Result<(VerifyOptions, KidMode, usize), ApiError> {
-    let o: OptionsJson = if text.trim().is_empty() {
-        OptionsJson::default()
+    let value: Value = if text.trim().is_empty() {
+        Value::Null
     } else {
-        serde_json::from_str(text).map_err(|e| ApiError::Options(e.to_string()))?
+        super::json::parse_value(text.as_bytes(), 8)
+            .map_err(|e| ApiError::Options(e.to_string()))?
     };
-    let mut v = match o.preset.as_deref() {
+    let o = Fields::new(
+        &value,
+        "options",
+        &[
+            "preset",
+            "leewaySecs",
+            "clockSkewInMs",
+            "issuer",
+            "audiences",
+            "authorizedParties",
+            "typ",
+            "requireTyp",
+            "algorithms",
+            "maxTokenBytes",
+            "requireExp",
+            "requireSub",
+            "checkIat",
+            "kidMode",
+            "cacheSize",
+        ],
+    )
+    .map_err(ApiError::Options)?;
+    let Some(o) = o else {
+        return Ok((
+            VerifyOptions::default(),
+            KidMode::Match,
+            DEFAULT_CACHE_CAPACITY,
+        ));
+    };
+    let mut v = match opt(o.string("preset"))?.as_deref() {
         None | Some("default") => VerifyOptions::default(),
         Some("clerk") => VerifyOptions::clerk(),
         Some("workos") => VerifyOptions::workos(),
         Some(other) => return Err(ApiError::Options(format!("unknown preset \"{other}\""))),
     };
-    if let Some(ms) = o.clock_skew_in_ms {
+    if let Some(ms) = opt(o.int("clockSkewInMs"))? {
         v.leeway_secs = ms.div_euclid(1000);
     }
-    if let Some(s) = o.leeway_secs {
+    if let Some(s) = opt(o.int("leewaySecs"))? {
         v.leeway_secs = s;
     }
     if v.leeway_secs < 0 {
         return Err(ApiError::Options("leeway must not be negative".into()));
     }
-    if let Some(x) = o.issuer {
+    if let Some(x) = opt(o.string("issuer"))? {
         v.issuer = Some(x);
     }
-    if let Some(x) = o.audiences {
+    if let Some(x) = opt(o.strings("audiences"))? {
         v.audiences = x;
     }
-    if let Some(x) = o.authorized_parties {
+    if let Some(x) = opt(o.strings("authorizedParties"))? {
         v.authorized_parties = x;
     }
-    if let Some(x) = o.typ {
+    if let Some(x) = opt(o.string("typ"))? {
         v.typ = Some(x);
     }
-    if let Some(x) = o.require_typ {
+    if let Some(x) = opt(o.boolean("requireTyp"))? {
         v.require_typ = x;
     }
-    if let Some(names) = o.algorithms {
+    if let Some(names) = opt(o.strings("algorithms"))? {
         let algs = names
             .iter()
             .map(|n| {
@@ -125,25 +124,35 @@ pub fn parse_options(text: &str) -> Result<(VerifyOptions, KidMode, usize), ApiE
             .collect::<Result<Vec<_>, _>>()?;
         v.algorithms = Some(algs);
     }
-    if let Some(x) = o.max_token_bytes {
-        v.max_token_bytes = x;
+    if let Some(x) = opt(o.int("maxTokenBytes"))? {
+        v.max_token_bytes = usize::try_from(x)
+            .map_err(|_| ApiError::Options("maxTokenBytes must not be negative".into()))?;
     }
-    if let Some(x) = o.require_exp {
+    if let Some(x) = opt(o.boolean("requireExp"))? {
         v.require_exp = x;
     }
-    if let Some(x) = o.require_sub {
+    if let Some(x) = opt(o.boolean("requireSub"))? {
         v.require_sub = x;
     }
-    if let Some(x) = o.check_iat {
+    if let Some(x) = opt(o.boolean("checkIat"))? {
         v.check_iat = x;
     }
-    let kid_mode = match o.kid_mode.as_deref() {
+    let kid_mode = match opt(o.string("kidMode"))?.as_deref() {
         None | Some("match") => KidMode::Match,
         Some("required") => KidMode::Required,
         Some("ignore") => KidMode::Ignore,
         Some(other) => return Err(ApiError::Options(format!("unknown kidMode \"{other}\""))),
     };
-    Ok((v, kid_mode, o.cache_size.unwrap_or(DEFAULT_CACHE_CAPACITY)))
+    let cache = match opt(o.int("cacheSize"))? {
+        None => DEFAULT_CACHE_CAPACITY,
+        Some(n) => usize::try_from(n)
+            .map_err(|_| ApiError::Options("cacheSize must not be negative".into()))?,
+    };
+    Ok((v, kid_mode, cache))
+}
+
+fn opt<T>(r: Result<T, String>) -> Result<T, ApiError> {
+    r.map_err(ApiError::Options)
 }
 
 /// Key text as PEM (any block we read) when it contains `-----BEGIN`,

@@ -23,6 +23,7 @@ pub mod cache;
 pub mod claims;
 mod der;
 pub mod error;
+mod fields;
 pub mod json;
 pub mod jwk;
 mod jws;
