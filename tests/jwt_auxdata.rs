@@ -669,6 +669,14 @@ fn disable_verification_still_validates_time() {
     assert!(e
         .detail()
         .starts_with("failed to extract JWT: token has expired (exp)"));
+    // Key data is not even loaded when verification is off (as in Cerbos).
+    assert!(verifier(&json!({"disableVerification": true,
+        "keySets": [{"id": "k", "local": {"inline": "{\"kty\":\"RSA\"}"}}]}))
+    .is_ok());
+    assert!(
+        verifier(&json!({"keySets": [{"id": "k", "local": {"inline": "{\"kty\":\"RSA\"}"}}]}))
+            .is_err()
+    );
     // alg none stays refused.
     let none = format!(
         "{}.{}.",

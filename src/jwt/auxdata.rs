@@ -316,6 +316,8 @@ impl AuxDataClaims {
 enum KeySetState {
     Ready(KeySet),
     RemotePending,
+    /// Verification is disabled, so the keys were never loaded.
+    Unused,
 }
 
 struct NamedKeySet {
@@ -501,7 +503,15 @@ impl AuxDataVerifier {
                             ks.id
                         )));
                     }
-                    KeySetState::Ready(configure(load_local(l, &ks.id, ks.insecure)?, ks.insecure))
+                    if config.disable_verification {
+                        // Cerbos builds no key sets when verification is off.
+                        KeySetState::Unused
+                    } else {
+                        KeySetState::Ready(configure(
+                            load_local(l, &ks.id, ks.insecure)?,
+                            ks.insecure,
+                        ))
+                    }
                 }
             };
             key_sets.push(NamedKeySet {
@@ -664,7 +674,7 @@ impl AuxDataVerifier {
         };
         let set = match &ks.state {
             KeySetState::Ready(s) => s,
-            KeySetState::RemotePending => {
+            KeySetState::RemotePending | KeySetState::Unused => {
                 return Err(AuxDataError::extraction(
                     "failed to retrieve keyset: failed to look up remote keyset",
                     None,
