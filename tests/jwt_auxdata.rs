@@ -791,3 +791,21 @@ fn pem_keysets_need_both_insecure_flags() {
         }
     }
 }
+
+#[test]
+fn config_deserializes_with_serde() {
+    // The engine reads its `auxData.jwt` block with serde_json::from_value.
+    let cfg: portcullis::jwt::auxdata::AuxDataConfig = serde_json::from_value(json!({
+        "acceptableTimeSkew": "2s",
+        "keySets": [{"id": "r", "remote": {"url": "https://x"}, "insecure": {"optionalKid": true}}],
+    }))
+    .unwrap();
+    assert_eq!(cfg.key_sets.len(), 1);
+    assert!(cfg.key_sets[0].insecure.optional_kid);
+    let bad =
+        serde_json::from_value::<portcullis::jwt::auxdata::AuxDataConfig>(json!({"keySet": []}));
+    assert!(bad
+        .unwrap_err()
+        .to_string()
+        .contains("unknown field \"keySet\""));
+}

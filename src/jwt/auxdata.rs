@@ -61,6 +61,15 @@ impl AuxDataConfig {
     }
 }
 
+/// Deserializes through [`AuxDataConfig::from_value`], so
+/// `serde_json::from_value::<AuxDataConfig>(…)` applies the same checks.
+impl<'de> serde::Deserialize<'de> for AuxDataConfig {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let v = Value::deserialize(d)?;
+        AuxDataConfig::from_value(&v).map_err(serde::de::Error::custom)
+    }
+}
+
 fn read_config(v: &Value) -> Result<AuxDataConfig, String> {
     let Some(f) = Fields::new(
         v,
