@@ -234,15 +234,19 @@ export type DenyHandler =
 /** Next's `NextResponse.next`, passed in so this module needs no `next` import. */
 export type NextFn = (init?: { request?: { headers: Headers }; headers?: HeadersInit }) => Response;
 
-/** Options of {@link createProxy}. */
-export interface ProxyOptions extends ResolveOptions {
+/**
+ * Options of {@link createProxy}. `C` is whatever the caller passes as the
+ * proxy function's second argument (e.g. Clerk's `auth` inside
+ * `clerkMiddleware((auth, req) => guard(req, auth))`).
+ */
+export interface ProxyOptions<C = undefined> extends ResolveOptions {
   /** The authorizer (or a lazy factory). */
   authorizer: AuthorizerSource;
   /**
    * The caller's principal: e.g. `clerkPrincipal(await auth())` inside
    * `clerkMiddleware`, or `workosPrincipal(await authkit(request))`.
    */
-  principal: (request: Request) => PrincipalInput | Promise<PrincipalInput>;
+  principal: (request: Request, context: C) => PrincipalInput | Promise<PrincipalInput>;
   /** Protected routes, first match wins. */
   routes: readonly RouteRule[];
   /** DENY handling (default `"forbid"`: a 403 JSON response). */
@@ -296,12 +300,14 @@ async function denyResponse(onDeny: DenyHandler, request: Request, decision: Dec
  * `undefined` (continue). Failures deny: a proxy that cannot decide must not
  * let the request through.
  */
-export function createProxy(options: ProxyOptions): (request: Request) => Promise<Response | undefined> {
+export function createProxy<C = undefined>(
+  options: ProxyOptions<C>,
+): (request: Request, context?: C) => Promise<Response | undefined> {
   const get = lazy(options.authorizer);
   const routes = options.routes.map(compileRoute);
   const prefix = (options.headerPrefix ?? "x-portcullis-").toLowerCase();
   const onDeny = options.onDeny ?? "forbid";
-  return async (request) => {
+  return async (request, context) => {
     const url = new URL(request.url);
     const method = request.method.toUpperCase();
     let matched: { route: CompiledRoute; params: RouteParams; action: string } | undefined;
@@ -323,7 +329,9 @@ export function createProxy(options: ProxyOptions): (request: Request) => Promis
     try {
       const [az, principalInput, resourceInput] = await Promise.all([
         get(),
-        options.principal(request),
+        // INVARIANT: callers that declare a context type pass it; the cast
+        // only restores the optional parameter's declared type.
+        options.principal(request, context as C),
         matched.route.rule.resource(matched.params, request),
       ]);
       const { principal, resource } = resolveRequest(principalInput, resourceInput, options);
