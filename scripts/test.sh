@@ -33,9 +33,17 @@ if [ "$gz" -gt "$budget" ]; then
 fi
 
 step "TypeScript build (strict)"
+# Exports wasm-bindgen's private instantiation helpers (see js/src/wasm.ts).
+node js/scripts/patch-glue.mjs
 npx tsc -p js/tsconfig.json
 
 step "JavaScript tests (node --test, real wasm)"
+# The native CLI compiles the test bundles and answers the parity requests.
+cargo build --quiet --features cli --bin portcullis
 node --test tests/js/
+
+step "JavaScript in workerd, edge-runtime (no wasm codegen) and chromium"
+apt_install chromium chromium
+node --test tests/runtimes/
 
 echo "all tests passed in $(( $(date +%s) - start )) s" >&2

@@ -1,0 +1,23 @@
+// Cold start: a fresh Node process per sample measures import + instantiate
+// + load (bundle/policies) until the first decision is possible.
+// Usage: node bench/js/cold.mjs [samples]
+import { execFileSync } from "node:child_process";
+import { fileURLToPath } from "node:url";
+import { benchBundlePath, sharedRoot } from "../../tests/js/support.mjs";
+
+const samples = Number(process.argv[2] ?? 15);
+const shared = sharedRoot();
+if (!shared) process.exit(0);
+const bundlePath = benchBundlePath();
+const child = fileURLToPath(new URL("./cold-child.mjs", import.meta.url));
+const results = {};
+for (const engine of ["portcullis", "cedar", "casbin"]) {
+  const times = [];
+  for (let i = 0; i < samples; i++) {
+    times.push(Number(execFileSync(process.execPath, [child, engine, shared, bundlePath], { encoding: "utf8" }).trim()));
+  }
+  times.sort((a, b) => a - b);
+  results[engine] = { median: times[Math.floor(times.length / 2)], min: times[0], max: times[times.length - 1] };
+}
+console.log("engine | cold start median ms | min | max");
+for (const [engine, r] of Object.entries(results)) console.log(`${engine} | ${r.median.toFixed(2)} | ${r.min.toFixed(2)} | ${r.max.toFixed(2)}`);

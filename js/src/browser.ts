@@ -1,0 +1,23 @@
+// Browser entry ("browser" condition). The wasm is streamed from next to the
+// package (bundlers emit `new URL(..., import.meta.url)` assets) with
+// WebAssembly.instantiateStreaming. Pages with a CSP need 'wasm-unsafe-eval'.
+
+import { Authorizer as CoreAuthorizer, type AuthorizerOptions } from "./core.js";
+import type { Platform } from "./wasm.js";
+
+export * from "./shared.js";
+
+const platform: Platform = {
+  name: "the browser",
+  allowCompile: true,
+  longLived: true,
+  defaultWasm: () => fetch(new URL("../../pkg/portcullis_bg.wasm", import.meta.url)),
+};
+
+/** A loaded bundle answering CheckResources requests. */
+export class Authorizer extends CoreAuthorizer {
+  /** Instantiates the wasm (once per page) and loads the bundle. */
+  static async create(options: AuthorizerOptions): Promise<Authorizer> {
+    return (await super.createWith(platform, options)) as Authorizer;
+  }
+}

@@ -1,0 +1,25 @@
+// Vercel / Next.js edge entry ("edge-light" condition). Next.js turns
+// `*.wasm?module` imports into a WebAssembly.Module compiled by the host
+// (in another realm under `next start`, so nothing here uses instanceof).
+// Vercel's edge refuses to compile from bytes, so this entry never does.
+
+import wasmModule from "../../pkg/portcullis_bg.wasm?module";
+import { Authorizer as CoreAuthorizer, type AuthorizerOptions } from "./core.js";
+import type { Platform } from "./wasm.js";
+
+export * from "./shared.js";
+
+const platform: Platform = {
+  name: "the edge runtime",
+  allowCompile: false,
+  longLived: false,
+  defaultWasm: () => wasmModule,
+};
+
+/** A loaded bundle answering CheckResources requests. */
+export class Authorizer extends CoreAuthorizer {
+  /** Instantiates the wasm (once per isolate) and loads the bundle. */
+  static async create(options: AuthorizerOptions): Promise<Authorizer> {
+    return (await super.createWith(platform, options)) as Authorizer;
+  }
+}

@@ -1,0 +1,23 @@
+// The plain entry ("default" condition): the whole API, with no default wasm.
+// Pass `wasm` (a WebAssembly.Module, URL, Response, bytes or an instantiate
+// function). Runtime-specific entries (node, workerd, edge-light, browser)
+// supply a default.
+
+import { Authorizer as CoreAuthorizer, type AuthorizerOptions } from "./core.js";
+import type { Platform } from "./wasm.js";
+
+export * from "./shared.js";
+
+const platform: Platform = {
+  name: "this runtime",
+  allowCompile: true,
+  longLived: true,
+};
+
+/** A loaded bundle answering CheckResources requests. */
+export class Authorizer extends CoreAuthorizer {
+  /** Instantiates the wasm (once per realm) and loads the bundle. */
+  static async create(options: AuthorizerOptions): Promise<Authorizer> {
+    return (await super.createWith(platform, options)) as Authorizer;
+  }
+}

@@ -1,0 +1,35 @@
+// Node.js entry ("node" condition; also Next.js proxy, which runs on Node).
+// The wasm is read from the package with fs and compiled once per process.
+// `new URL(..., import.meta.url)` keeps bundlers' file tracing exact.
+
+import { readFile } from "node:fs/promises";
+import { Authorizer as CoreAuthorizer, type AuthorizerOptions } from "./core.js";
+import type { Platform } from "./wasm.js";
+
+export * from "./shared.js";
+
+const wasmUrl = new URL("../../pkg/portcullis_bg.wasm", import.meta.url);
+
+async function fetchUrl(url: URL, init?: RequestInit): Promise<Response> {
+  if (url.protocol === "file:") {
+    const bytes = await readFile(url);
+    return new Response(bytes, { status: 200 });
+  }
+  return fetch(url, init);
+}
+
+const platform: Platform = {
+  name: "Node.js",
+  allowCompile: true,
+  longLived: true,
+  defaultWasm: async () => WebAssembly.compile(await readFile(wasmUrl)),
+  fetchUrl,
+};
+
+/** A loaded bundle answering CheckResources requests. */
+export class Authorizer extends CoreAuthorizer {
+  /** Instantiates the wasm (once per process) and loads the bundle. */
+  static async create(options: AuthorizerOptions): Promise<Authorizer> {
+    return (await super.createWith(platform, options)) as Authorizer;
+  }
+}

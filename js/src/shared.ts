@@ -1,0 +1,13 @@
+// What every entry exports besides its own Authorizer.
+export { CheckResourcesResponse, CheckResourcesResult, type AuthorizerOptions, type BundleSource } from "./core.js";
+export {
+  InvalidAuxDataError,
+  InvalidBundleError,
+  InvalidConfigError,
+  InvalidRequestError,
+  PortcullisError,
+  UnsupportedBundleVersionError,
+  WasmLoadError,
+} from "./errors.js";
+export * from "./types.js";
+export { isWasmModule, type InstantiateFunction, type WasmSource, type WasmSourceValue } from "./wasm.js";

@@ -1,0 +1,27 @@
+// Cloudflare Workers entry ("workerd" condition). The wasm is imported as a
+// module, so workerd (and wrangler's default CompiledWasm rule) compile it
+// when the Worker loads; requests only instantiate it, which is allowed.
+// Compiling from bytes inside a handler is refused, so this entry never does.
+
+import wasmModule from "../../pkg/portcullis_bg.wasm";
+import { Authorizer as CoreAuthorizer, type AuthorizerOptions } from "./core.js";
+import type { Platform } from "./wasm.js";
+
+export * from "./shared.js";
+
+const platform: Platform = {
+  name: "Cloudflare Workers",
+  allowCompile: false,
+  // Timers do not outlive a request: call `authz.refresh()` from a handler
+  // and hand the promise to `ctx.waitUntil` instead.
+  longLived: false,
+  defaultWasm: () => wasmModule,
+};
+
+/** A loaded bundle answering CheckResources requests. */
+export class Authorizer extends CoreAuthorizer {
+  /** Instantiates the wasm (once per isolate) and loads the bundle. */
+  static async create(options: AuthorizerOptions): Promise<Authorizer> {
+    return (await super.createWith(platform, options)) as Authorizer;
+  }
+}

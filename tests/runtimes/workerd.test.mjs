@@ -1,0 +1,77 @@
+// The package in Cloudflare's real runtime: a worker importing "portcullis"
+// (bundled as wrangler does) runs in `workerd serve` on 127.0.0.1 and answers
+// HTTP requests with decisions from a real bundle.
+import assert from "node:assert/strict";
+import { spawn } from "node:child_process";
+import { copyFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { after, before, test } from "node:test";
+
+import { ACTIONS, NOW_MS, documentBundlePath, expectations, fixtures, nativeAnswers, normalize, parityRequests, principals, resources, root } from "../js/support.mjs";
+import { bundleForWorkerd, freePort, waitForHttp } from "./support.mjs";
+
+const dir = join(fixtures, "workerd");
+let child;
+let base;
+let stderr = "";
+
+before(async () => {
+  const wasmModules = await bundleForWorkerd(join(root, "tests", "runtimes", "workerd", "worker.mjs"), dir);
+  assert.deepEqual(wasmModules, ["portcullis_bg.wasm"], "the wasm is shipped as a module, as wrangler does");
+  copyFileSync(documentBundlePath(), join(dir, "bundle.json"));
+  const port = await freePort();
+  // A compatibility date before 2025-06-01 also forbids compiling wasm at
+  // startup, so any compile-from-bytes anywhere would fail.
+  writeFileSync(
+    join(dir, "config.capnp"),
+    `using Workerd = import "/workerd/workerd.capnp";
+const config :Workerd.Config = (
+  services = [ (name = "main", worker = .mainWorker) ],
+  sockets = [ (name = "http", address = "127.0.0.1:${port}", http = (), service = "main") ],
+);
+const mainWorker :Workerd.Worker = (
+  modules = [
+    (name = "worker.js", esModule = embed "worker.js"),
+    (name = "portcullis_bg.wasm", wasm = embed "portcullis_bg.wasm"),
+    (name = "bundle.json", json = embed "bundle.json"),
+  ],
+  compatibilityDate = "2025-05-01",
+);
+`,
+  );
+  child = spawn(join(root, "node_modules", ".bin", "workerd"), ["serve", join(dir, "config.capnp")], { stdio: ["ignore", "inherit", "pipe"] });
+  child.stderr.on("data", (d) => (stderr += d));
+  base = `http://127.0.0.1:${port}`;
+  await waitForHttp(`${base}/probe`, 30_000, () => child.exitCode === null);
+});
+
+after(() => {
+  if (child && child.exitCode === null) child.kill("SIGTERM");
+  if (stderr.trim()) console.error(`workerd stderr:\n${stderr}`);
+});
+
+test("workerd refuses compiling wasm from bytes in a handler", async () => {
+  const probe = await (await fetch(`${base}/probe`)).json();
+  assert.match(probe.compileFromBytes, /^refused: CompileError/);
+});
+
+test("workerd answers the suite's decisions over HTTP", async () => {
+  for (const [p, r, expected] of expectations) {
+    const response = await fetch(`${base}/decide`, {
+      method: "POST",
+      body: JSON.stringify({ principal: principals[p], resource: resources[r], actions: ACTIONS }),
+    });
+    assert.equal(response.status, 200, stderr);
+    const body = await response.json();
+    assert.deepEqual(body.actions, expected, `${p} on ${r}`);
+  }
+});
+
+test("workerd answers exactly like the native CLI", async () => {
+  const requests = parityRequests();
+  const native = nativeAnswers(documentBundlePath(), requests);
+  const response = await fetch(`${base}/raw`, { method: "POST", body: JSON.stringify({ now: NOW_MS, requests }) });
+  assert.equal(response.status, 200, stderr);
+  const answers = await response.json();
+  assert.deepEqual(answers.map(normalize), native.map(normalize));
+});
