@@ -11,7 +11,7 @@ let authorizer: Promise<Authorizer> | undefined;
 export function getAuthorizer(): Promise<Authorizer> {
   authorizer ??= (async () => {
     const path = process.env.PORTCULLIS_BUNDLE ?? ".dev/bundle.json";
-    return Authorizer.create({ bundle: await readFile(path, "utf8") });
+    return Authorizer.create({ bundle: await readFile(/*turbopackIgnore: true*/ path, "utf8") });
   })().catch((e) => {
     authorizer = undefined;
     throw e;
