@@ -171,3 +171,17 @@ test("browser authorizer fallback for resources without hints; errors mean no", 
   assert.equal(canFrom(broken, "view", { kind: "project", id: "p2" }), false);
   assert.equal(canFrom(null, "view", "project:p1"), false);
 });
+
+test("proxy: the second argument reaches the principal function (clerkMiddleware's auth)", async () => {
+  const az = tableAuthorizer(TABLE);
+  const proxy = createProxy({
+    authorizer: az,
+    principal: async (_req, auth) => clerkPrincipal(await auth()),
+    routes,
+  });
+  const fakeAuth = async () => ({ tokenType: "session_token", isAuthenticated: true, userId: "user_a", orgId: "org_acme", orgRole: "org:admin", sessionClaims: {} });
+  assert.equal(await proxy(new Request("https://app.test/projects/p1", { method: "DELETE" }), fakeAuth), undefined);
+  assert.deepEqual(az.seen.at(-1).principal.roles, ["user", "admin"]);
+  const signedOut = async () => ({ tokenType: "session_token", isAuthenticated: false, userId: null });
+  assert.equal((await proxy(new Request("https://app.test/projects/p1"), signedOut)).status, 403);
+});
