@@ -46,4 +46,7 @@ step "JavaScript in workerd, edge-runtime (no wasm codegen) and chromium"
 apt_install chromium chromium
 node --test tests/runtimes/
 
+step "differential tests against the real Cerbos 0.55.0"
+node --test tests/differential/
+
 echo "all tests passed in $(( $(date +%s) - start )) s" >&2

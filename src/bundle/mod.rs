@@ -249,6 +249,13 @@ pub struct Row {
     /// A no-op row that only makes its scope exist.
     #[serde(default, skip_serializing_if = "is_false")]
     pub no_op: bool,
+    /// Role-policy rows: 0-based index of the rule within the rules for its
+    /// resource in the role policy. Cerbos keys its per-request condition
+    /// cache on (role policy, this index), so two rules with the same index
+    /// for different (glob) resources share one cached result. Absent: the
+    /// engine falls back to the row's own position.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rule_index: Option<u32>,
 }
 
 /// The schemas in effect for a resource policy chain.

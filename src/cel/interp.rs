@@ -1,1 +1,309 @@
-//! Placeholder: owned by the CEL work in progress.
+//! The tree-walking interpreter over prepared [`Program`]s.
+//!
+//! Recursion follows the prepared tree, whose depth
+//! [`Program::prepare`](super::program::Program::prepare) bounds; loops are
+//! bounded by the activation's budget.
+
+use std::sync::Arc;
+
+use super::program::{Activation, CompNode, Node, Program};
+use super::value::{EvalError, EvalResult, Map, Opaque, Value};
+
+struct Ctx<'a> {
+    act: &'a Activation,
+    /// Comprehension variables; the accumulator may hold an error, which a
+    /// later step can still absorb (`false && error`).
+    locals: Vec<EvalResult>,
+}
+
+pub(crate) fn run(p: &Program, act: &Activation) -> EvalResult {
+    let mut ctx = Ctx {
+        act,
+        locals: vec![Ok(Value::Null); p.locals],
+    };
+    eval(&p.root, &mut ctx)
+}
+
+fn bool_of(v: &EvalResult) -> Option<bool> {
+    match v {
+        Ok(Value::Bool(b)) => Some(*b),
+        _ => None,
+    }
+}
+
+fn non_bool(v: EvalResult) -> EvalError {
+    match v {
+        Err(e) => e,
+        Ok(_) => EvalError::NoSuchOverload,
+    }
+}
+
+fn eval(n: &Node, ctx: &mut Ctx<'_>) -> EvalResult {
+    match n {
+        Node::Const(v) => Ok(v.clone()),
+        Node::Error(e) => Err(e.clone()),
+        Node::Slot(i, name) => ctx
+            .act
+            .get(*i)
+            .cloned()
+            .ok_or_else(|| EvalError::NoSuchAttribute(name.to_string())),
+        Node::Local(i) => ctx.locals.get(*i).cloned().unwrap_or(Ok(Value::Null)),
+        Node::Field {
+            operand,
+            ty,
+            idx,
+            name,
+        } => {
+            let v = eval(operand, ctx)?;
+            match &v {
+                Value::Message(m) if std::ptr::eq(m.ty, *ty) => m.get(*idx),
+                _ => select(&v, name, false, false),
+            }
+        }
+        Node::Select {
+            operand,
+            field,
+            test_only,
+            optional,
+        } => {
+            let v = eval(operand, ctx)?;
+            select(&v, field, *test_only, *optional)
+        }
+        Node::And(a, b) => {
+            let l = eval(a, ctx);
+            if bool_of(&l) == Some(false) {
+                return Ok(Value::Bool(false));
+            }
+            let r = eval(b, ctx);
+            match (bool_of(&l), bool_of(&r)) {
+                (_, Some(false)) => Ok(Value::Bool(false)),
+                (Some(true), Some(true)) => Ok(Value::Bool(true)),
+                (Some(true), None) => Err(non_bool(r)),
+                _ => Err(non_bool(l)),
+            }
+        }
+        Node::Or(a, b) => {
+            let l = eval(a, ctx);
+            if bool_of(&l) == Some(true) {
+                return Ok(Value::Bool(true));
+            }
+            let r = eval(b, ctx);
+            match (bool_of(&l), bool_of(&r)) {
+                (_, Some(true)) => Ok(Value::Bool(true)),
+                (Some(false), Some(false)) => Ok(Value::Bool(false)),
+                (Some(false), None) => Err(non_bool(r)),
+                _ => Err(non_bool(l)),
+            }
+        }
+        Node::Cond(c, t, f) => match eval(c, ctx)? {
+            Value::Bool(true) => eval(t, ctx),
+            Value::Bool(false) => eval(f, ctx),
+            _ => Err(EvalError::NoSuchOverload),
+        },
+        Node::NotStrictlyFalse(a) => match eval(a, ctx) {
+            Ok(Value::Bool(b)) => Ok(Value::Bool(b)),
+            _ => Ok(Value::Bool(true)),
+        },
+        Node::Call { func, args, .. } => match args.as_slice() {
+            [] => func(ctx.act, &[]),
+            [a] => {
+                let a = eval(a, ctx)?;
+                func(ctx.act, std::slice::from_ref(&a))
+            }
+            [a, b] => {
+                let a = eval(a, ctx)?;
+                let b = eval(b, ctx)?;
+                func(ctx.act, &[a, b])
+            }
+            [a, b, c] => {
+                let a = eval(a, ctx)?;
+                let b = eval(b, ctx)?;
+                let c = eval(c, ctx)?;
+                func(ctx.act, &[a, b, c])
+            }
+            many => {
+                let mut vals = Vec::with_capacity(many.len());
+                for a in many {
+                    vals.push(eval(a, ctx)?);
+                }
+                func(ctx.act, &vals)
+            }
+        },
+        Node::OptOr {
+            target,
+            alt,
+            or_value,
+        } => match eval(target, ctx)? {
+            Value::Optional(Some(v)) => {
+                if *or_value {
+                    Ok(v.as_ref().clone())
+                } else {
+                    Ok(Value::Optional(Some(v)))
+                }
+            }
+            Value::Optional(None) => {
+                let a = eval(alt, ctx)?;
+                if !*or_value && !matches!(a, Value::Optional(_)) {
+                    return Err(EvalError::NoSuchOverload);
+                }
+                Ok(a)
+            }
+            _ => Err(EvalError::NoSuchOverload),
+        },
+        Node::List { elems, optional } => {
+            let mut out = Vec::with_capacity(elems.len());
+            for (i, e) in elems.iter().enumerate() {
+                let v = eval(e, ctx)?;
+                if optional.get(i).copied().unwrap_or(false) {
+                    match v {
+                        Value::Optional(Some(inner)) => out.push(inner.as_ref().clone()),
+                        Value::Optional(None) => {}
+                        _ => return Err(EvalError::NoSuchOverload),
+                    }
+                } else {
+                    out.push(v);
+                }
+            }
+            ctx.act.charge(out.len() as u64)?;
+            Ok(Value::List(Arc::from(out)))
+        }
+        Node::Map { entries } => {
+            let mut m = Map::new();
+            for (k, v, opt) in entries {
+                let k = eval(k, ctx)?;
+                let v = eval(v, ctx)?;
+                if !k.is_valid_key() {
+                    return Err(EvalError::UnsupportedKeyType);
+                }
+                let v = if *opt {
+                    match v {
+                        Value::Optional(Some(inner)) => inner.as_ref().clone(),
+                        Value::Optional(None) => continue,
+                        _ => return Err(EvalError::NoSuchOverload),
+                    }
+                } else {
+                    v
+                };
+                if m.contains_key(&k) {
+                    return Err(EvalError::RepeatedKey);
+                }
+                m.insert(k, v);
+            }
+            ctx.act.charge(m.len() as u64)?;
+            Ok(Value::Map(Arc::new(m)))
+        }
+        Node::Comprehension(c) => comprehension(c, ctx),
+    }
+}
+
+fn set_local(ctx: &mut Ctx<'_>, i: usize, v: EvalResult) {
+    if let Some(slot) = ctx.locals.get_mut(i) {
+        *slot = v;
+    }
+}
+
+fn comprehension(c: &CompNode, ctx: &mut Ctx<'_>) -> EvalResult {
+    let range = eval(&c.range, ctx)?;
+    let init = eval(&c.init, ctx)?;
+    set_local(ctx, c.accu, Ok(init));
+    let step = |ctx: &mut Ctx<'_>, a: Value, b: Option<Value>| -> EvalResult<bool> {
+        ctx.act.charge(1)?;
+        set_local(ctx, c.iter_var, Ok(a));
+        if let (Some(i2), Some(b)) = (c.iter_var2, b) {
+            set_local(ctx, i2, Ok(b));
+        }
+        // A loop condition that is not `false` (including errors) continues.
+        if let Ok(Value::Bool(false)) = eval(&c.cond, ctx) {
+            return Ok(false);
+        }
+        let next = eval(&c.step, ctx);
+        set_local(ctx, c.accu, next);
+        Ok(true)
+    };
+    match &range {
+        Value::List(l) => {
+            for (i, v) in l.iter().enumerate() {
+                let cont = if c.iter_var2.is_some() {
+                    step(ctx, Value::Int(i as i64), Some(v.clone()))?
+                } else {
+                    step(ctx, v.clone(), None)?
+                };
+                if !cont {
+                    break;
+                }
+            }
+        }
+        Value::Map(m) => {
+            for (k, v) in m.iter() {
+                let cont = if c.iter_var2.is_some() {
+                    step(ctx, k.clone(), Some(v.clone()))?
+                } else {
+                    step(ctx, k.clone(), None)?
+                };
+                if !cont {
+                    break;
+                }
+            }
+        }
+        _ => return Err(EvalError::NoSuchOverload),
+    }
+    eval(&c.result, ctx)
+}
+
+/// Field selection, presence test and optional selection on any value.
+pub(crate) fn select(v: &Value, field: &str, test_only: bool, optional: bool) -> EvalResult {
+    match v {
+        Value::Map(m) => {
+            let found = m.get_str(field);
+            if test_only {
+                return Ok(Value::Bool(found.is_some()));
+            }
+            match found {
+                Some(x) if optional => Ok(Value::Optional(Some(Arc::new(x.clone())))),
+                Some(x) => Ok(x.clone()),
+                None if optional => Ok(Value::Optional(None)),
+                None => Err(EvalError::NoSuchKey(field.to_string())),
+            }
+        }
+        Value::Message(m) => {
+            let idx =
+                m.ty.field_index(field)
+                    .ok_or_else(|| EvalError::NoSuchField(field.to_string()))?;
+            if test_only {
+                return Ok(Value::Bool(m.has(idx)));
+            }
+            if optional {
+                if !m.has(idx) {
+                    return Ok(Value::Optional(None));
+                }
+                return Ok(Value::Optional(Some(Arc::new(m.get(idx)?))));
+            }
+            m.get(idx)
+        }
+        Value::Opaque(o) => match o.as_ref() {
+            Opaque::Variables(m) => {
+                let found = m.get_str(field);
+                if test_only {
+                    return Ok(Value::Bool(found.is_some()));
+                }
+                match found {
+                    Some(x) if optional => Ok(Value::Optional(Some(Arc::new(x.clone())))),
+                    Some(x) => Ok(x.clone()),
+                    None if optional => Ok(Value::Optional(None)),
+                    None => Err(EvalError::UndefinedField(field.to_string())),
+                }
+            }
+            _ => Err(EvalError::NoSuchKey(field.to_string())),
+        },
+        Value::Optional(inner) => match inner {
+            None if test_only => Ok(Value::Bool(false)),
+            None => Ok(Value::Optional(None)),
+            Some(x) => {
+                let r = select(x, field, test_only, true)?;
+                Ok(r)
+            }
+        },
+        _ if test_only => Err(EvalError::NoSuchOverload),
+        _ => Err(EvalError::NoSuchKey(field.to_string())),
+    }
+}

@@ -7,10 +7,18 @@
 //! [`interp`] evaluates the prepared plan over [`value::Value`]s.
 
 pub mod ast;
+pub mod cerbos;
 #[cfg(feature = "compiler")]
 pub mod checker;
+mod ext;
+pub mod functions;
+mod gopath;
 pub mod interp;
+mod net;
 #[cfg(feature = "compiler")]
 pub mod parser;
+#[cfg(feature = "compiler")]
+pub mod printer;
 pub mod program;
+pub mod time;
 pub mod value;

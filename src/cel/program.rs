@@ -1,1 +1,861 @@
-//! Placeholder: owned by the CEL work in progress.
+//! Prepared CEL programs.
+//!
+//! [`Program::prepare`] turns a checked [`Expr`] into a plan the interpreter
+//! walks without any string lookups: variables become slot or local-frame
+//! indices, functions become function pointers, literals become values,
+//! and fields of known message types become field indices.
+
+use std::cell::Cell;
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use super::ast::{Expr, ExprKind, Literal};
+use super::functions::{self, FnImpl};
+use super::value::{EvalError, MessageType, Timestamp, Type, Value};
+
+/// Deepest expression tree [`Program::prepare`] accepts; the interpreter
+/// recurses along the tree, so this bounds its stack use.
+pub const MAX_EXPR_DEPTH: usize = 128;
+
+/// Default evaluation budget: comprehension iterations plus sizes of
+/// produced strings, bytes and lists.
+pub const DEFAULT_BUDGET: u64 = 10_000_000;
+
+/// Static type of a declared variable, used to resolve message fields at
+/// prepare time.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DeclType {
+    /// Any value.
+    Dyn,
+    /// A message of this type.
+    Message(&'static MessageType),
+}
+
+#[derive(Debug, Clone)]
+struct Decl {
+    slot: usize,
+    ty: DeclType,
+}
+
+/// Top-level variable declarations: names (and aliases) mapped to slots of
+/// the [`Activation`].
+#[derive(Debug, Clone, Default)]
+pub struct Declarations {
+    names: HashMap<String, Decl>,
+    slots: usize,
+    container: String,
+}
+
+impl Declarations {
+    /// No declarations.
+    pub fn new() -> Self {
+        Declarations::default()
+    }
+
+    /// Declares `name` in a new slot and returns the slot index.
+    pub fn declare(&mut self, name: &str, ty: DeclType) -> usize {
+        let slot = self.slots;
+        self.slots += 1;
+        self.names.insert(name.to_string(), Decl { slot, ty });
+        slot
+    }
+
+    /// Makes `alias` another name for the slot of `existing` (no-op if unknown).
+    pub fn alias(&mut self, alias: &str, existing: &str) {
+        if let Some(d) = self.names.get(existing).cloned() {
+            self.names.insert(alias.to_string(), d);
+        }
+    }
+
+    /// Sets the container (namespace) used to resolve unqualified names.
+    pub fn set_container(&mut self, container: &str) {
+        self.container = container.to_string();
+    }
+
+    /// Slot of `name`, if declared.
+    pub fn slot(&self, name: &str) -> Option<usize> {
+        self.names.get(name).map(|d| d.slot)
+    }
+
+    /// Number of slots an [`Activation`] for these declarations needs.
+    pub fn slot_count(&self) -> usize {
+        self.slots
+    }
+
+    /// Candidate fully qualified names for `name` in the container, most
+    /// specific first (cel-go's resolution order).
+    fn candidates(&self, name: &str) -> Vec<String> {
+        if let Some(abs) = name.strip_prefix('.') {
+            return vec![abs.to_string()];
+        }
+        let mut out = Vec::new();
+        let mut prefix = self.container.as_str();
+        while !prefix.is_empty() {
+            out.push(format!("{prefix}.{name}"));
+            prefix = match prefix.rfind('.') {
+                Some(i) => &prefix[..i],
+                None => "",
+            };
+        }
+        out.push(name.to_string());
+        out
+    }
+
+    fn lookup(&self, name: &str) -> Option<&Decl> {
+        self.candidates(name)
+            .iter()
+            .find_map(|c| self.names.get(c.as_str()))
+    }
+}
+
+/// Values of the declared variables for one evaluation, the fixed `now`
+/// and the evaluation budget.
+#[derive(Debug, Clone)]
+pub struct Activation {
+    slots: Vec<Option<Value>>,
+    now: Option<Timestamp>,
+    budget: Cell<u64>,
+}
+
+impl Activation {
+    /// An activation with `slot_count` unset slots and the default budget.
+    pub fn new(slot_count: usize) -> Self {
+        Activation {
+            slots: vec![None; slot_count],
+            now: None,
+            budget: Cell::new(DEFAULT_BUDGET),
+        }
+    }
+
+    /// Sets the value of `slot` (ignored when out of range).
+    pub fn set(&mut self, slot: usize, v: Value) {
+        if let Some(s) = self.slots.get_mut(slot) {
+            *s = Some(v);
+        }
+    }
+
+    /// Value of `slot`, if set.
+    pub fn get(&self, slot: usize) -> Option<&Value> {
+        self.slots.get(slot).and_then(|s| s.as_ref())
+    }
+
+    /// Sets the timestamp `now()` and `timeSince` use.
+    pub fn set_now(&mut self, now: Timestamp) {
+        self.now = Some(now);
+    }
+
+    /// The fixed `now`, if set.
+    pub fn now(&self) -> Option<Timestamp> {
+        self.now
+    }
+
+    /// Sets the remaining evaluation budget.
+    pub fn set_budget(&mut self, budget: u64) {
+        self.budget.set(budget);
+    }
+
+    /// Remaining evaluation budget.
+    pub fn budget(&self) -> u64 {
+        self.budget.get()
+    }
+
+    /// Charges `cost` units; errors once the budget is exhausted.
+    pub fn charge(&self, cost: u64) -> Result<(), EvalError> {
+        let left = self.budget.get();
+        if cost > left {
+            self.budget.set(0);
+            return Err(EvalError::CostLimitExceeded);
+        }
+        self.budget.set(left - cost);
+        Ok(())
+    }
+}
+
+/// Why an expression could not be prepared.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum PrepareError {
+    /// An identifier that is neither declared, a comprehension variable nor a type.
+    #[error("undeclared reference to '{0}'")]
+    UndeclaredReference(String),
+    /// A function (with this arity and call style) the runtime does not provide.
+    #[error("undeclared function '{0}'")]
+    UnknownFunction(String),
+    /// Message construction: the runtime has no message types to build.
+    #[error("unknown type '{0}'")]
+    UnknownType(String),
+    /// The expression nests deeper than [`MAX_EXPR_DEPTH`].
+    #[error("expression nested too deeply")]
+    TooDeep,
+    /// A malformed tree (e.g. wrong operator arity).
+    #[error("malformed expression: {0}")]
+    Malformed(String),
+}
+
+/// One step of a prepared plan.
+#[derive(Debug, Clone)]
+pub(crate) enum Node {
+    Const(Value),
+    /// A reference the runtime cannot bind (unknown identifier or function):
+    /// an error when evaluated, like cel-go's unchecked evaluation.
+    Error(EvalError),
+    Slot(usize, Arc<str>),
+    Local(usize),
+    /// Field `idx` of a value statically known to be a message of type `ty`.
+    Field {
+        operand: Box<Node>,
+        ty: &'static MessageType,
+        idx: usize,
+        name: Arc<str>,
+    },
+    Select {
+        operand: Box<Node>,
+        field: Arc<str>,
+        test_only: bool,
+        optional: bool,
+    },
+    And(Box<Node>, Box<Node>),
+    Or(Box<Node>, Box<Node>),
+    Cond(Box<Node>, Box<Node>, Box<Node>),
+    NotStrictlyFalse(Box<Node>),
+    Call {
+        func: FnImpl,
+        args: Vec<Node>,
+    },
+    /// `optional.or` / `optional.orValue`: the argument is evaluated lazily.
+    OptOr {
+        target: Box<Node>,
+        alt: Box<Node>,
+        or_value: bool,
+    },
+    List {
+        elems: Vec<Node>,
+        optional: Vec<bool>,
+    },
+    Map {
+        entries: Vec<(Node, Node, bool)>,
+    },
+    Comprehension(Box<CompNode>),
+}
+
+#[derive(Debug, Clone)]
+pub(crate) struct CompNode {
+    pub iter_var: usize,
+    pub iter_var2: Option<usize>,
+    pub range: Node,
+    pub accu: usize,
+    pub init: Node,
+    pub cond: Node,
+    pub step: Node,
+    pub result: Node,
+}
+
+/// A prepared, immutable, shareable evaluation plan.
+#[derive(Debug, Clone)]
+pub struct Program {
+    pub(crate) root: Node,
+    pub(crate) locals: usize,
+}
+
+#[derive(Debug, Clone, Copy)]
+enum StaticTy {
+    Dyn,
+    Msg(&'static MessageType),
+}
+
+struct Preparer<'d> {
+    decls: &'d Declarations,
+    /// Comprehension variables in scope: (name, local index), innermost last.
+    scopes: Vec<(String, usize)>,
+    next_local: usize,
+    max_locals: usize,
+}
+
+impl Program {
+    /// Prepares `expr` against `decls`.
+    pub fn prepare(expr: &Expr, decls: &Declarations) -> Result<Program, PrepareError> {
+        let mut p = Preparer {
+            decls,
+            scopes: Vec::new(),
+            next_local: 0,
+            max_locals: 0,
+        };
+        let (root, _) = p.node(expr, 0)?;
+        Ok(Program {
+            root,
+            locals: p.max_locals,
+        })
+    }
+
+    /// Evaluates the plan over `act`.
+    pub fn eval(&self, act: &Activation) -> Result<Value, EvalError> {
+        super::interp::run(self, act)
+    }
+}
+
+/// A dotted name spelled by an `Ident`/`Select` chain, if the chain is one.
+fn qualified_name(e: &Expr) -> Option<String> {
+    match &e.kind {
+        ExprKind::Ident(n) => Some(n.clone()),
+        ExprKind::Select {
+            operand,
+            field,
+            test_only: false,
+            optional: false,
+        } => qualified_name(operand).map(|q| format!("{q}.{field}")),
+        _ => None,
+    }
+}
+
+fn mk(kind: ExprKind) -> Expr {
+    Expr { id: 0, kind }
+}
+
+/// cel-go's `sortBy` macro, for trees whose parser left it unexpanded:
+/// `cel.bind(@__sortBy_input__, list,
+///   @__sortBy_input__.@sortByAssociatedKeys(@__sortBy_input__.map(v, key)))`.
+fn expand_sort_by(target: &Expr, var: &Expr, key: &Expr) -> Expr {
+    const INPUT: &str = "@__sortBy_input__";
+    let var_name = match &var.kind {
+        ExprKind::Ident(n) => n.clone(),
+        _ => String::new(),
+    };
+    let input = || mk(ExprKind::Ident(INPUT.to_string()));
+    let map = mk(ExprKind::Comprehension(Box::new(
+        super::ast::Comprehension {
+            iter_var: var_name,
+            iter_var2: None,
+            iter_range: input(),
+            accu_var: "@result".to_string(),
+            accu_init: mk(ExprKind::List {
+                elements: vec![],
+                optional_indices: vec![],
+            }),
+            loop_condition: mk(ExprKind::Literal(Literal::Bool(true))),
+            loop_step: mk(ExprKind::Call {
+                target: None,
+                function: "_+_".to_string(),
+                args: vec![
+                    mk(ExprKind::Ident("@result".to_string())),
+                    mk(ExprKind::List {
+                        elements: vec![key.clone()],
+                        optional_indices: vec![],
+                    }),
+                ],
+            }),
+            result: mk(ExprKind::Ident("@result".to_string())),
+        },
+    )));
+    mk(ExprKind::Comprehension(Box::new(
+        super::ast::Comprehension {
+            iter_var: "#unused".to_string(),
+            iter_var2: None,
+            iter_range: mk(ExprKind::List {
+                elements: vec![],
+                optional_indices: vec![],
+            }),
+            accu_var: INPUT.to_string(),
+            accu_init: target.clone(),
+            loop_condition: mk(ExprKind::Literal(Literal::Bool(false))),
+            loop_step: input(),
+            result: mk(ExprKind::Call {
+                target: Some(Box::new(input())),
+                function: "@sortByAssociatedKeys".to_string(),
+                args: vec![map],
+            }),
+        },
+    )))
+}
+
+fn literal_value(l: &Literal) -> Value {
+    match l {
+        Literal::Null => Value::Null,
+        Literal::Bool(b) => Value::Bool(*b),
+        Literal::Int(i) => Value::Int(*i),
+        Literal::Uint(u) => Value::Uint(*u),
+        Literal::Double(d) => Value::Double(*d),
+        Literal::String(s) => Value::String(Arc::from(s.as_str())),
+        Literal::Bytes(b) => Value::Bytes(Arc::from(b.as_slice())),
+    }
+}
+
+impl Preparer<'_> {
+    fn local(&self, name: &str) -> Option<usize> {
+        self.scopes
+            .iter()
+            .rev()
+            .find(|(n, _)| n == name)
+            .map(|(_, i)| *i)
+    }
+
+    fn push_local(&mut self, name: &str) -> usize {
+        let idx = self.next_local;
+        self.next_local += 1;
+        self.max_locals = self.max_locals.max(self.next_local);
+        self.scopes.push((name.to_string(), idx));
+        idx
+    }
+
+    fn pop_locals(&mut self, n: usize) {
+        for _ in 0..n {
+            self.scopes.pop();
+            self.next_local -= 1;
+        }
+    }
+
+    /// Resolves a qualified name to a variable slot or a type constant.
+    fn resolve_name(&self, name: &str) -> Option<(Node, StaticTy)> {
+        if let Some(d) = self.decls.lookup(name) {
+            let ty = match d.ty {
+                DeclType::Dyn => StaticTy::Dyn,
+                DeclType::Message(m) => StaticTy::Msg(m),
+            };
+            return Some((Node::Slot(d.slot, Arc::from(name)), ty));
+        }
+        let bare = name.strip_prefix('.').unwrap_or(name);
+        // `dyn` denotes a type only in type positions, never as a value.
+        if bare == "dyn" {
+            return None;
+        }
+        Type::from_name(bare)
+            .or_else(|| functions::named_type(bare))
+            .map(|t| (Node::Const(Value::Type(t)), StaticTy::Dyn))
+    }
+
+    fn node(&mut self, e: &Expr, depth: usize) -> Result<(Node, StaticTy), PrepareError> {
+        if depth > MAX_EXPR_DEPTH {
+            return Err(PrepareError::TooDeep);
+        }
+        let d = depth + 1;
+        match &e.kind {
+            ExprKind::Literal(l) => Ok((Node::Const(literal_value(l)), StaticTy::Dyn)),
+            ExprKind::Ident(name) => {
+                if let Some(i) = self.local(name) {
+                    return Ok((Node::Local(i), StaticTy::Dyn));
+                }
+                Ok(self.resolve_name(name).unwrap_or_else(|| {
+                    (
+                        Node::Error(EvalError::NoSuchAttribute(name.clone())),
+                        StaticTy::Dyn,
+                    )
+                }))
+            }
+            ExprKind::Select {
+                operand,
+                field,
+                test_only,
+                optional,
+            } => {
+                // A dotted name may denote a declared variable (`x.y` bound as
+                // one name), most specific first, unless its root is a local.
+                if !*test_only && !*optional {
+                    if let Some(q) = qualified_name(e) {
+                        let root = q.split('.').next().unwrap_or("");
+                        if self.local(root).is_none()
+                            && (self.decls.lookup(&q).is_some()
+                                || Type::from_name(&q).is_some()
+                                || functions::named_type(&q).is_some())
+                        {
+                            if let Some(found) = self.resolve_name(&q) {
+                                return Ok(found);
+                            }
+                        }
+                    }
+                }
+                let (op, ty) = self.node(operand, d)?;
+                let name: Arc<str> = Arc::from(field.as_str());
+                if let (StaticTy::Msg(m), false, false) = (ty, *test_only, *optional) {
+                    if let Some(idx) = m.field_index(field) {
+                        let next = match m.fields.get(idx).map(|f| f.kind) {
+                            Some(super::value::FieldKind::Message(t)) => StaticTy::Msg(t),
+                            _ => StaticTy::Dyn,
+                        };
+                        return Ok((
+                            Node::Field {
+                                operand: Box::new(op),
+                                ty: m,
+                                idx,
+                                name,
+                            },
+                            next,
+                        ));
+                    }
+                }
+                Ok((
+                    Node::Select {
+                        operand: Box::new(op),
+                        field: name,
+                        test_only: *test_only,
+                        optional: *optional,
+                    },
+                    StaticTy::Dyn,
+                ))
+            }
+            ExprKind::Call {
+                target,
+                function,
+                args,
+            } => self.call(target.as_deref(), function, args, d),
+            ExprKind::List {
+                elements,
+                optional_indices,
+            } => {
+                let mut elems = Vec::with_capacity(elements.len());
+                let mut opt = vec![false; elements.len()];
+                for i in optional_indices {
+                    if let Some(o) = opt.get_mut(*i as usize) {
+                        *o = true;
+                    }
+                }
+                for el in elements {
+                    elems.push(self.node(el, d)?.0);
+                }
+                if opt.iter().all(|o| !o) {
+                    if let Some(vals) = elems
+                        .iter()
+                        .map(|n| match n {
+                            Node::Const(v) => Some(v.clone()),
+                            _ => None,
+                        })
+                        .collect::<Option<Vec<_>>>()
+                    {
+                        return Ok((Node::Const(Value::List(Arc::from(vals))), StaticTy::Dyn));
+                    }
+                }
+                Ok((
+                    Node::List {
+                        elems,
+                        optional: opt,
+                    },
+                    StaticTy::Dyn,
+                ))
+            }
+            ExprKind::Map { entries } => {
+                let mut out = Vec::with_capacity(entries.len());
+                for en in entries {
+                    // Double keys only arise dynamically; a double literal key is
+                    // a type-check error in cel-go.
+                    if matches!(en.key.kind, ExprKind::Literal(Literal::Double(_))) {
+                        return Ok((Node::Error(EvalError::UnsupportedKeyType), StaticTy::Dyn));
+                    }
+                    let k = self.node(&en.key, d)?.0;
+                    let v = self.node(&en.value, d)?.0;
+                    out.push((k, v, en.optional));
+                }
+                Ok((Node::Map { entries: out }, StaticTy::Dyn))
+            }
+            ExprKind::Struct { type_name, .. } => Err(PrepareError::UnknownType(type_name.clone())),
+            ExprKind::Comprehension(c) => {
+                let range = self.node(&c.iter_range, d)?.0;
+                let init = self.node(&c.accu_init, d)?.0;
+                let accu = self.push_local(&c.accu_var);
+                let iter_var = self.push_local(&c.iter_var);
+                let iter_var2 = c.iter_var2.as_ref().map(|v| self.push_local(v));
+                let body = (|| -> Result<(Node, Node), PrepareError> {
+                    Ok((
+                        self.node(&c.loop_condition, d)?.0,
+                        self.node(&c.loop_step, d)?.0,
+                    ))
+                })();
+                self.pop_locals(if iter_var2.is_some() { 2 } else { 1 });
+                let (cond, step) = match body {
+                    Ok(b) => b,
+                    Err(e) => {
+                        self.pop_locals(1);
+                        return Err(e);
+                    }
+                };
+                let result = self.node(&c.result, d);
+                self.pop_locals(1);
+                let result = result?.0;
+                Ok((
+                    Node::Comprehension(Box::new(CompNode {
+                        iter_var,
+                        iter_var2,
+                        range,
+                        accu,
+                        init,
+                        cond,
+                        step,
+                        result,
+                    })),
+                    StaticTy::Dyn,
+                ))
+            }
+        }
+    }
+
+    fn call(
+        &mut self,
+        target: Option<&Expr>,
+        function: &str,
+        args: &[Expr],
+        d: usize,
+    ) -> Result<(Node, StaticTy), PrepareError> {
+        let arg = |p: &mut Self, i: usize| -> Result<Node, PrepareError> {
+            let e = args
+                .get(i)
+                .ok_or_else(|| PrepareError::Malformed(format!("{function}: missing argument")))?;
+            Ok(p.node(e, d)?.0)
+        };
+        if target.is_none() {
+            match (function, args.len()) {
+                ("_&&_", 2) => {
+                    return Ok((
+                        Node::And(Box::new(arg(self, 0)?), Box::new(arg(self, 1)?)),
+                        StaticTy::Dyn,
+                    ))
+                }
+                ("_||_", 2) => {
+                    return Ok((
+                        Node::Or(Box::new(arg(self, 0)?), Box::new(arg(self, 1)?)),
+                        StaticTy::Dyn,
+                    ))
+                }
+                ("_?_:_", 3) => {
+                    return Ok((
+                        Node::Cond(
+                            Box::new(arg(self, 0)?),
+                            Box::new(arg(self, 1)?),
+                            Box::new(arg(self, 2)?),
+                        ),
+                        StaticTy::Dyn,
+                    ))
+                }
+                ("@not_strictly_false", 1) | ("__not_strictly_false__", 1) => {
+                    return Ok((
+                        Node::NotStrictlyFalse(Box::new(arg(self, 0)?)),
+                        StaticTy::Dyn,
+                    ))
+                }
+                _ => {}
+            }
+        }
+        // `ns.fn(args)` where `ns` is not a variable: a namespaced global function.
+        if let Some(t) = target {
+            if let Some(q) = qualified_name(t) {
+                let root = q.split('.').next().unwrap_or("");
+                let is_var = self.local(root).is_some() || self.decls.lookup(&q).is_some() || {
+                    // A declared prefix (`V.x.f()` where V is declared) is a variable.
+                    self.decls.lookup(root).is_some()
+                };
+                if !is_var {
+                    let full = format!("{q}.{function}");
+                    if let Some(f) = functions::resolve(&full, false, args.len()) {
+                        let mut nodes = Vec::with_capacity(args.len());
+                        for i in 0..args.len() {
+                            nodes.push(arg(self, i)?);
+                        }
+                        return Ok((
+                            Node::Call {
+                                func: f,
+                                args: nodes,
+                            },
+                            StaticTy::Dyn,
+                        ));
+                    }
+                }
+            }
+        }
+        if let Some(t) = target {
+            if matches!(function, "or" | "orValue") && args.len() == 1 {
+                let tn = self.node(t, d)?.0;
+                return Ok((
+                    Node::OptOr {
+                        target: Box::new(tn),
+                        alt: Box::new(arg(self, 0)?),
+                        or_value: function == "orValue",
+                    },
+                    StaticTy::Dyn,
+                ));
+            }
+        }
+        if let (
+            Some(t),
+            "sortBy",
+            [var @ Expr {
+                kind: ExprKind::Ident(_),
+                ..
+            }, key],
+        ) = (target, function, args)
+        {
+            let expanded = expand_sort_by(t, var, key);
+            return self.node(&expanded, d);
+        }
+        let member = target.is_some();
+        let argc = args.len() + usize::from(member);
+        let Some(func) = functions::resolve(function, member, argc) else {
+            return Ok((
+                Node::Error(EvalError::msg(format!("no such overload: {function}"))),
+                StaticTy::Dyn,
+            ));
+        };
+        let mut nodes = Vec::with_capacity(argc);
+        if let Some(t) = target {
+            nodes.push(self.node(t, d)?.0);
+        }
+        for i in 0..args.len() {
+            nodes.push(arg(self, i)?);
+        }
+        Ok((Node::Call { func, args: nodes }, StaticTy::Dyn))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::cel::ast::{Comprehension, Expr, ExprKind, Literal};
+    use crate::cel::cerbos;
+
+    fn e(kind: ExprKind) -> Expr {
+        Expr { id: 0, kind }
+    }
+    fn ident(n: &str) -> Expr {
+        e(ExprKind::Ident(n.into()))
+    }
+    fn sel(o: Expr, f: &str) -> Expr {
+        e(ExprKind::Select {
+            operand: Box::new(o),
+            field: f.into(),
+            test_only: false,
+            optional: false,
+        })
+    }
+    fn call(f: &str, args: Vec<Expr>) -> Expr {
+        e(ExprKind::Call {
+            target: None,
+            function: f.into(),
+            args,
+        })
+    }
+    fn lit(l: Literal) -> Expr {
+        e(ExprKind::Literal(l))
+    }
+
+    fn depth_of(x: &Expr) -> usize {
+        match &x.kind {
+            ExprKind::Call { args, .. } => 1 + args.iter().map(depth_of).max().unwrap_or(0),
+            _ => 1,
+        }
+    }
+
+    fn cerbos_act() -> Activation {
+        let p = cerbos::Principal {
+            id: "john".into(),
+            roles: vec!["employee".into()],
+            ..Default::default()
+        };
+        let mut r = cerbos::Resource {
+            kind: "doc".into(),
+            id: "1".into(),
+            ..Default::default()
+        };
+        r.attr.insert("owner".into(), serde_json::json!("john"));
+        r.attr.insert("n".into(), serde_json::json!(3));
+        let now =
+            crate::cel::time::parse_timestamp("2021-04-22T10:05:20.021-05:00").expect("timestamp");
+        cerbos::activation(&p, &r, None, now)
+    }
+
+    #[test]
+    fn owner_check() {
+        let x = call(
+            "_==_",
+            vec![sel(sel(ident("R"), "attr"), "owner"), sel(ident("P"), "id")],
+        );
+        let prog = Program::prepare(&x, &cerbos::declarations()).expect("prepare");
+        assert_eq!(prog.eval(&cerbos_act()), Ok(Value::Bool(true)));
+        let missing = sel(sel(ident("R"), "attr"), "nope");
+        let prog = Program::prepare(&missing, &cerbos::declarations()).expect("prepare");
+        assert_eq!(
+            prog.eval(&cerbos_act()).map_err(|e| e.to_string()),
+            Err("no such key: nope".to_string())
+        );
+        let v = sel(ident("V"), "x");
+        let prog = Program::prepare(&v, &cerbos::declarations()).expect("prepare");
+        assert_eq!(
+            prog.eval(&cerbos_act()).map_err(|e| e.to_string()),
+            Err("undefined field 'x'".to_string())
+        );
+    }
+
+    #[test]
+    fn errors_are_absorbed_by_logic() {
+        // (1 / 0 == 1) || true
+        let err = call(
+            "_==_",
+            vec![
+                call("_/_", vec![lit(Literal::Int(1)), lit(Literal::Int(0))]),
+                lit(Literal::Int(1)),
+            ],
+        );
+        let x = call("_||_", vec![err.clone(), lit(Literal::Bool(true))]);
+        let prog = Program::prepare(&x, &Declarations::new()).expect("prepare");
+        assert_eq!(prog.eval(&Activation::new(0)), Ok(Value::Bool(true)));
+        let y = call("_&&_", vec![err, lit(Literal::Bool(true))]);
+        let prog = Program::prepare(&y, &Declarations::new()).expect("prepare");
+        assert_eq!(
+            prog.eval(&Activation::new(0)),
+            Err(EvalError::DivisionByZero)
+        );
+    }
+
+    #[test]
+    fn comprehension_exists_and_budget() {
+        // [1, 2, 3].exists(x, x > 2)
+        let list = e(ExprKind::List {
+            elements: vec![
+                lit(Literal::Int(1)),
+                lit(Literal::Int(2)),
+                lit(Literal::Int(3)),
+            ],
+            optional_indices: vec![],
+        });
+        let comp = e(ExprKind::Comprehension(Box::new(Comprehension {
+            iter_var: "x".into(),
+            iter_var2: None,
+            iter_range: list,
+            accu_var: "@result".into(),
+            accu_init: lit(Literal::Bool(false)),
+            loop_condition: call(
+                "@not_strictly_false",
+                vec![call("!_", vec![ident("@result")])],
+            ),
+            loop_step: call(
+                "_||_",
+                vec![
+                    ident("@result"),
+                    call("_>_", vec![ident("x"), lit(Literal::Int(2))]),
+                ],
+            ),
+            result: ident("@result"),
+        })));
+        let prog = Program::prepare(&comp, &Declarations::new()).expect("prepare");
+        assert_eq!(prog.eval(&Activation::new(0)), Ok(Value::Bool(true)));
+        let mut act = Activation::new(0);
+        act.set_budget(1);
+        assert_eq!(prog.eval(&act), Err(EvalError::CostLimitExceeded));
+    }
+
+    #[test]
+    fn deep_trees_are_rejected() {
+        let mut x = lit(Literal::Int(1));
+        for _ in 0..(MAX_EXPR_DEPTH + 5) {
+            x = call("-_", vec![x]);
+        }
+        assert_eq!(
+            Program::prepare(&x, &Declarations::new()).err(),
+            Some(PrepareError::TooDeep)
+        );
+        // Just under the limit prepares and evaluates.
+        let mut y = lit(Literal::Int(1));
+        for _ in 0..(MAX_EXPR_DEPTH - 1) {
+            y = call("-_", vec![call("-_", vec![y])]);
+            y = call("_+_", vec![y, lit(Literal::Int(0))]);
+            if depth_of(&y) >= MAX_EXPR_DEPTH - 2 {
+                break;
+            }
+        }
+        let prog = Program::prepare(&y, &Declarations::new()).expect("prepare");
+        assert_eq!(prog.eval(&Activation::new(0)), Ok(Value::Int(1)));
+    }
+}

@@ -1,1 +1,325 @@
-//! Placeholder: being built.
+//! The decision engine: evaluates Cerbos `CheckResources` requests against a
+//! [`Bundle`] with Cerbos 0.55 semantics.
+//!
+//! [`Engine::new`] prepares every CEL expression and builds the rule index
+//! once; [`Engine::check_resources`] answers the Cerbos HTTP API body and
+//! [`Engine::check_inputs`] the engine-level inputs of Cerbos's engine test
+//! cases. Errors inside evaluation never panic: they fail closed (DENY).
+
+mod celrt;
+mod check;
+pub mod config;
+mod glob;
+mod index;
+pub mod names;
+pub mod request;
+mod schema;
+
+use std::collections::HashMap;
+
+pub use config::{EngineConfig, RequestLimits, SchemaEnforcement};
+pub use request::{
+    ActionEffect, CheckInput, CheckOutput, CheckResourcesRequest, CheckResourcesResponse,
+    DecodedAuxData, Effect, EvaluationError, OutputEntry, RequestError, ValidationError,
+};
+
+use crate::bundle::{
+    Bundle, ExprId, ParamSetId, PolicyId, PolicySchemas, SUPPORTED_FORMAT_VERSIONS,
+};
+
+use crate::jwt::auxdata::{AuxDataConfig, AuxDataVerifier};
+use celrt::{CelValue, Prepared};
+use request::{EffectMeta, ResultEntry, ResultMeta, ResultResource};
+
+/// Why an engine could not be built.
+#[derive(Debug, thiserror::Error)]
+pub enum EngineError {
+    /// The bundle's format version is not one this build reads.
+    #[error("unsupported bundle format version {0}")]
+    UnsupportedBundle(u32),
+    /// A CEL expression of the bundle cannot be run by this runtime.
+    #[error("expression #{index} `{source_text}` cannot be prepared: {message}")]
+    Prepare {
+        /// Index into the bundle's expressions.
+        index: usize,
+        /// Expression source text.
+        source_text: String,
+        /// Why.
+        message: String,
+    },
+    /// The configuration is unusable.
+    #[error("invalid engine configuration: {0}")]
+    Config(String),
+    /// The `auxData` (JWT key set) configuration is unusable.
+    #[error("invalid auxData configuration: {0}")]
+    AuxData(String),
+}
+
+/// A loaded bundle ready to answer requests.
+pub struct Engine {
+    bundle: Bundle,
+    config: EngineConfig,
+    index: index::Index,
+    programs: Vec<Prepared>,
+    constants: Vec<CelValue>,
+    globals: CelValue,
+    /// (sanitized kind, version) → root resource policy, for schema lookup.
+    root_policies: HashMap<(String, String), PolicyId>,
+    aux: AuxDataVerifier,
+}
+
+impl std::fmt::Debug for Engine {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Engine")
+            .field("digest", &self.bundle.digest)
+            .field("rows", &self.bundle.rows.len())
+            .field("config", &self.config)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Engine {
+    /// Builds an engine: prepares every expression and indexes the rule table.
+    pub fn new(bundle: Bundle, config: EngineConfig) -> Result<Engine, EngineError> {
+        if !SUPPORTED_FORMAT_VERSIONS.contains(&bundle.format_version) {
+            return Err(EngineError::UnsupportedBundle(bundle.format_version));
+        }
+        if config.default_policy_version.is_empty() {
+            return Err(EngineError::Config(
+                "defaultPolicyVersion must not be empty".to_string(),
+            ));
+        }
+        let aux_config: AuxDataConfig = match config.aux_data.as_ref().and_then(|a| a.get("jwt")) {
+            Some(jwt) => serde_json::from_value(jwt.clone())
+                .map_err(|e| EngineError::AuxData(e.to_string()))?,
+            None => AuxDataConfig::default(),
+        };
+        let aux =
+            AuxDataVerifier::new(&aux_config).map_err(|e| EngineError::AuxData(e.to_string()))?;
+        let decls = celrt::declarations();
+        let mut programs = Vec::with_capacity(bundle.expressions.len());
+        for (index, e) in bundle.expressions.iter().enumerate() {
+            let p = Prepared::new(&e.ast, &decls).map_err(|message| EngineError::Prepare {
+                index,
+                source_text: e.source.clone(),
+                message,
+            })?;
+            programs.push(p);
+        }
+        let constants = bundle
+            .param_sets
+            .iter()
+            .map(|ps| CelValue::variables_from_json(&ps.constants))
+            .collect();
+        let globals = CelValue::variables_from_json_map(&config.globals);
+        let index = index::Index::build(&bundle);
+        let mut root_policies = HashMap::new();
+        for (i, p) in bundle.policies.iter().enumerate() {
+            if p.kind == crate::bundle::PolicyKind::Resource && p.scope.is_empty() {
+                let pid = PolicyId::try_from(i).unwrap_or(PolicyId::MAX);
+                root_policies.insert((names::sanitize(&p.name), p.version.clone()), pid);
+            }
+        }
+        Ok(Engine {
+            bundle,
+            config,
+            index,
+            programs,
+            constants,
+            globals,
+            root_policies,
+            aux,
+        })
+    }
+
+    /// The loaded bundle.
+    pub fn bundle(&self) -> &Bundle {
+        &self.bundle
+    }
+
+    /// The configuration in effect.
+    pub fn config(&self) -> &EngineConfig {
+        &self.config
+    }
+
+    /// Evaluates engine-level inputs (Cerbos `CheckInput`s) with one shared `now`.
+    pub fn check_inputs(&self, inputs: &[CheckInput], now_unix_nanos: i64) -> Vec<CheckOutput> {
+        inputs
+            .iter()
+            .map(|i| check::check_input(self, i, now_unix_nanos))
+            .collect()
+    }
+
+    /// Answers a Cerbos `CheckResources` API request. `now_unix_nanos` is the
+    /// instant every `now()` of the request sees.
+    pub fn check_resources(
+        &self,
+        req: &CheckResourcesRequest,
+        now_unix_nanos: i64,
+    ) -> Result<CheckResourcesResponse, RequestError> {
+        req.validate(&self.config.limits)?;
+        let aux = self.decode_aux_data(req, now_unix_nanos)?;
+        let Some(principal) = &req.principal else {
+            return Err(RequestError::invalid_argument(
+                "validation error:\n - principal: value is required [required]",
+            ));
+        };
+        let mut results = Vec::with_capacity(req.resources.len());
+        for entry in &req.resources {
+            let Some(resource) = &entry.resource else {
+                continue;
+            };
+            let input = CheckInput {
+                request_id: req.request_id.clone(),
+                resource: resource.clone(),
+                principal: principal.clone(),
+                actions: entry.actions.clone(),
+                aux_data: aux.clone(),
+            };
+            let out = check::check_input(self, &input, now_unix_nanos);
+            let actions = request::ActionMap(
+                out.actions
+                    .0
+                    .iter()
+                    .map(|(a, e)| (a.clone(), e.effect))
+                    .collect(),
+            );
+            let meta = req.include_meta.then(|| ResultMeta {
+                actions: request::ActionMap(
+                    out.actions
+                        .0
+                        .iter()
+                        .map(|(a, e)| {
+                            (
+                                a.clone(),
+                                EffectMeta {
+                                    matched_policy: e.policy.clone(),
+                                    matched_scope: e.scope.clone(),
+                                },
+                            )
+                        })
+                        .collect(),
+                ),
+                effective_derived_roles: out.effective_derived_roles.clone(),
+            });
+            results.push(ResultEntry {
+                resource: ResultResource {
+                    id: resource.id.clone(),
+                    kind: resource.kind.clone(),
+                    policy_version: resource.policy_version.clone(),
+                    scope: resource.scope.clone(),
+                },
+                actions,
+                validation_errors: out.validation_errors,
+                meta,
+                outputs: out.outputs,
+            });
+        }
+        Ok(CheckResourcesResponse {
+            request_id: req.request_id.clone(),
+            results,
+        })
+    }
+
+    /// JSON in, JSON out, for the wasm surface and the CLI: the response body,
+    /// or `{"error":{"code":3,"message":"..."}}`.
+    pub fn check_resources_json(&self, req_json: &str, now_unix_ms: f64) -> String {
+        let result = serde_json::from_str::<CheckResourcesRequest>(req_json)
+            .map_err(|e| RequestError::invalid_argument(e.to_string()))
+            .and_then(|req| {
+                let nanos = if now_unix_ms.is_finite() {
+                    (now_unix_ms * 1_000_000.0) as i64
+                } else {
+                    0
+                };
+                self.check_resources(&req, nanos)
+            });
+        let value = match result {
+            Ok(resp) => serde_json::to_value(resp),
+            Err(e) => Ok(serde_json::json!({"error": {"code": e.code, "message": e.message}})),
+        };
+        match value {
+            Ok(v) => v.to_string(),
+            Err(e) => serde_json::json!({"error": {"code": request::codes::INTERNAL, "message": e.to_string()}})
+                .to_string(),
+        }
+    }
+
+    /// Verifies the request's JWTs with the configured key sets and returns
+    /// their claims; any failure is Cerbos's `invalid auxData`.
+    fn decode_aux_data(
+        &self,
+        req: &CheckResourcesRequest,
+        now_unix_nanos: i64,
+    ) -> Result<Option<DecodedAuxData>, RequestError> {
+        let Some(aux) = &req.aux_data else {
+            return Ok(None);
+        };
+        let aux_json =
+            serde_json::to_value(aux).map_err(|e| RequestError::invalid_argument(e.to_string()))?;
+        let claims = self
+            .aux
+            .decode(&aux_json, now_unix_nanos.div_euclid(1_000_000_000))
+            .map_err(|e| RequestError {
+                code: u32::try_from(e.grpc_code()).unwrap_or(request::codes::INVALID_ARGUMENT),
+                message: e.to_string(),
+            })?;
+        Ok(Some(DecodedAuxData {
+            jwt: claims.jwt.unwrap_or_default(),
+            jwts: claims
+                .jwts
+                .into_iter()
+                .map(|(k, v)| (k, request::NamedClaims { claims: v }))
+                .collect(),
+        }))
+    }
+
+    pub(crate) fn policy_key(&self, pid: PolicyId) -> String {
+        self.bundle
+            .policies
+            .get(pid as usize)
+            .map(|p| p.key.clone())
+            .unwrap_or_default()
+    }
+
+    pub(crate) fn expr_source(&self, id: ExprId) -> &str {
+        self.bundle
+            .expressions
+            .get(id as usize)
+            .map(|e| e.source.as_str())
+            .unwrap_or("")
+    }
+
+    pub(crate) fn program(&self, id: ExprId) -> Option<&Prepared> {
+        self.programs.get(id as usize)
+    }
+
+    pub(crate) fn param_constants(&self, ps: ParamSetId) -> CelValue {
+        self.constants
+            .get(ps as usize)
+            .cloned()
+            .unwrap_or_else(CelValue::empty_vars)
+    }
+
+    pub(crate) fn globals(&self) -> &CelValue {
+        &self.globals
+    }
+
+    /// Schemas in effect for the policy at (kind, version, scope): those of
+    /// its chain's root policy (`GetSchema(first resource FQN)`).
+    pub(crate) fn schemas_for(
+        &self,
+        kind: &str,
+        version: &str,
+        scope: &str,
+    ) -> Option<&PolicySchemas> {
+        let pid = self.index.resource_policy(kind, version, scope)?;
+        if let Some(s) = self.bundle.policy_schemas.get(&pid) {
+            return Some(s);
+        }
+        let root = self
+            .root_policies
+            .get(&(kind.to_string(), version.to_string()))?;
+        self.bundle.policy_schemas.get(root)
+    }
+}

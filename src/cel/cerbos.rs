@@ -1,0 +1,951 @@
+//! The Cerbos CEL environment: the request model as protobuf-like
+//! messages, the declared identifiers (`request`, `P`, `R`, `V`, `C`, `G`,
+//! `runtime` and their long names), activation building, and the Cerbos
+//! function library (sets, hierarchy, SPIFFE, paths, `id`).
+
+use std::sync::Arc;
+
+use super::functions::{arg, list_arg, list_value, no_overload, str_arg, string_value, FnImpl};
+use super::gopath;
+use super::program::{Activation, DeclType, Declarations};
+use super::value::{
+    value_eq, EvalError, EvalResult, FieldDesc, FieldKind, Map, Message, MessageType, Opaque,
+    SpiffeMatcher, Timestamp, Value,
+};
+
+/// `cerbos.engine.v1.Request.Principal`.
+pub static PRINCIPAL: MessageType = MessageType {
+    name: "cerbos.engine.v1.Request.Principal",
+    fields: &[
+        FieldDesc {
+            name: "id",
+            json_name: "id",
+            kind: FieldKind::String,
+        },
+        FieldDesc {
+            name: "roles",
+            json_name: "roles",
+            kind: FieldKind::StringList,
+        },
+        FieldDesc {
+            name: "attr",
+            json_name: "attr",
+            kind: FieldKind::ValueMap,
+        },
+        FieldDesc {
+            name: "policy_version",
+            json_name: "policyVersion",
+            kind: FieldKind::String,
+        },
+        FieldDesc {
+            name: "scope",
+            json_name: "scope",
+            kind: FieldKind::String,
+        },
+    ],
+};
+
+/// `cerbos.engine.v1.Request.Resource`.
+pub static RESOURCE: MessageType = MessageType {
+    name: "cerbos.engine.v1.Request.Resource",
+    fields: &[
+        FieldDesc {
+            name: "kind",
+            json_name: "kind",
+            kind: FieldKind::String,
+        },
+        FieldDesc {
+            name: "id",
+            json_name: "id",
+            kind: FieldKind::String,
+        },
+        FieldDesc {
+            name: "attr",
+            json_name: "attr",
+            kind: FieldKind::ValueMap,
+        },
+        FieldDesc {
+            name: "policy_version",
+            json_name: "policyVersion",
+            kind: FieldKind::String,
+        },
+        FieldDesc {
+            name: "scope",
+            json_name: "scope",
+            kind: FieldKind::String,
+        },
+    ],
+};
+
+/// `cerbos.engine.v1.AuxData.JWT`.
+pub static JWT: MessageType = MessageType {
+    name: "cerbos.engine.v1.AuxData.JWT",
+    fields: &[FieldDesc {
+        name: "claims",
+        json_name: "claims",
+        kind: FieldKind::ValueMap,
+    }],
+};
+
+/// `cerbos.engine.v1.AuxData`.
+pub static AUX_DATA: MessageType = MessageType {
+    name: "cerbos.engine.v1.AuxData",
+    fields: &[
+        FieldDesc {
+            name: "jwt",
+            json_name: "jwt",
+            kind: FieldKind::ValueMap,
+        },
+        FieldDesc {
+            name: "jwts",
+            json_name: "jwts",
+            kind: FieldKind::ValueMap,
+        },
+    ],
+};
+
+/// `cerbos.engine.v1.Request`.
+pub static REQUEST: MessageType = MessageType {
+    name: "cerbos.engine.v1.Request",
+    fields: &[
+        FieldDesc {
+            name: "principal",
+            json_name: "principal",
+            kind: FieldKind::Message(&PRINCIPAL),
+        },
+        FieldDesc {
+            name: "resource",
+            json_name: "resource",
+            kind: FieldKind::Message(&RESOURCE),
+        },
+        FieldDesc {
+            name: "aux_data",
+            json_name: "auxData",
+            kind: FieldKind::Message(&AUX_DATA),
+        },
+    ],
+};
+
+/// `cerbos.engine.v1.Runtime`.
+pub static RUNTIME: MessageType = MessageType {
+    name: "cerbos.engine.v1.Runtime",
+    fields: &[FieldDesc {
+        name: "effective_derived_roles",
+        json_name: "effectiveDerivedRoles",
+        kind: FieldKind::StringList,
+    }],
+};
+
+/// Activation slots of the Cerbos environment.
+pub mod slots {
+    /// `request`
+    pub const REQUEST: usize = 0;
+    /// `P`, `request.principal`
+    pub const PRINCIPAL: usize = 1;
+    /// `R`, `request.resource`
+    pub const RESOURCE: usize = 2;
+    /// `runtime`
+    pub const RUNTIME: usize = 3;
+    /// `V`, `variables`
+    pub const VARIABLES: usize = 4;
+    /// `C`, `constants`
+    pub const CONSTANTS: usize = 5;
+    /// `G`, `globals`
+    pub const GLOBALS: usize = 6;
+    /// Number of slots.
+    pub const COUNT: usize = 7;
+}
+
+/// The identifiers Cerbos declares, mapped to [`slots`].
+pub fn declarations() -> Declarations {
+    let mut d = Declarations::new();
+    let r = d.declare("request", DeclType::Message(&REQUEST));
+    let p = d.declare("P", DeclType::Message(&PRINCIPAL));
+    let res = d.declare("R", DeclType::Message(&RESOURCE));
+    let rt = d.declare("runtime", DeclType::Message(&RUNTIME));
+    let v = d.declare("V", DeclType::Dyn);
+    let c = d.declare("C", DeclType::Dyn);
+    let g = d.declare("G", DeclType::Dyn);
+    debug_assert_eq!(
+        [r, p, res, rt, v, c, g],
+        [
+            slots::REQUEST,
+            slots::PRINCIPAL,
+            slots::RESOURCE,
+            slots::RUNTIME,
+            slots::VARIABLES,
+            slots::CONSTANTS,
+            slots::GLOBALS
+        ]
+    );
+    d.alias("variables", "V");
+    d.alias("constants", "C");
+    d.alias("globals", "G");
+    d
+}
+
+/// The principal of a check request.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Principal {
+    /// Principal id.
+    pub id: String,
+    /// Roles.
+    pub roles: Vec<String>,
+    /// Attributes (JSON values).
+    pub attr: serde_json::Map<String, serde_json::Value>,
+    /// Policy version as sent (not defaulted).
+    pub policy_version: String,
+    /// Scope as sent (`"."` already normalised to `""` by the caller).
+    pub scope: String,
+}
+
+/// The resource of a check request.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Resource {
+    /// Resource kind.
+    pub kind: String,
+    /// Resource id.
+    pub id: String,
+    /// Attributes (JSON values).
+    pub attr: serde_json::Map<String, serde_json::Value>,
+    /// Policy version as sent.
+    pub policy_version: String,
+    /// Scope as sent.
+    pub scope: String,
+}
+
+fn str_field(s: &str) -> Option<Value> {
+    Some(Value::String(Arc::from(s)))
+}
+
+fn attr_map(m: &serde_json::Map<String, serde_json::Value>) -> Value {
+    Value::Map(Arc::new(Map::from_string_entries(
+        m.iter().map(|(k, v)| (k.clone(), Value::from_json(v))),
+    )))
+}
+
+fn string_list(l: &[String]) -> Value {
+    Value::List(
+        l.iter()
+            .map(|s| Value::from(s.as_str()))
+            .collect::<Vec<_>>()
+            .into(),
+    )
+}
+
+/// `P` as a CEL value.
+pub fn principal_value(p: &Principal) -> Value {
+    Value::Message(Arc::new(Message {
+        ty: &PRINCIPAL,
+        fields: vec![
+            str_field(&p.id),
+            Some(string_list(&p.roles)),
+            Some(attr_map(&p.attr)),
+            str_field(&p.policy_version),
+            str_field(&p.scope),
+        ],
+    }))
+}
+
+/// `R` as a CEL value.
+pub fn resource_value(r: &Resource) -> Value {
+    Value::Message(Arc::new(Message {
+        ty: &RESOURCE,
+        fields: vec![
+            str_field(&r.kind),
+            str_field(&r.id),
+            Some(attr_map(&r.attr)),
+            str_field(&r.policy_version),
+            str_field(&r.scope),
+        ],
+    }))
+}
+
+/// `request.auxData`: `jwt` claims of the request token and `jwts`
+/// (named tokens → claims).
+pub fn aux_data_value(
+    jwt: Option<&serde_json::Map<String, serde_json::Value>>,
+    jwts: Option<&serde_json::Map<String, serde_json::Value>>,
+) -> Value {
+    let jwts_value = jwts.map(|named| {
+        Value::Map(Arc::new(Map::from_string_entries(named.iter().map(
+            |(k, claims)| {
+                let claims = match claims {
+                    serde_json::Value::Object(o) => attr_map(o),
+                    _ => Value::Map(Arc::new(Map::new())),
+                };
+                (
+                    k.clone(),
+                    Value::Message(Arc::new(Message {
+                        ty: &JWT,
+                        fields: vec![Some(claims)],
+                    })),
+                )
+            },
+        ))))
+    });
+    Value::Message(Arc::new(Message {
+        ty: &AUX_DATA,
+        fields: vec![jwt.map(attr_map), jwts_value],
+    }))
+}
+
+/// `request` from the values of `P`, `R` and `request.auxData`.
+pub fn request_value(principal: &Value, resource: &Value, aux_data: Option<&Value>) -> Value {
+    Value::Message(Arc::new(Message {
+        ty: &REQUEST,
+        fields: vec![
+            Some(principal.clone()),
+            Some(resource.clone()),
+            aux_data.cloned(),
+        ],
+    }))
+}
+
+/// `runtime` with the effective derived roles.
+pub fn runtime_value(effective_derived_roles: &[String]) -> Value {
+    Value::Message(Arc::new(Message {
+        ty: &RUNTIME,
+        fields: vec![Some(string_list(effective_derived_roles))],
+    }))
+}
+
+/// A `cerbos.Variables` value (for `V`, `C`, `G`): select-only, missing
+/// names fail with `undefined field 'x'`.
+pub fn variables_value<I: IntoIterator<Item = (String, Value)>>(vars: I) -> Value {
+    Value::Opaque(Arc::new(Opaque::Variables(Map::from_string_entries(vars))))
+}
+
+/// An activation for one check: `request`, `P`, `R` set from the inputs,
+/// `now` fixed; `runtime`, `V`, `C`, `G` start empty (set them with
+/// [`Activation::set`] and [`slots`]).
+pub fn activation(
+    principal: &Principal,
+    resource: &Resource,
+    aux_jwt: Option<&serde_json::Map<String, serde_json::Value>>,
+    now: Timestamp,
+) -> Activation {
+    let p = principal_value(principal);
+    let r = resource_value(resource);
+    let aux = aux_data_value(aux_jwt, None);
+    let mut act = Activation::new(slots::COUNT);
+    act.set(slots::REQUEST, request_value(&p, &r, Some(&aux)));
+    act.set(slots::PRINCIPAL, p);
+    act.set(slots::RESOURCE, r);
+    act.set(slots::RUNTIME, runtime_value(&[]));
+    let empty = variables_value(std::iter::empty());
+    act.set(slots::VARIABLES, empty.clone());
+    act.set(slots::CONSTANTS, empty.clone());
+    act.set(slots::GLOBALS, empty);
+    act.set_now(now);
+    act
+}
+
+pub(crate) fn resolve(name: &str, member: bool, argc: usize) -> Option<FnImpl> {
+    Some(match (name, argc) {
+        ("intersect", 2) => intersect,
+        ("except", 2) => except,
+        ("hasIntersection", 2) | ("has_intersection", 2) => has_intersection,
+        ("isSubset", 2) | ("is_subset", 2) => is_subset,
+        ("id", 1) => id,
+        ("hierarchy", 1 | 2) if !member => hierarchy,
+        ("ancestorOf", 2) if member => |_: &Activation, a: &[Value]| hier2(a, ancestor_of),
+        ("descendentOf", 2) if member => {
+            |_: &Activation, a: &[Value]| hier2(a, |h, o| ancestor_of(o, h))
+        }
+        ("immediateParentOf", 2) if member => {
+            |_: &Activation, a: &[Value]| hier2(a, immediate_parent_of)
+        }
+        ("immediateChildOf", 2) if member => {
+            |_: &Activation, a: &[Value]| hier2(a, |h, o| immediate_parent_of(o, h))
+        }
+        ("siblingOf", 2) if member => |_: &Activation, a: &[Value]| hier2(a, sibling_of),
+        ("overlaps", 2) if member => |_: &Activation, a: &[Value]| hier2(a, overlaps),
+        ("commonAncestors", 2) if member => common_ancestors,
+        ("spiffeID", 1) if !member => spiffe_id,
+        ("path", 1) if member => spiffe_path,
+        ("trustDomain", 1) if member => spiffe_id_trust_domain,
+        ("isMemberOf", 2) if member => spiffe_is_member_of,
+        ("spiffeTrustDomain", 1) if !member => spiffe_trust_domain,
+        ("name", 1) if member => spiffe_td_name,
+        ("spiffeMatchAny", 0) if !member => |_: &Activation, _: &[Value]| {
+            Ok(Value::Opaque(Arc::new(Opaque::SpiffeMatcher(
+                SpiffeMatcher::Any,
+            ))))
+        },
+        ("spiffeMatchExact", 1) if !member => spiffe_match_exact,
+        ("spiffeMatchOneOf", 1) if !member => spiffe_match_one_of,
+        ("spiffeMatchTrustDomain", 1) if !member => spiffe_match_trust_domain,
+        ("matchesID", 2) if member => spiffe_matches_id,
+        ("basePath", 1) => |act: &Activation, a: &[Value]| path1(act, a, base_path),
+        ("dirPath", 1) => |act: &Activation, a: &[Value]| path1(act, a, dir_path),
+        ("extPath", 1) => |act: &Activation, a: &[Value]| path1(act, a, ext_path),
+        ("volumeName", 1) => |act: &Activation, a: &[Value]| path1(act, a, |p| Ok(volume_name(p))),
+        ("joinPath", 1) => join_path,
+        ("relPath", 2) => rel_path,
+        ("pathHasPrefix", 2) => path_has_prefix,
+        ("pathMatch", 2) => path_match,
+        ("pathMatchAnyOf", 2) => path_match_any_of,
+        _ => return None,
+    })
+}
+
+// ---------------------------------------------------------------- sets
+
+fn contains(l: &[Value], v: &Value) -> bool {
+    l.iter().any(|e| value_eq(e, v, 0))
+}
+
+fn intersect(act: &Activation, a: &[Value]) -> EvalResult {
+    let (mut x, mut y) = (list_arg(a, 0)?, list_arg(a, 1)?);
+    if x.len() > y.len() {
+        std::mem::swap(&mut x, &mut y);
+    }
+    act.charge((x.len() as u64).saturating_mul(y.len() as u64) / 64)?;
+    list_value(act, x.iter().filter(|e| contains(y, e)).cloned().collect())
+}
+
+fn except(act: &Activation, a: &[Value]) -> EvalResult {
+    let (x, y) = (list_arg(a, 0)?, list_arg(a, 1)?);
+    act.charge((x.len() as u64).saturating_mul(y.len() as u64) / 64)?;
+    list_value(act, x.iter().filter(|e| !contains(y, e)).cloned().collect())
+}
+
+fn has_intersection(act: &Activation, a: &[Value]) -> EvalResult {
+    let (x, y) = (list_arg(a, 0)?, list_arg(a, 1)?);
+    act.charge((x.len() as u64).saturating_mul(y.len() as u64) / 64)?;
+    Ok(Value::Bool(x.iter().any(|e| contains(y, e))))
+}
+
+fn is_subset(act: &Activation, a: &[Value]) -> EvalResult {
+    let (x, y) = (list_arg(a, 0)?, list_arg(a, 1)?);
+    act.charge((x.len() as u64).saturating_mul(y.len() as u64) / 64)?;
+    Ok(Value::Bool(x.iter().all(|e| contains(y, e))))
+}
+
+fn id(_: &Activation, a: &[Value]) -> EvalResult {
+    let v = arg(a, 0)?;
+    if let Value::Opaque(o) = v {
+        if let Opaque::SpiffeTrustDomain(td) = o.as_ref() {
+            return Ok(Value::from(format!("spiffe://{td}")));
+        }
+    }
+    Ok(v.clone())
+}
+
+// ---------------------------------------------------------------- hierarchy
+
+type Hier = Arc<[Arc<str>]>;
+
+fn hier_value(parts: Vec<Arc<str>>) -> Value {
+    Value::Opaque(Arc::new(Opaque::Hierarchy(Arc::from(parts))))
+}
+
+fn as_hier(v: &Value) -> Option<&Hier> {
+    match v {
+        Value::Opaque(o) => match o.as_ref() {
+            Opaque::Hierarchy(h) => Some(h),
+            _ => None,
+        },
+        _ => None,
+    }
+}
+
+fn hierarchy(act: &Activation, a: &[Value]) -> EvalResult {
+    match a {
+        [Value::String(s)] => {
+            act.charge(s.len() as u64 / 16)?;
+            Ok(hier_value(s.split('.').map(Arc::from).collect()))
+        }
+        [Value::String(s), Value::String(d)] => {
+            act.charge(s.len() as u64 / 16)?;
+            let parts: Vec<Arc<str>> = if d.is_empty() {
+                s.chars().map(|c| Arc::from(c.to_string())).collect()
+            } else {
+                s.split(d.as_ref()).map(Arc::from).collect()
+            };
+            Ok(hier_value(parts))
+        }
+        [Value::List(l)] => {
+            let mut parts = Vec::with_capacity(l.len());
+            for e in l.iter() {
+                match e {
+                    Value::String(s) => parts.push(s.clone()),
+                    other => {
+                        return Err(EvalError::msg(format!(
+                            "failed to convert list to string slice: type conversion error from {} to 'string'",
+                            other.type_name()
+                        )))
+                    }
+                }
+            }
+            Ok(hier_value(parts))
+        }
+        [v] if as_hier(v).is_some() => Ok(v.clone()),
+        _ => Err(no_overload("hierarchy", a)),
+    }
+}
+
+pub(crate) fn hierarchy_index(c: &Value, i: &Value) -> EvalResult {
+    let h = as_hier(c).ok_or(EvalError::NoSuchOverload)?;
+    match i {
+        Value::Int(n) => usize::try_from(*n)
+            .ok()
+            .and_then(|u| h.get(u))
+            .map(|s| Value::String(s.clone()))
+            .ok_or_else(|| EvalError::msg("index out of range")),
+        other => Err(EvalError::msg(format!(
+            "unsupported index type '{}'",
+            other.type_name()
+        ))),
+    }
+}
+
+type HierPred = fn(&[Arc<str>], &[Arc<str>]) -> bool;
+
+fn hier2(a: &[Value], f: HierPred) -> EvalResult {
+    match (as_hier(arg(a, 0)?), as_hier(arg(a, 1)?)) {
+        (Some(h), Some(o)) => Ok(Value::Bool(f(h, o))),
+        _ => Err(EvalError::NoSuchOverload),
+    }
+}
+
+fn is_prefix(p: &[Arc<str>], of: &[Arc<str>]) -> bool {
+    p.len() <= of.len() && p.iter().zip(of.iter()).all(|(x, y)| x == y)
+}
+
+fn ancestor_of(h: &[Arc<str>], o: &[Arc<str>]) -> bool {
+    o.len() > h.len() && is_prefix(h, o)
+}
+
+fn immediate_parent_of(h: &[Arc<str>], o: &[Arc<str>]) -> bool {
+    o.len() == h.len() + 1 && is_prefix(h, o)
+}
+
+fn sibling_of(h: &[Arc<str>], o: &[Arc<str>]) -> bool {
+    if h.len() != o.len() {
+        return false;
+    }
+    let n = h.len().saturating_sub(1);
+    h.iter().zip(o.iter()).take(n).all(|(x, y)| x == y)
+}
+
+fn overlaps(h: &[Arc<str>], o: &[Arc<str>]) -> bool {
+    let (short, long) = if o.len() < h.len() { (o, h) } else { (h, o) };
+    is_prefix(short, long)
+}
+
+fn common_ancestors(_: &Activation, a: &[Value]) -> EvalResult {
+    let (h, o) = match (as_hier(arg(a, 0)?), as_hier(arg(a, 1)?)) {
+        (Some(h), Some(o)) => (h, o),
+        _ => return Err(EvalError::NoSuchOverload),
+    };
+    let (mut short, mut long): (&[Arc<str>], &[Arc<str>]) =
+        if o.len() < h.len() { (o, h) } else { (h, o) };
+    if long.len() == short.len() {
+        let n = long.len().saturating_sub(1);
+        long = &long[..n];
+        short = &short[..n];
+    }
+    let out: Vec<Arc<str>> = short
+        .iter()
+        .zip(long.iter())
+        .take_while(|(x, y)| x == y)
+        .map(|(x, _)| x.clone())
+        .collect();
+    Ok(hier_value(out))
+}
+
+// ---------------------------------------------------------------- SPIFFE
+
+fn valid_td(td: &str) -> Result<(), String> {
+    if td.is_empty() {
+        return Err("trust domain is missing".into());
+    }
+    if !td
+        .bytes()
+        .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || matches!(c, b'.' | b'-' | b'_'))
+    {
+        return Err(
+            "trust domain characters are limited to lowercase letters, numbers, dots, dashes, and underscores"
+                .into(),
+        );
+    }
+    Ok(())
+}
+
+fn valid_path(path: &str) -> Result<(), String> {
+    if path.is_empty() {
+        return Ok(());
+    }
+    if !path.starts_with('/') {
+        return Err("path must have a leading slash".into());
+    }
+    for seg in path[1..].split('/') {
+        match seg {
+            "" => return Err("path cannot contain empty segments".into()),
+            "." | ".." => return Err("path cannot contain dot segments".into()),
+            s => {
+                if !s
+                    .bytes()
+                    .all(|c| c.is_ascii_alphanumeric() || matches!(c, b'.' | b'-' | b'_'))
+                {
+                    return Err(
+                        "path segment characters are limited to letters, numbers, dots, dashes, and underscores"
+                            .into(),
+                    );
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Parses `spiffe://td/path` like go-spiffe's `spiffeid.FromString`.
+fn parse_spiffe_id(s: &str) -> Result<(Arc<str>, Arc<str>), EvalError> {
+    let err = |m: &str| EvalError::msg(format!("failed to parse SPIFFE ID: {m}"));
+    if s.is_empty() {
+        return Err(err("cannot be empty"));
+    }
+    let rest = s
+        .strip_prefix("spiffe://")
+        .ok_or_else(|| err("scheme is missing or invalid"))?;
+    let (td, path) = match rest.find('/') {
+        Some(i) => (&rest[..i], &rest[i..]),
+        None => (rest, ""),
+    };
+    valid_td(td).map_err(|m| err(&m))?;
+    valid_path(path).map_err(|m| err(&m))?;
+    Ok((Arc::from(td), Arc::from(path)))
+}
+
+fn parse_td(s: &str) -> Result<Arc<str>, EvalError> {
+    let err = |m: &str| EvalError::msg(format!("failed to parse SPIFFE trust domain: {m}"));
+    if s.contains(":/") {
+        let (td, _) = parse_spiffe_id(s).map_err(|e| err(&e.to_string()))?;
+        return Ok(td);
+    }
+    valid_td(s).map_err(|m| err(&m))?;
+    Ok(Arc::from(s))
+}
+
+fn as_spiffe_id(v: &Value) -> Result<(Arc<str>, Arc<str>), EvalError> {
+    match v {
+        Value::String(s) => parse_spiffe_id(s),
+        Value::Opaque(o) => match o.as_ref() {
+            Opaque::SpiffeId(td, p) => Ok((td.clone(), p.clone())),
+            _ => Err(EvalError::NoSuchOverload),
+        },
+        _ => Err(EvalError::NoSuchOverload),
+    }
+}
+
+fn as_td(v: &Value) -> Result<Arc<str>, EvalError> {
+    match v {
+        Value::String(s) => parse_td(s),
+        Value::Opaque(o) => match o.as_ref() {
+            Opaque::SpiffeTrustDomain(td) => Ok(td.clone()),
+            Opaque::SpiffeId(td, _) => Ok(td.clone()),
+            _ => Err(EvalError::NoSuchOverload),
+        },
+        _ => Err(EvalError::NoSuchOverload),
+    }
+}
+
+fn spiffe_id(_: &Activation, a: &[Value]) -> EvalResult {
+    let (td, p) = as_spiffe_id(arg(a, 0)?)?;
+    Ok(Value::Opaque(Arc::new(Opaque::SpiffeId(td, p))))
+}
+
+fn spiffe_path(_: &Activation, a: &[Value]) -> EvalResult {
+    match arg(a, 0)? {
+        Value::Opaque(o) => match o.as_ref() {
+            Opaque::SpiffeId(_, p) => Ok(Value::String(p.clone())),
+            _ => Err(no_overload("path", a)),
+        },
+        _ => Err(no_overload("path", a)),
+    }
+}
+
+fn spiffe_id_trust_domain(_: &Activation, a: &[Value]) -> EvalResult {
+    match arg(a, 0)? {
+        Value::Opaque(o) => match o.as_ref() {
+            Opaque::SpiffeId(td, _) => Ok(Value::Opaque(Arc::new(Opaque::SpiffeTrustDomain(
+                td.clone(),
+            )))),
+            _ => Err(no_overload("trustDomain", a)),
+        },
+        _ => Err(no_overload("trustDomain", a)),
+    }
+}
+
+fn spiffe_is_member_of(_: &Activation, a: &[Value]) -> EvalResult {
+    let (td, _) = match arg(a, 0)? {
+        v @ Value::Opaque(_) => as_spiffe_id(v)?,
+        _ => return Err(no_overload("isMemberOf", a)),
+    };
+    let other = as_td(arg(a, 1)?)?;
+    Ok(Value::Bool(td == other))
+}
+
+fn spiffe_trust_domain(_: &Activation, a: &[Value]) -> EvalResult {
+    Ok(Value::Opaque(Arc::new(Opaque::SpiffeTrustDomain(as_td(
+        arg(a, 0)?,
+    )?))))
+}
+
+fn spiffe_td_name(_: &Activation, a: &[Value]) -> EvalResult {
+    match arg(a, 0)? {
+        Value::Opaque(o) => match o.as_ref() {
+            Opaque::SpiffeTrustDomain(td) => Ok(Value::String(td.clone())),
+            _ => Err(no_overload("name", a)),
+        },
+        _ => Err(no_overload("name", a)),
+    }
+}
+
+fn id_string(td: &str, p: &str) -> Arc<str> {
+    Arc::from(format!("spiffe://{td}{p}"))
+}
+
+fn matcher(m: SpiffeMatcher) -> Value {
+    Value::Opaque(Arc::new(Opaque::SpiffeMatcher(m)))
+}
+
+fn spiffe_match_exact(_: &Activation, a: &[Value]) -> EvalResult {
+    let (td, p) = as_spiffe_id(arg(a, 0)?)?;
+    Ok(matcher(SpiffeMatcher::OneOf(vec![id_string(&td, &p)])))
+}
+
+fn spiffe_match_one_of(_: &Activation, a: &[Value]) -> EvalResult {
+    let l = list_arg(a, 0)?;
+    let mut ids = Vec::with_capacity(l.len());
+    for e in l.iter() {
+        let (td, p) = as_spiffe_id(e)?;
+        ids.push(id_string(&td, &p));
+    }
+    Ok(matcher(SpiffeMatcher::OneOf(ids)))
+}
+
+fn spiffe_match_trust_domain(_: &Activation, a: &[Value]) -> EvalResult {
+    Ok(matcher(SpiffeMatcher::TrustDomain(as_td(arg(a, 0)?)?)))
+}
+
+fn spiffe_matches_id(_: &Activation, a: &[Value]) -> EvalResult {
+    let m = match arg(a, 0)? {
+        Value::Opaque(o) => match o.as_ref() {
+            Opaque::SpiffeMatcher(m) => m.clone(),
+            _ => return Err(no_overload("matchesID", a)),
+        },
+        _ => return Err(no_overload("matchesID", a)),
+    };
+    let (td, p) = as_spiffe_id(arg(a, 1)?)?;
+    Ok(Value::Bool(match m {
+        SpiffeMatcher::Any => true,
+        SpiffeMatcher::OneOf(ids) => {
+            let s = id_string(&td, &p);
+            ids.contains(&s)
+        }
+        SpiffeMatcher::TrustDomain(t) => t == td,
+    }))
+}
+
+// ---------------------------------------------------------------- paths
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Kind {
+    Unknown,
+    Drive,
+    Unc,
+}
+
+struct Encoded {
+    value: String,
+    kind: Kind,
+    win32: bool,
+    root: bool,
+}
+
+fn is_unc(p: &str) -> bool {
+    p.starts_with("\\\\")
+}
+
+fn is_drive(p: &str) -> bool {
+    let b = p.as_bytes();
+    b.len() > 1 && b[0].is_ascii_alphabetic() && b[1] == b':'
+}
+
+fn encode(path: &str) -> Result<Encoded, EvalError> {
+    let win32 = path.contains('\\');
+    let mut e = Encoded {
+        value: String::new(),
+        kind: Kind::Unknown,
+        win32,
+        root: false,
+    };
+    if is_unc(path) {
+        e.kind = Kind::Unc;
+        e.value = path.replace('\\', "/");
+        e.root = path[2..].splitn(3, '\\').count() == 2;
+    } else if is_drive(path) {
+        if !win32 && path.len() > 2 {
+            return Err(EvalError::msg(format!(
+                "failed to encode path {path}: unsupported Win32 path"
+            )));
+        }
+        e.kind = Kind::Drive;
+        e.value = format!("\\{path}").replace('\\', "/");
+        e.root = path.len() == 2 || path.len() == 3;
+    } else if win32 {
+        e.value = path.replace('\\', "/");
+    } else {
+        e.value = path.to_string();
+        e.root = e.value == "/";
+    }
+    e.value = gopath::clean(&e.value);
+    Ok(e)
+}
+
+fn decode(e: &Encoded) -> String {
+    match e.kind {
+        Kind::Unc => format!("\\{}", e.value.replace('/', "\\")),
+        Kind::Drive => {
+            let s = e.value.replace('/', "\\");
+            s.strip_prefix('\\').map(str::to_string).unwrap_or(s)
+        }
+        Kind::Unknown if e.win32 => e.value.replace('/', "\\"),
+        Kind::Unknown => e.value.clone(),
+    }
+}
+
+fn base_path(p: &str) -> Result<String, EvalError> {
+    Ok(gopath::base(&encode(p)?.value))
+}
+
+fn dir_path(p: &str) -> Result<String, EvalError> {
+    let mut e = encode(p)?;
+    match e.kind {
+        Kind::Unc if e.root => Ok(decode(&e)),
+        Kind::Drive if e.root => Ok(decode(&e) + "\\"),
+        Kind::Unc | Kind::Drive => {
+            let idx = e.value.rfind('/').unwrap_or(0);
+            e.value.truncate(idx);
+            Ok(decode(&e))
+        }
+        Kind::Unknown if e.win32 => {
+            let idx = e.value.rfind('/').unwrap_or(0);
+            e.value.truncate(idx);
+            Ok(decode(&e))
+        }
+        Kind::Unknown => {
+            e.value = gopath::dir(&e.value);
+            Ok(decode(&e))
+        }
+    }
+}
+
+fn ext_path(p: &str) -> Result<String, EvalError> {
+    Ok(gopath::ext(&encode(p)?.value))
+}
+
+fn volume_name(p: &str) -> String {
+    if is_unc(p) {
+        let subs: Vec<&str> = p[2..].splitn(3, '\\').collect();
+        if subs.len() > 1 && !subs[0].is_empty() && !subs[1].is_empty() {
+            return format!("\\\\{}\\{}", subs[0], subs[1]);
+        }
+    } else if is_drive(p) {
+        return p[..2].to_string();
+    }
+    String::new()
+}
+
+fn path1(act: &Activation, a: &[Value], f: fn(&str) -> Result<String, EvalError>) -> EvalResult {
+    let s = str_arg(a, 0)?;
+    string_value(act, f(s)?)
+}
+
+fn join_path(act: &Activation, a: &[Value]) -> EvalResult {
+    let l = list_arg(a, 0)?;
+    let parts: Vec<&str> = l
+        .iter()
+        .map(|v| match v {
+            Value::String(s) => Ok(s.as_ref()),
+            _ => Err(EvalError::NoSuchOverload),
+        })
+        .collect::<Result<_, _>>()?;
+    let out = match parts.as_slice() {
+        [] => String::new(),
+        [one] => one.to_string(),
+        [first, rest @ ..] => {
+            let mut result = encode(first)?;
+            for p in rest {
+                let e = encode(p)?;
+                result.value = gopath::join2(&result.value, &e.value);
+            }
+            decode(&result)
+        }
+    };
+    string_value(act, out)
+}
+
+fn rel(base: &str, target: &str) -> Result<String, EvalError> {
+    let eb = encode(base)?;
+    let mut et = encode(target)?;
+    et.value = gopath::rel(&eb.value, &et.value).map_err(|e| {
+        EvalError::msg(format!(
+            "failed to determine relative path of {target}: {e}"
+        ))
+    })?;
+    if et.value == "." || et.value == ".." {
+        return Ok(et.value);
+    }
+    if et.kind == Kind::Unc && !et.value.starts_with('\\') {
+        return Ok(et.value.replace('/', "\\"));
+    }
+    Ok(decode(&et))
+}
+
+fn rel_path(act: &Activation, a: &[Value]) -> EvalResult {
+    string_value(act, rel(str_arg(a, 0)?, str_arg(a, 1)?)?)
+}
+
+fn path_has_prefix(_: &Activation, a: &[Value]) -> EvalResult {
+    let (p, prefix) = (str_arg(a, 0)?, str_arg(a, 1)?);
+    if p == prefix {
+        return Ok(Value::Bool(true));
+    }
+    let r = rel(prefix, p)?;
+    Ok(Value::Bool(
+        !r.is_empty() && !r.starts_with('.') && !r.starts_with('/'),
+    ))
+}
+
+fn match_one(p: &str, pattern: &str) -> Result<bool, EvalError> {
+    let ep = encode(p)?;
+    let epat = encode(pattern)?;
+    gopath::glob_match(&epat.value, &ep.value).map_err(|e| {
+        EvalError::msg(format!(
+            "failed to match pattern {pattern:?} on path {p:?}: {e}"
+        ))
+    })
+}
+
+fn path_match(_: &Activation, a: &[Value]) -> EvalResult {
+    Ok(Value::Bool(match_one(str_arg(a, 0)?, str_arg(a, 1)?)?))
+}
+
+fn path_match_any_of(_: &Activation, a: &[Value]) -> EvalResult {
+    let p = str_arg(a, 0)?;
+    for pat in list_arg(a, 1)?.iter() {
+        match pat {
+            Value::String(s) => {
+                if match_one(p, s)? {
+                    return Ok(Value::Bool(true));
+                }
+            }
+            _ => return Err(EvalError::NoSuchOverload),
+        }
+    }
+    Ok(Value::Bool(false))
+}

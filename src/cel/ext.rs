@@ -1,0 +1,977 @@
+//! cel-go extension libraries as Cerbos enables them (latest versions):
+//! strings, lists, math, sets, encoders, regex and the helpers of the
+//! two-variable comprehension macros.
+
+use std::cmp::Ordering;
+use std::sync::Arc;
+
+use super::functions::{
+    arg, int_arg, list_arg, list_value, no_overload, str_arg, string_value, value_to_string, FnImpl,
+};
+use super::program::Activation;
+use super::value::{value_cmp, value_eq, EvalError, EvalResult, Map, Value};
+
+pub(crate) fn resolve(name: &str, member: bool, argc: usize) -> Option<FnImpl> {
+    Some(match (name, argc) {
+        // strings
+        ("charAt", 2) if member => char_at,
+        ("indexOf", 2 | 3) if member => index_of,
+        ("lastIndexOf", 2 | 3) if member => last_index_of,
+        ("lowerAscii", 1) if member => lower_ascii,
+        ("upperAscii", 1) if member => upper_ascii,
+        ("replace", 3 | 4) if member => replace,
+        ("split", 2 | 3) if member => split,
+        ("substring", 2 | 3) if member => substring,
+        ("trim", 1) if member => trim,
+        ("join", 1 | 2) if member => join,
+        ("strings.quote", 1) if !member => quote,
+        ("reverse", 1) if member => reverse,
+        ("format", 2) if member => format,
+        // lists
+        ("slice", 3) if member => slice,
+        ("flatten", 1 | 2) if member => flatten,
+        ("distinct", 1) if member => distinct,
+        ("sort", 1) if member => sort,
+        ("@sortByAssociatedKeys", 2) => sort_by_keys,
+        ("lists.range", 1) if !member => range,
+        ("first", 1) if member => first,
+        ("last", 1) if member => last,
+        // math
+        ("math.greatest", _) | ("math.@max", _) if !member && argc >= 1 => greatest,
+        ("math.least", _) | ("math.@min", _) if !member && argc >= 1 => least,
+        ("math.ceil", 1) => |_: &Activation, a: &[Value]| dbl(a, f64::ceil),
+        ("math.floor", 1) => |_: &Activation, a: &[Value]| dbl(a, f64::floor),
+        ("math.round", 1) => |_: &Activation, a: &[Value]| dbl(a, f64::round),
+        ("math.trunc", 1) => |_: &Activation, a: &[Value]| dbl(a, f64::trunc),
+        ("math.isInf", 1) => |_: &Activation, a: &[Value]| dbl_pred(a, f64::is_infinite),
+        ("math.isNaN", 1) => |_: &Activation, a: &[Value]| dbl_pred(a, f64::is_nan),
+        ("math.isFinite", 1) => |_: &Activation, a: &[Value]| dbl_pred(a, f64::is_finite),
+        ("math.abs", 1) => abs,
+        ("math.sign", 1) => sign,
+        ("math.sqrt", 1) => sqrt,
+        ("math.bitAnd", 2) => |_: &Activation, a: &[Value]| bits(a, |x, y| x & y, |x, y| x & y),
+        ("math.bitOr", 2) => |_: &Activation, a: &[Value]| bits(a, |x, y| x | y, |x, y| x | y),
+        ("math.bitXor", 2) => |_: &Activation, a: &[Value]| bits(a, |x, y| x ^ y, |x, y| x ^ y),
+        ("math.bitNot", 1) => bit_not,
+        ("math.bitShiftLeft", 2) => shift_left,
+        ("math.bitShiftRight", 2) => shift_right,
+        // sets
+        ("sets.contains", 2) => sets_contains,
+        ("sets.equivalent", 2) => sets_equivalent,
+        ("sets.intersects", 2) => sets_intersects,
+        // encoders
+        ("base64.encode", 1) => b64_encode,
+        ("base64.decode", 1) => b64_decode,
+        ("json.encode", 1) => json_encode,
+        // regex
+        ("regex.replace", 3 | 4) => regex_replace,
+        ("regex.extract", 2) => regex_extract,
+        ("regex.extractAll", 2) => regex_extract_all,
+        // two-variable comprehension helpers
+        ("cel.@mapInsert", 2 | 3) => map_insert,
+        _ => return None,
+    })
+}
+
+// ---------------------------------------------------------------- strings
+
+fn chars(s: &str) -> Vec<char> {
+    s.chars().collect()
+}
+
+fn char_at(_: &Activation, a: &[Value]) -> EvalResult {
+    let s = str_arg(a, 0)?;
+    let i = int_arg(a, 1)?;
+    let cs = chars(s);
+    if i < 0 || i as usize > cs.len() {
+        return Err(EvalError::msg(format!("index out of range: {i}")));
+    }
+    Ok(Value::from(
+        cs.get(i as usize)
+            .map(|c| c.to_string())
+            .unwrap_or_default(),
+    ))
+}
+
+fn find_from(hay: &[char], needle: &[char], from: usize) -> Option<usize> {
+    if needle.len() > hay.len() {
+        return None;
+    }
+    (from..=hay.len() - needle.len()).find(|&i| hay.get(i..i + needle.len()) == Some(needle))
+}
+
+fn index_of(_: &Activation, a: &[Value]) -> EvalResult {
+    let s = chars(str_arg(a, 0)?);
+    let sub = chars(str_arg(a, 1)?);
+    let off = if a.len() > 2 { int_arg(a, 2)? } else { 0 };
+    if off < 0 {
+        return Err(EvalError::msg(format!("index out of range: {off}")));
+    }
+    let off_u = off as usize;
+    if sub.is_empty() {
+        return Ok(Value::Int(off.min(s.len() as i64)));
+    }
+    if off_u >= s.len() {
+        return Ok(Value::Int(-1));
+    }
+    Ok(Value::Int(
+        find_from(&s, &sub, off_u).map(|i| i as i64).unwrap_or(-1),
+    ))
+}
+
+fn last_index_of(_: &Activation, a: &[Value]) -> EvalResult {
+    let s = chars(str_arg(a, 0)?);
+    let sub = chars(str_arg(a, 1)?);
+    let off = if a.len() > 2 {
+        int_arg(a, 2)?
+    } else {
+        if sub.is_empty() {
+            return Ok(Value::Int(s.len() as i64));
+        }
+        if s.len() < sub.len() {
+            return Ok(Value::Int(-1));
+        }
+        s.len() as i64 - 1
+    };
+    if off < 0 {
+        return Err(EvalError::msg(format!("index out of range: {off}")));
+    }
+    if sub.is_empty() {
+        return Ok(Value::Int(off.min(s.len() as i64)));
+    }
+    if off as usize >= s.len() || sub.len() > s.len() {
+        return Ok(Value::Int(-1));
+    }
+    let start = (off as usize).min(s.len() - sub.len());
+    for i in (0..=start).rev() {
+        if s.get(i..i + sub.len()) == Some(sub.as_slice()) {
+            return Ok(Value::Int(i as i64));
+        }
+    }
+    Ok(Value::Int(-1))
+}
+
+fn lower_ascii(act: &Activation, a: &[Value]) -> EvalResult {
+    string_value(act, str_arg(a, 0)?.to_ascii_lowercase())
+}
+
+fn upper_ascii(act: &Activation, a: &[Value]) -> EvalResult {
+    string_value(act, str_arg(a, 0)?.to_ascii_uppercase())
+}
+
+fn replace(act: &Activation, a: &[Value]) -> EvalResult {
+    let (s, old, new) = (str_arg(a, 0)?, str_arg(a, 1)?, str_arg(a, 2)?);
+    let n = if a.len() > 3 { int_arg(a, 3)? } else { -1 };
+    // Bound the output before building it.
+    let count = if old.is_empty() {
+        s.chars().count() + 1
+    } else {
+        s.matches(old).count()
+    };
+    act.charge((count as u64).saturating_mul(new.len() as u64) / 16)?;
+    let out = if n < 0 {
+        s.replace(old, new)
+    } else {
+        s.replacen(old, new, n as usize)
+    };
+    string_value(act, out)
+}
+
+fn split(act: &Activation, a: &[Value]) -> EvalResult {
+    let (s, sep) = (str_arg(a, 0)?, str_arg(a, 1)?);
+    let n = if a.len() > 2 { int_arg(a, 2)? } else { -1 };
+    if n == 0 {
+        return Ok(Value::List(Arc::from(Vec::new())));
+    }
+    let parts: Vec<Value> = if sep.is_empty() {
+        // Go splits into UTF-8 sequences, the last one keeping the rest.
+        let cs: Vec<char> = s.chars().collect();
+        let limit = if n < 0 {
+            cs.len()
+        } else {
+            (n as usize).min(cs.len())
+        };
+        let mut out = Vec::with_capacity(limit);
+        for (i, c) in cs.iter().enumerate() {
+            if limit > 0 && i + 1 == limit {
+                out.push(Value::from(cs[i..].iter().collect::<String>()));
+                break;
+            }
+            out.push(Value::from(c.to_string()));
+        }
+        out
+    } else if n < 0 {
+        s.split(sep).map(Value::from).collect()
+    } else {
+        s.splitn(n as usize, sep).map(Value::from).collect()
+    };
+    list_value(act, parts)
+}
+
+fn substring(act: &Activation, a: &[Value]) -> EvalResult {
+    let cs = chars(str_arg(a, 0)?);
+    let start = int_arg(a, 1)?;
+    let l = cs.len() as i64;
+    let end = if a.len() > 2 { int_arg(a, 2)? } else { l };
+    if a.len() > 2 && start > end {
+        return Err(EvalError::msg(format!(
+            "invalid substring range. start: {start}, end: {end}"
+        )));
+    }
+    if start < 0 || start > l {
+        return Err(EvalError::msg(format!("index out of range: {start}")));
+    }
+    if end < 0 || end > l {
+        return Err(EvalError::msg(format!("index out of range: {end}")));
+    }
+    string_value(
+        act,
+        cs.get(start as usize..end as usize)
+            .map(|c| c.iter().collect())
+            .unwrap_or_default(),
+    )
+}
+
+fn trim(act: &Activation, a: &[Value]) -> EvalResult {
+    string_value(act, str_arg(a, 0)?.trim().to_string())
+}
+
+fn join(act: &Activation, a: &[Value]) -> EvalResult {
+    let l = list_arg(a, 0)?;
+    let sep = if a.len() > 1 { str_arg(a, 1)? } else { "" };
+    let mut out = String::new();
+    for (i, e) in l.iter().enumerate() {
+        if i > 0 {
+            out.push_str(sep);
+        }
+        match e {
+            Value::String(s) => out.push_str(s),
+            other => {
+                return Err(EvalError::msg(format!(
+                    "join: invalid input: {}",
+                    value_to_string(other).unwrap_or_default()
+                )))
+            }
+        }
+    }
+    string_value(act, out)
+}
+
+fn quote(act: &Activation, a: &[Value]) -> EvalResult {
+    let s = str_arg(a, 0)?;
+    let mut out = String::with_capacity(s.len() + 2);
+    out.push('"');
+    for c in s.chars() {
+        match c {
+            '\u{7}' => out.push_str("\\a"),
+            '\u{8}' => out.push_str("\\b"),
+            '\u{c}' => out.push_str("\\f"),
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            '\u{b}' => out.push_str("\\v"),
+            '\\' => out.push_str("\\\\"),
+            '"' => out.push_str("\\\""),
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+    string_value(act, out)
+}
+
+fn reverse(act: &Activation, a: &[Value]) -> EvalResult {
+    match arg(a, 0)? {
+        Value::String(s) => string_value(act, s.chars().rev().collect()),
+        Value::List(l) => list_value(act, l.iter().rev().cloned().collect()),
+        _ => Err(no_overload("reverse", a)),
+    }
+}
+
+// ---------------------------------------------------------------- format
+
+fn fmt_err(msg: String) -> EvalError {
+    EvalError::msg(format!("error during formatting: {msg}"))
+}
+
+fn special_double(d: f64) -> Option<String> {
+    if d.is_nan() {
+        Some("NaN".into())
+    } else if d.is_infinite() {
+        Some(if d > 0.0 { "Infinity" } else { "-Infinity" }.into())
+    } else {
+        None
+    }
+}
+
+/// The `%s` rendering of a value inside `format`.
+fn fmt_string(v: &Value, depth: usize) -> EvalResult<String> {
+    if depth > super::value::MAX_VALUE_DEPTH {
+        return Err(fmt_err("value nesting too deep".into()));
+    }
+    Ok(match v {
+        Value::Null => "null".into(),
+        Value::Double(d) => special_double(*d).unwrap_or_else(|| format!("{d}")),
+        Value::Bytes(b) => String::from_utf8_lossy(b).into_owned(),
+        Value::List(l) => {
+            let parts = l
+                .iter()
+                .map(|e| fmt_string(e, depth + 1))
+                .collect::<Result<Vec<_>, _>>()?;
+            format!("[{}]", parts.join(", "))
+        }
+        Value::Map(m) => {
+            let mut parts = m
+                .iter()
+                .map(|(k, v)| Ok((fmt_string(k, depth + 1)?, fmt_string(v, depth + 1)?)))
+                .collect::<EvalResult<Vec<_>>>()?;
+            parts.sort();
+            let parts: Vec<String> = parts.into_iter().map(|(k, v)| format!("{k}: {v}")).collect();
+            format!("{{{}}}", parts.join(", "))
+        }
+        Value::Message(_) | Value::Optional(_) => {
+            return Err(fmt_err(format!(
+                "string clause can only be used on strings, bools, bytes, ints, doubles, maps, lists, types, durations, and timestamps, was given {}",
+                v.type_name()
+            )))
+        }
+        other => value_to_string(other).map_err(|_| {
+            fmt_err(format!(
+                "string clause can only be used on strings, bools, bytes, ints, doubles, maps, lists, types, durations, and timestamps, was given {}",
+                other.type_name()
+            ))
+        })?,
+    })
+}
+
+fn go_exp(d: f64, prec: usize) -> String {
+    let s = format!("{d:.prec$e}");
+    match s.split_once('e') {
+        Some((m, e)) => {
+            let e: i32 = e.parse().unwrap_or(0);
+            let sign = if e < 0 { '-' } else { '+' };
+            format!("{m}e{sign}{:02}", e.abs())
+        }
+        None => s,
+    }
+}
+
+fn as_double_for_fmt(v: &Value, clause: &str) -> EvalResult<f64> {
+    match v {
+        Value::Double(d) => Ok(*d),
+        Value::Int(i) => Ok(*i as f64),
+        Value::Uint(u) => Ok(*u as f64),
+        other => Err(fmt_err(format!(
+            "{clause} clause can only be used on doubles, was given {}",
+            other.type_name()
+        ))),
+    }
+}
+
+fn format(act: &Activation, a: &[Value]) -> EvalResult {
+    let f = str_arg(a, 0)?;
+    let args = list_arg(a, 1)?;
+    let mut out = String::new();
+    let mut it = f.chars().peekable();
+    let mut next_arg = 0usize;
+    while let Some(c) = it.next() {
+        if c != '%' {
+            out.push(c);
+            continue;
+        }
+        if it.peek() == Some(&'%') {
+            it.next();
+            out.push('%');
+            continue;
+        }
+        let mut prec: Option<usize> = None;
+        if it.peek() == Some(&'.') {
+            it.next();
+            let mut p = 0usize;
+            while let Some(d) = it.peek().and_then(|c| c.to_digit(10)) {
+                p = p.saturating_mul(10).saturating_add(d as usize).min(1000);
+                it.next();
+            }
+            prec = Some(p);
+        }
+        let verb = it.next().ok_or_else(|| {
+            EvalError::msg("could not parse formatting clause: unexpected end of string")
+        })?;
+        if !matches!(verb, 's' | 'd' | 'f' | 'e' | 'b' | 'o' | 'x' | 'X') {
+            return Err(EvalError::msg(format!(
+                "could not parse formatting clause: unrecognized formatting clause \"{verb}\""
+            )));
+        }
+        let v = args
+            .get(next_arg)
+            .ok_or_else(|| EvalError::msg(format!("index {next_arg} out of range")))?;
+        next_arg += 1;
+        let piece = match verb {
+            's' => fmt_string(v, 0)?,
+            'd' => match v {
+                Value::Int(i) => i.to_string(),
+                Value::Uint(u) => u.to_string(),
+                Value::Double(d) if special_double(*d).is_some() => {
+                    special_double(*d).unwrap_or_default()
+                }
+                other => {
+                    return Err(fmt_err(format!(
+                        "decimal clause can only be used on integers, was given {}",
+                        other.type_name()
+                    )))
+                }
+            },
+            'f' => {
+                let d = as_double_for_fmt(v, "fixed-point")?;
+                special_double(d).unwrap_or_else(|| {
+                    let p = prec.unwrap_or(6);
+                    format!("{d:.p$}")
+                })
+            }
+            'e' => {
+                let d = as_double_for_fmt(v, "scientific")?;
+                special_double(d).unwrap_or_else(|| go_exp(d, prec.unwrap_or(6)))
+            }
+            'b' => match v {
+                Value::Int(i) => {
+                    if *i < 0 {
+                        format!("-{:b}", i.unsigned_abs())
+                    } else {
+                        format!("{i:b}")
+                    }
+                }
+                Value::Uint(u) => format!("{u:b}"),
+                Value::Bool(b) => u8::from(*b).to_string(),
+                other => {
+                    return Err(fmt_err(format!(
+                        "only integers and bools can be formatted as binary, was given {}",
+                        other.type_name()
+                    )))
+                }
+            },
+            'o' => match v {
+                Value::Int(i) => {
+                    if *i < 0 {
+                        format!("-{:o}", i.unsigned_abs())
+                    } else {
+                        format!("{i:o}")
+                    }
+                }
+                Value::Uint(u) => format!("{u:o}"),
+                other => {
+                    return Err(fmt_err(format!(
+                        "octal clause can only be used on integers, was given {}",
+                        other.type_name()
+                    )))
+                }
+            },
+            _ => {
+                let s = match v {
+                    Value::Int(i) => {
+                        if *i < 0 {
+                            format!("-{:x}", i.unsigned_abs())
+                        } else {
+                            format!("{i:x}")
+                        }
+                    }
+                    Value::Uint(u) => format!("{u:x}"),
+                    Value::String(s) => s.bytes().map(|b| format!("{b:02x}")).collect(),
+                    Value::Bytes(b) => b.iter().map(|b| format!("{b:02x}")).collect(),
+                    other => {
+                        return Err(fmt_err(format!(
+                            "only integers, byte buffers, and strings can be formatted as hex, was given {}",
+                            other.type_name()
+                        )))
+                    }
+                };
+                if verb == 'X' {
+                    s.to_ascii_uppercase()
+                } else {
+                    s
+                }
+            }
+        };
+        out.push_str(&piece);
+    }
+    string_value(act, out)
+}
+
+// ---------------------------------------------------------------- lists
+
+fn slice(act: &Activation, a: &[Value]) -> EvalResult {
+    let l = list_arg(a, 0)?;
+    let (start, end) = (int_arg(a, 1)?, int_arg(a, 2)?);
+    if start < 0 || end < 0 {
+        return Err(EvalError::msg(format!(
+            "cannot slice({start}, {end}), negative indexes not supported"
+        )));
+    }
+    if start > end {
+        return Err(EvalError::msg(format!(
+            "cannot slice({start}, {end}), start index must be less than or equal to end index"
+        )));
+    }
+    if (l.len() as i64) < end {
+        return Err(EvalError::msg(format!(
+            "cannot slice({start}, {end}), list is length {}",
+            l.len()
+        )));
+    }
+    list_value(
+        act,
+        l.get(start as usize..end as usize)
+            .map(|s| s.to_vec())
+            .unwrap_or_default(),
+    )
+}
+
+fn flatten_into(l: &[Value], depth: i64, out: &mut Vec<Value>, guard: usize) -> EvalResult<()> {
+    if guard > super::value::MAX_VALUE_DEPTH {
+        return Err(EvalError::msg("flatten: nesting too deep"));
+    }
+    for v in l {
+        match v {
+            Value::List(inner) if depth > 0 => flatten_into(inner, depth - 1, out, guard + 1)?,
+            other => out.push(other.clone()),
+        }
+    }
+    Ok(())
+}
+
+fn flatten(act: &Activation, a: &[Value]) -> EvalResult {
+    let l = list_arg(a, 0)?;
+    let depth = if a.len() > 1 { int_arg(a, 1)? } else { 1 };
+    if depth < 0 {
+        return Err(EvalError::msg("level must be non-negative"));
+    }
+    let mut out = Vec::new();
+    flatten_into(l, depth, &mut out, 0)?;
+    list_value(act, out)
+}
+
+fn distinct(act: &Activation, a: &[Value]) -> EvalResult {
+    let l = list_arg(a, 0)?;
+    act.charge((l.len() as u64).saturating_mul(l.len() as u64) / 64)?;
+    let mut out: Vec<Value> = Vec::new();
+    for v in l.iter() {
+        if !out.iter().any(|o| value_eq(o, v, 0)) {
+            out.push(v.clone());
+        }
+    }
+    list_value(act, out)
+}
+
+fn sortable(l: &[Value]) -> EvalResult<()> {
+    let Some(first) = l.first() else {
+        return Ok(());
+    };
+    for v in l {
+        let ok = matches!(
+            (first, v),
+            (Value::Int(_), Value::Int(_))
+                | (Value::Uint(_), Value::Uint(_))
+                | (Value::Double(_), Value::Double(_))
+                | (Value::String(_), Value::String(_))
+                | (Value::Bytes(_), Value::Bytes(_))
+                | (Value::Bool(_), Value::Bool(_))
+                | (Value::Timestamp(_), Value::Timestamp(_))
+                | (Value::Duration(_), Value::Duration(_))
+        );
+        if !ok {
+            return Err(EvalError::msg(format!(
+                "list elements must have the same type: expected {}, got {}",
+                first.type_name(),
+                v.type_name()
+            )));
+        }
+    }
+    match first {
+        Value::Int(_)
+        | Value::Uint(_)
+        | Value::Double(_)
+        | Value::String(_)
+        | Value::Bytes(_)
+        | Value::Bool(_)
+        | Value::Timestamp(_)
+        | Value::Duration(_) => Ok(()),
+        other => Err(EvalError::msg(format!(
+            "list elements must be comparable, got {}",
+            other.type_name()
+        ))),
+    }
+}
+
+fn sort(act: &Activation, a: &[Value]) -> EvalResult {
+    let l = list_arg(a, 0)?;
+    sortable(l)?;
+    let mut v = l.to_vec();
+    v.sort_by(|x, y| value_cmp(x, y).unwrap_or(Ordering::Equal));
+    list_value(act, v)
+}
+
+fn sort_by_keys(act: &Activation, a: &[Value]) -> EvalResult {
+    let l = list_arg(a, 0)?;
+    let keys = list_arg(a, 1)?;
+    if l.len() != keys.len() {
+        return Err(EvalError::msg(format!(
+            "@sortByAssociatedKeys() expected a list of the same size as the associated keys list, but got {} and {} elements respectively",
+            l.len(),
+            keys.len()
+        )));
+    }
+    sortable(keys)?;
+    let mut idx: Vec<usize> = (0..l.len()).collect();
+    idx.sort_by(|&i, &j| match (keys.get(i), keys.get(j)) {
+        (Some(x), Some(y)) => value_cmp(x, y).unwrap_or(Ordering::Equal),
+        _ => Ordering::Equal,
+    });
+    list_value(
+        act,
+        idx.into_iter().filter_map(|i| l.get(i).cloned()).collect(),
+    )
+}
+
+fn range(act: &Activation, a: &[Value]) -> EvalResult {
+    let n = int_arg(a, 0)?;
+    let n = n.max(0);
+    act.charge(n as u64)?;
+    Ok(Value::List(Arc::from(
+        (0..n).map(Value::Int).collect::<Vec<_>>(),
+    )))
+}
+
+fn first(_: &Activation, a: &[Value]) -> EvalResult {
+    Ok(Value::Optional(
+        list_arg(a, 0)?.first().cloned().map(Arc::new),
+    ))
+}
+
+fn last(_: &Activation, a: &[Value]) -> EvalResult {
+    Ok(Value::Optional(
+        list_arg(a, 0)?.last().cloned().map(Arc::new),
+    ))
+}
+
+// ---------------------------------------------------------------- math
+
+fn numeric_list(a: &[Value]) -> EvalResult<Vec<Value>> {
+    let vals: Vec<Value> = match a {
+        [Value::List(l)] => l.to_vec(),
+        _ => a.to_vec(),
+    };
+    if vals.is_empty() {
+        return Err(EvalError::msg("math.@max(list) argument must not be empty"));
+    }
+    for v in &vals {
+        if !matches!(v, Value::Int(_) | Value::Uint(_) | Value::Double(_)) {
+            return Err(EvalError::NoSuchOverload);
+        }
+    }
+    Ok(vals)
+}
+
+fn pick(a: &[Value], want: Ordering) -> EvalResult {
+    let vals = numeric_list(a)?;
+    let mut best = vals.first().cloned().ok_or(EvalError::NoSuchOverload)?;
+    for v in vals.iter().skip(1) {
+        match value_cmp(v, &best) {
+            Ok(o) if o == want => best = v.clone(),
+            Ok(_) => {}
+            Err(_) => {
+                // NaN propagates through comparisons.
+                if matches!(v, Value::Double(d) if d.is_nan()) {
+                    best = v.clone();
+                }
+            }
+        }
+    }
+    Ok(best)
+}
+
+fn greatest(_: &Activation, a: &[Value]) -> EvalResult {
+    pick(a, Ordering::Greater)
+}
+
+fn least(_: &Activation, a: &[Value]) -> EvalResult {
+    pick(a, Ordering::Less)
+}
+
+fn dbl(a: &[Value], f: fn(f64) -> f64) -> EvalResult {
+    match arg(a, 0)? {
+        Value::Double(d) => Ok(Value::Double(f(*d))),
+        _ => Err(EvalError::NoSuchOverload),
+    }
+}
+
+fn dbl_pred(a: &[Value], f: fn(f64) -> bool) -> EvalResult {
+    match arg(a, 0)? {
+        Value::Double(d) => Ok(Value::Bool(f(*d))),
+        _ => Err(EvalError::NoSuchOverload),
+    }
+}
+
+fn abs(_: &Activation, a: &[Value]) -> EvalResult {
+    match arg(a, 0)? {
+        Value::Int(i) => i
+            .checked_abs()
+            .map(Value::Int)
+            .ok_or(EvalError::IntOverflow),
+        Value::Uint(u) => Ok(Value::Uint(*u)),
+        Value::Double(d) => Ok(Value::Double(d.abs())),
+        _ => Err(EvalError::NoSuchOverload),
+    }
+}
+
+fn sign(_: &Activation, a: &[Value]) -> EvalResult {
+    match arg(a, 0)? {
+        Value::Int(i) => Ok(Value::Int(i.signum())),
+        Value::Uint(u) => Ok(Value::Uint(u64::from(*u != 0))),
+        Value::Double(d) => Ok(Value::Double(if d.is_nan() {
+            *d
+        } else if *d > 0.0 {
+            1.0
+        } else if *d < 0.0 {
+            -1.0
+        } else {
+            0.0
+        })),
+        _ => Err(EvalError::NoSuchOverload),
+    }
+}
+
+fn sqrt(_: &Activation, a: &[Value]) -> EvalResult {
+    match arg(a, 0)? {
+        Value::Int(i) => Ok(Value::Double((*i as f64).sqrt())),
+        Value::Uint(u) => Ok(Value::Double((*u as f64).sqrt())),
+        Value::Double(d) => Ok(Value::Double(d.sqrt())),
+        _ => Err(EvalError::NoSuchOverload),
+    }
+}
+
+fn bits(a: &[Value], fi: fn(i64, i64) -> i64, fu: fn(u64, u64) -> u64) -> EvalResult {
+    match (arg(a, 0)?, arg(a, 1)?) {
+        (Value::Int(x), Value::Int(y)) => Ok(Value::Int(fi(*x, *y))),
+        (Value::Uint(x), Value::Uint(y)) => Ok(Value::Uint(fu(*x, *y))),
+        _ => Err(EvalError::NoSuchOverload),
+    }
+}
+
+fn bit_not(_: &Activation, a: &[Value]) -> EvalResult {
+    match arg(a, 0)? {
+        Value::Int(x) => Ok(Value::Int(!x)),
+        Value::Uint(x) => Ok(Value::Uint(!x)),
+        _ => Err(EvalError::NoSuchOverload),
+    }
+}
+
+fn shift_left(_: &Activation, a: &[Value]) -> EvalResult {
+    let n = int_arg(a, 1)?;
+    if n < 0 {
+        return Err(EvalError::msg(format!(
+            "math.bitShiftLeft() negative offset: {n}"
+        )));
+    }
+    match arg(a, 0)? {
+        Value::Int(x) => Ok(Value::Int(if n >= 64 { 0 } else { x << n })),
+        Value::Uint(x) => Ok(Value::Uint(if n >= 64 { 0 } else { x << n })),
+        _ => Err(EvalError::NoSuchOverload),
+    }
+}
+
+fn shift_right(_: &Activation, a: &[Value]) -> EvalResult {
+    let n = int_arg(a, 1)?;
+    if n < 0 {
+        return Err(EvalError::msg(format!(
+            "math.bitShiftRight() negative offset: {n}"
+        )));
+    }
+    match arg(a, 0)? {
+        Value::Int(x) => Ok(Value::Int(if n >= 64 {
+            0
+        } else {
+            ((*x as u64) >> n) as i64
+        })),
+        Value::Uint(x) => Ok(Value::Uint(if n >= 64 { 0 } else { x >> n })),
+        _ => Err(EvalError::NoSuchOverload),
+    }
+}
+
+// ---------------------------------------------------------------- sets
+
+fn contains_elem(l: &[Value], v: &Value) -> bool {
+    l.iter().any(|e| value_eq(e, v, 0))
+}
+
+fn sets_contains(act: &Activation, a: &[Value]) -> EvalResult {
+    let (x, y) = (list_arg(a, 0)?, list_arg(a, 1)?);
+    act.charge((x.len() as u64).saturating_mul(y.len() as u64) / 64)?;
+    Ok(Value::Bool(y.iter().all(|e| contains_elem(x, e))))
+}
+
+fn sets_equivalent(act: &Activation, a: &[Value]) -> EvalResult {
+    let (x, y) = (list_arg(a, 0)?, list_arg(a, 1)?);
+    act.charge((x.len() as u64).saturating_mul(y.len() as u64) / 32)?;
+    Ok(Value::Bool(
+        y.iter().all(|e| contains_elem(x, e)) && x.iter().all(|e| contains_elem(y, e)),
+    ))
+}
+
+fn sets_intersects(act: &Activation, a: &[Value]) -> EvalResult {
+    let (x, y) = (list_arg(a, 0)?, list_arg(a, 1)?);
+    act.charge((x.len() as u64).saturating_mul(y.len() as u64) / 64)?;
+    Ok(Value::Bool(x.iter().any(|e| contains_elem(y, e))))
+}
+
+// ---------------------------------------------------------------- encoders
+
+fn b64_encode(act: &Activation, a: &[Value]) -> EvalResult {
+    match arg(a, 0)? {
+        Value::Bytes(b) => string_value(act, super::functions::base64_encode(b)),
+        _ => Err(no_overload("base64.encode", a)),
+    }
+}
+
+fn b64_decode(act: &Activation, a: &[Value]) -> EvalResult {
+    use base64::Engine as _;
+    let s = str_arg(a, 0)?;
+    act.charge(s.len() as u64 / 16)?;
+    // cel-go falls back to unpadded decoding.
+    let out = base64::engine::general_purpose::STANDARD
+        .decode(s)
+        .or_else(|_| base64::engine::general_purpose::STANDARD_NO_PAD.decode(s))
+        .map_err(|e| EvalError::msg(format!("illegal base64 data: {e}")))?;
+    Ok(Value::Bytes(Arc::from(out)))
+}
+
+fn json_encode(act: &Activation, a: &[Value]) -> EvalResult {
+    let j = arg(a, 0)?.to_json()?;
+    let s = serde_json::to_string(&j).map_err(|e| EvalError::msg(e.to_string()))?;
+    string_value(act, s)
+}
+
+// ---------------------------------------------------------------- regex
+
+fn regex_replace(act: &Activation, a: &[Value]) -> EvalResult {
+    let (s, re, repl) = (str_arg(a, 0)?, str_arg(a, 1)?, str_arg(a, 2)?);
+    let n = if a.len() > 3 { int_arg(a, 3)? } else { -1 };
+    let re = super::functions::compile_regex(re)?;
+    if n == 0 {
+        return Ok(Value::from(s));
+    }
+    // Translate `\1` backreferences into the engine's `${1}`, rejecting
+    // references to groups that do not exist.
+    let mut tmpl = String::with_capacity(repl.len());
+    let mut it = repl.chars().peekable();
+    while let Some(c) = it.next() {
+        match c {
+            '\\' => match it.next() {
+                Some(d) if d.is_ascii_digit() => {
+                    let g = d.to_digit(10).unwrap_or(0) as usize;
+                    if g >= re.captures_len() {
+                        return Err(EvalError::msg(format!(
+                            "invalid replacement string: '{repl}' references non-existent capture group"
+                        )));
+                    }
+                    tmpl.push_str(&format!("${{{g}}}"));
+                }
+                Some('\\') => tmpl.push('\\'),
+                Some(other) => {
+                    return Err(EvalError::msg(format!(
+                        "invalid replacement string: '{repl}' \\ must be followed by a digit or \\, got {other}"
+                    )))
+                }
+                None => {
+                    return Err(EvalError::msg(format!(
+                        "invalid replacement string: '{repl}' \\ not allowed at end"
+                    )))
+                }
+            },
+            '$' => tmpl.push_str("$$"),
+            c => tmpl.push(c),
+        }
+    }
+    let out = if n < 0 {
+        re.replace_all(s, tmpl.as_str()).into_owned()
+    } else {
+        re.replacen(s, n as usize, tmpl.as_str()).into_owned()
+    };
+    string_value(act, out)
+}
+
+fn regex_extract(_: &Activation, a: &[Value]) -> EvalResult {
+    let (s, re) = (str_arg(a, 0)?, str_arg(a, 1)?);
+    let re = super::functions::compile_regex(re)?;
+    if re.captures_len() > 2 {
+        return Err(EvalError::msg(format!(
+            "regular expression has more than one capturing group: {:?}",
+            re.as_str()
+        )));
+    }
+    let Some(caps) = re.captures(s) else {
+        return Ok(Value::Optional(None));
+    };
+    let m = if re.captures_len() == 2 {
+        caps.get(1)
+    } else {
+        caps.get(0)
+    };
+    Ok(Value::Optional(
+        m.map(|m| Arc::new(Value::from(m.as_str()))),
+    ))
+}
+
+fn regex_extract_all(act: &Activation, a: &[Value]) -> EvalResult {
+    let (s, re) = (str_arg(a, 0)?, str_arg(a, 1)?);
+    let re = super::functions::compile_regex(re)?;
+    if re.captures_len() > 2 {
+        return Err(EvalError::msg(format!(
+            "regular expression has more than one capturing group: {:?}",
+            re.as_str()
+        )));
+    }
+    let mut out = Vec::new();
+    for caps in re.captures_iter(s) {
+        let m = if re.captures_len() == 2 {
+            caps.get(1)
+        } else {
+            caps.get(0)
+        };
+        if let Some(m) = m {
+            out.push(Value::from(m.as_str()));
+        }
+    }
+    list_value(act, out)
+}
+
+// ---------------------------------------------------------------- comprehensions
+
+fn map_insert(act: &Activation, a: &[Value]) -> EvalResult {
+    let m = match arg(a, 0)? {
+        Value::Map(m) => m,
+        _ => return Err(EvalError::NoSuchOverload),
+    };
+    let mut out: Map = m.as_ref().clone();
+    let mut put = |k: &Value, v: &Value| -> EvalResult<()> {
+        if !k.is_valid_key() {
+            return Err(EvalError::UnsupportedKeyType);
+        }
+        if out.contains_key(k) {
+            return Err(EvalError::msg(format!(
+                "insert failed: key {} already exists",
+                value_to_string(k).unwrap_or_default()
+            )));
+        }
+        out.insert(k.clone(), v.clone());
+        Ok(())
+    };
+    match a {
+        [_, Value::Map(other)] => {
+            for (k, v) in other.iter() {
+                put(k, v)?;
+            }
+        }
+        [_, k, v] => put(k, v)?,
+        _ => return Err(EvalError::NoSuchOverload),
+    }
+    act.charge(1)?;
+    Ok(Value::Map(Arc::new(out)))
+}

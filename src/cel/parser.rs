@@ -1,1 +1,0 @@
-//! Placeholder: owned by the CEL work in progress.

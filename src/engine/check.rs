@@ -1,0 +1,671 @@
+//! The CheckResources main loop: a transcription of Cerbos's
+//! `internal/ruletable/check.go` (`RuleTable.check`) over the prepared
+//! [`Index`](super::index::Index). Iteration orders, caches and break points
+//! follow the original because they decide outputs and evaluation errors,
+//! not only effects (`cerbos-semantics.md` §2.3–2.13).
+
+use std::collections::{BTreeSet, HashMap, HashSet};
+use std::rc::Rc;
+
+use crate::bundle::{
+    Condition, DerivedRoleId, Effect as RowEffect, ExprId, ParamSetId, PolicyKind, ScopePermissions,
+};
+
+use super::celrt::{CelEnv, CelValue, Vars};
+use super::config::SchemaEnforcement;
+use super::index::{Binding, ConditionRef, EvalKey};
+use super::names::{
+    principal_policy_key, resource_policy_key, sanitize, scope_parents, scope_value,
+};
+use super::request::{
+    ActionEffect, ActionMap, CelError, CheckInput, CheckOutput, Effect, EvaluationError,
+    OutputEntry, ValidationError, ValidationSource,
+};
+use super::schema::check_source;
+use super::Engine;
+
+/// Policy reported when nothing matched.
+pub(crate) const NO_MATCH: &str = "NO_MATCH";
+
+/// Effect during evaluation (Cerbos's tri-state).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Eff {
+    NoMatch,
+    Allow,
+    Deny,
+}
+
+#[derive(Debug, Clone)]
+struct EffectInfo {
+    effect: Eff,
+    policy: String,
+    scope: String,
+}
+
+/// A strict-mode evaluation failure: the action is denied.
+struct StrictError;
+
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+enum VarKey {
+    /// Variables of a rule's owning policy (binding path: failures leave the variable unset).
+    Params(ParamSetId),
+    /// Variables of a derived-roles set on the effective-derived-roles path
+    /// (failures set the variable to null in non-strict mode).
+    DerivedRole(DerivedRoleId),
+}
+
+#[derive(Default)]
+struct ScopedDerivedRoles {
+    roles: BTreeSet<String>,
+    err_roles: Vec<String>,
+}
+
+/// Per-input evaluation state.
+struct Eval<'e> {
+    engine: &'e Engine,
+    cel: CelEnv,
+    strict: bool,
+    var_cache: HashMap<VarKey, Rc<Vars>>,
+    cond_cache: HashMap<EvalKey, bool>,
+    cel_errors: BTreeSet<(String, String)>,
+    outputs: Vec<OutputEntry>,
+}
+
+/// Evaluates one input.
+pub(crate) fn check_input(engine: &Engine, input: &CheckInput, now_unix_nanos: i64) -> CheckOutput {
+    let mut out = CheckOutput {
+        request_id: input.request_id.clone(),
+        resource_id: input.resource.id.clone(),
+        ..CheckOutput::default()
+    };
+    let mut effects: Vec<(String, ActionEffect)> = Vec::new();
+    let set_effect = |effects: &mut Vec<(String, ActionEffect)>, action: &str, info: EffectInfo| {
+        let effect = match info.effect {
+            Eff::Allow => Effect::Allow,
+            _ => Effect::Deny,
+        };
+        let value = ActionEffect {
+            effect,
+            policy: info.policy,
+            scope: info.scope,
+        };
+        match effects.iter_mut().find(|(a, _)| a == action) {
+            // DENY is sticky when an action is set twice.
+            Some((_, cur)) => {
+                if value.effect == Effect::Deny || cur.effect != Effect::Deny {
+                    *cur = value;
+                }
+            }
+            None => effects.push((action.to_string(), value)),
+        }
+    };
+    let finish = |effects: Vec<(String, ActionEffect)>, out: &mut CheckOutput| {
+        // Every requested action appears; unresolved ones are DENY/NO_MATCH.
+        let mut actions: Vec<(String, ActionEffect)> = Vec::new();
+        for a in &input.actions {
+            if actions.iter().any(|(x, _)| x == a) {
+                continue;
+            }
+            let v = effects
+                .iter()
+                .find(|(x, _)| x == a)
+                .map(|(_, v)| v.clone())
+                .unwrap_or(ActionEffect {
+                    effect: Effect::Deny,
+                    policy: NO_MATCH.to_string(),
+                    scope: String::new(),
+                });
+            actions.push((a.clone(), v));
+        }
+        out.actions = ActionMap(actions);
+    };
+
+    let cfg = &engine.config;
+    let p_scope_raw = if input.principal.scope.is_empty() {
+        cfg.default_scope.as_str()
+    } else {
+        input.principal.scope.as_str()
+    };
+    let p_scope = scope_value(p_scope_raw).to_string();
+    let p_version = if input.principal.policy_version.is_empty() {
+        cfg.default_policy_version.clone()
+    } else {
+        input.principal.policy_version.clone()
+    };
+    let r_scope_raw = if input.resource.scope.is_empty() {
+        cfg.default_scope.as_str()
+    } else {
+        input.resource.scope.as_str()
+    };
+    let r_scope = scope_value(r_scope_raw).to_string();
+    let r_version = if input.resource.policy_version.is_empty() {
+        cfg.default_policy_version.clone()
+    } else {
+        input.resource.policy_version.clone()
+    };
+    let idx = &engine.index;
+    let lenient = cfg.lenient_scope_search;
+
+    // §2.3 scope discovery.
+    let (principal_scopes, p_key) = all_scopes(
+        &p_scope,
+        lenient,
+        |s| idx.principal_scope_exists(s),
+        |s| principal_policy_key(&input.principal.id, &p_version, s),
+    );
+    let (resource_scopes, r_key) = all_scopes(
+        &r_scope,
+        lenient,
+        |s| idx.resource_scope_exists(s),
+        |s| resource_policy_key(&input.resource.kind, &r_version, s),
+    );
+
+    if principal_scopes.is_empty() && resource_scopes.is_empty() {
+        finish(effects, &mut out);
+        return out;
+    }
+
+    let sanitized_kind = sanitize(&input.resource.kind);
+
+    // §2.4 schema validation with the schemas of the first resource scope's policy chain.
+    if cfg.schema_enforcement != SchemaEnforcement::None {
+        if let Some(first) = resource_scopes.first() {
+            let mut errors: Vec<ValidationError> = Vec::new();
+            if let Some(schemas) = engine.schemas_for(&sanitized_kind, &r_version, first) {
+                check_source(
+                    &engine.bundle.schemas,
+                    schemas.principal.as_ref(),
+                    &input.principal.attr,
+                    &input.actions,
+                    ValidationSource::Principal,
+                    &mut errors,
+                );
+                check_source(
+                    &engine.bundle.schemas,
+                    schemas.resource.as_ref(),
+                    &input.resource.attr,
+                    &input.actions,
+                    ValidationSource::Resource,
+                    &mut errors,
+                );
+            }
+            if !errors.is_empty() {
+                out.validation_errors = errors;
+                if cfg.schema_enforcement == SchemaEnforcement::Reject {
+                    for a in &input.actions {
+                        set_effect(
+                            &mut effects,
+                            a,
+                            EffectInfo {
+                                effect: Eff::Deny,
+                                policy: r_key.clone(),
+                                scope: String::new(),
+                            },
+                        );
+                    }
+                    finish(effects, &mut out);
+                    return out;
+                }
+            }
+        }
+    }
+
+    let scoped_principal_exists = idx.scoped_principal_exists(&p_version, &principal_scopes);
+    let scoped_resource_exists =
+        idx.scoped_resource_exists(&r_version, &sanitized_kind, &resource_scopes);
+    if !scoped_principal_exists && !scoped_resource_exists {
+        finish(effects, &mut out);
+        return out;
+    }
+
+    let all_roles = idx.add_parent_roles(&r_scope, &input.principal.roles);
+    let including_parent_roles: HashSet<&str> = all_roles.iter().map(String::as_str).collect();
+
+    let mut ev = Eval {
+        engine,
+        cel: CelEnv::new(engine, input, now_unix_nanos),
+        strict: cfg.strict_evaluation,
+        var_cache: HashMap::new(),
+        cond_cache: HashMap::new(),
+        cel_errors: BTreeSet::new(),
+        outputs: Vec::new(),
+    };
+    let mut processed_scoped_drs: HashMap<String, Rc<ScopedDerivedRoles>> = HashMap::new();
+    let mut effective_derived_roles: Vec<String> = Vec::new();
+    let mut bindings: Vec<Binding> = Vec::new();
+
+    for action in &input.actions {
+        let mut action_effect = EffectInfo {
+            effect: Eff::NoMatch,
+            policy: String::new(),
+            scope: String::new(),
+        };
+        'policies: for pt in [PolicyKind::Principal, PolicyKind::Resource] {
+            let (main_key, scopes) = if pt == PolicyKind::Principal {
+                (&p_key, &principal_scopes)
+            } else {
+                (&r_key, &resource_scopes)
+            };
+            action_effect.effect = Eff::NoMatch;
+
+            for (i, role) in input.principal.roles.iter().enumerate() {
+                if i > 0 && pt == PolicyKind::Principal {
+                    break;
+                }
+                let mut has_allow = false;
+                let mut role_effect = EffectInfo {
+                    effect: Eff::NoMatch,
+                    policy: NO_MATCH.to_string(),
+                    scope: String::new(),
+                };
+                if (pt == PolicyKind::Resource && scoped_resource_exists)
+                    || (pt == PolicyKind::Principal && scoped_principal_exists)
+                {
+                    role_effect.policy = main_key.clone();
+                }
+                let query_roles = idx.add_parent_roles(&r_scope, std::slice::from_ref(role));
+
+                'scopes: for scope in scopes.iter() {
+                    if pt == PolicyKind::Resource {
+                        let sdr = match processed_scoped_drs.get(scope) {
+                            Some(s) => s.clone(),
+                            None => {
+                                let s = Rc::new(ev.scoped_derived_roles(
+                                    &sanitized_kind,
+                                    &r_version,
+                                    scope,
+                                    &including_parent_roles,
+                                    &mut effective_derived_roles,
+                                ));
+                                processed_scoped_drs.insert(scope.clone(), s.clone());
+                                s
+                            }
+                        };
+                        ev.cel.set_runtime(&sdr.roles, &sdr.err_roles);
+                    }
+                    if role_effect.effect != Eff::NoMatch {
+                        break;
+                    }
+                    let principal =
+                        (pt == PolicyKind::Principal).then_some(input.principal.id.as_str());
+                    idx.query(
+                        &engine.bundle,
+                        pt,
+                        &r_version,
+                        &sanitized_kind,
+                        scope,
+                        action,
+                        &query_roles,
+                        principal,
+                        &mut bindings,
+                    );
+                    for b in &bindings {
+                        let Some(view) = idx.view(&engine.bundle, b) else {
+                            continue;
+                        };
+                        let origin_key = engine.policy_key(view.origin);
+                        let (constants, variables) = match view.params {
+                            Some(ps) => (ev.constants(ps), ev.binding_variables(ps)),
+                            None => (CelValue::empty_vars(), Rc::new(Vars::default())),
+                        };
+                        let satisfied = match view.eval_key.and_then(|k| ev.cond_cache.get(k)) {
+                            Some(c) => *c,
+                            None => {
+                                if let Some(dr_id) = view.derived_role {
+                                    match ev.derived_role_gate(dr_id) {
+                                        Err(StrictError) => {
+                                            action_effect = EffectInfo {
+                                                effect: Eff::Deny,
+                                                policy: origin_key,
+                                                scope: scope.clone(),
+                                            };
+                                            break 'policies;
+                                        }
+                                        Ok(None) => continue,
+                                        Ok(Some(false)) => {
+                                            if let Some(k) = view.eval_key {
+                                                ev.cond_cache.insert(k.clone(), false);
+                                            }
+                                            continue;
+                                        }
+                                        Ok(Some(true)) => {}
+                                    }
+                                }
+                                match ev.satisfies_ref(view.condition, &constants, &variables) {
+                                    Err(StrictError) => {
+                                        action_effect = EffectInfo {
+                                            effect: Eff::Deny,
+                                            policy: origin_key,
+                                            scope: scope.clone(),
+                                        };
+                                        break 'policies;
+                                    }
+                                    Ok(sat) => {
+                                        if let Some(k) = view.eval_key {
+                                            ev.cond_cache.insert(k.clone(), sat);
+                                        }
+                                        sat
+                                    }
+                                }
+                            }
+                        };
+                        let src = || format!("{}#{}", engine.policy_key(view.origin), view.name);
+                        if satisfied {
+                            if let Some(e) = view.rule_activated {
+                                let entry = ev.output(src(), action, e, &constants, &variables);
+                                ev.outputs.push(entry);
+                            }
+                            match view.effect {
+                                RowEffect::Allow => has_allow = true,
+                                RowEffect::Deny => {
+                                    role_effect.effect = Eff::Deny;
+                                    role_effect.scope = scope.clone();
+                                    if view.from_role_policy {
+                                        role_effect.policy = origin_key;
+                                    }
+                                    break 'scopes;
+                                }
+                                RowEffect::NoMatch => {}
+                            }
+                        } else if let Some(e) = view.condition_not_met {
+                            let entry = ev.output(src(), action, e, &constants, &variables);
+                            ev.outputs.push(entry);
+                        }
+                    }
+                    if has_allow {
+                        match idx.scope_permissions(scope) {
+                            ScopePermissions::RequireParentalConsentForAllows => has_allow = false,
+                            ScopePermissions::OverrideParent => {
+                                role_effect.effect = Eff::Allow;
+                                role_effect.scope = scope.clone();
+                                break 'scopes;
+                            }
+                            ScopePermissions::Unspecified => {}
+                        }
+                    }
+                }
+
+                if action_effect.effect == Eff::NoMatch {
+                    action_effect = role_effect.clone();
+                }
+                if role_effect.effect == Eff::Allow {
+                    action_effect = role_effect;
+                    break;
+                }
+            }
+            if matches!(action_effect.effect, Eff::Allow | Eff::Deny) {
+                break;
+            }
+        }
+        if action_effect.effect == Eff::NoMatch {
+            action_effect.effect = Eff::Deny;
+        }
+        set_effect(&mut effects, action, action_effect);
+    }
+
+    finish(effects, &mut out);
+    out.effective_derived_roles = effective_derived_roles;
+    out.outputs = ev.outputs;
+    out.evaluation_errors = ev
+        .cel_errors
+        .into_iter()
+        .map(|(expression, message)| EvaluationError {
+            cel_error: CelError {
+                expression,
+                message,
+            },
+        })
+        .collect();
+    out
+}
+
+/// `RuleTable.GetAllScopes`: the scopes to walk, most specific first, and
+/// the policy key of the first one.
+fn all_scopes(
+    scope: &str,
+    lenient: bool,
+    exists: impl Fn(&str) -> bool,
+    key: impl Fn(&str) -> String,
+) -> (Vec<String>, String) {
+    let mut scopes = Vec::new();
+    let mut first_key = String::new();
+    if exists(scope) {
+        scopes.push(scope.to_string());
+        first_key = key(scope);
+    } else if !lenient {
+        return (scopes, first_key);
+    }
+    for parent in scope_parents(scope) {
+        if exists(parent) {
+            scopes.push(parent.to_string());
+            if first_key.is_empty() {
+                first_key = key(parent);
+            }
+        }
+    }
+    (scopes, first_key)
+}
+
+impl Eval<'_> {
+    fn record(&mut self, expr: ExprId, message: String) {
+        let source = self.engine.expr_source(expr).to_string();
+        self.cel_errors.insert((source, message));
+    }
+
+    fn constants(&self, ps: ParamSetId) -> CelValue {
+        self.engine.param_constants(ps)
+    }
+
+    /// `evaluatePrograms`: every variable of the set in order; a failing one stays unset.
+    fn binding_variables(&mut self, ps: ParamSetId) -> Rc<Vars> {
+        let key = VarKey::Params(ps);
+        if let Some(v) = self.var_cache.get(&key) {
+            return v.clone();
+        }
+        let vars = Rc::new(self.evaluate_variables(ps, false));
+        self.var_cache.insert(key, vars.clone());
+        vars
+    }
+
+    fn evaluate_variables(&mut self, ps: ParamSetId, null_on_error: bool) -> Vars {
+        let engine = self.engine;
+        let constants = engine.param_constants(ps);
+        let mut vars = Vars::default();
+        let Some(set) = engine.bundle.param_sets.get(ps as usize) else {
+            return vars;
+        };
+        for (name, expr) in &set.variables {
+            match self.cel.eval(engine, *expr, &constants, &vars) {
+                Ok(v) => vars.insert(name, v),
+                Err(msg) => {
+                    self.record(*expr, msg);
+                    if null_on_error && !self.strict {
+                        vars.insert(name, CelValue::null());
+                    }
+                }
+            }
+        }
+        vars
+    }
+
+    /// The effective derived roles of one scope (computed on the first visit).
+    fn scoped_derived_roles(
+        &mut self,
+        kind: &str,
+        version: &str,
+        scope: &str,
+        including_parent_roles: &HashSet<&str>,
+        effective: &mut Vec<String>,
+    ) -> ScopedDerivedRoles {
+        let engine = self.engine;
+        let mut sdr = ScopedDerivedRoles::default();
+        let Some(pid) = engine.index.resource_policy(kind, version, scope) else {
+            return sdr;
+        };
+        let Some(drs) = engine.bundle.policy_derived_roles.get(&pid) else {
+            return sdr;
+        };
+        for &dr_id in drs {
+            let Some(dr) = engine.bundle.derived_roles.get(dr_id as usize) else {
+                continue;
+            };
+            let matches = dr
+                .parent_roles
+                .iter()
+                .any(|p| p == "*" || including_parent_roles.contains(p.as_str()));
+            if !matches {
+                continue;
+            }
+            let key = VarKey::DerivedRole(dr_id);
+            let vars = match self.var_cache.get(&key) {
+                Some(v) => v.clone(),
+                None => {
+                    let v = Rc::new(self.evaluate_variables(dr.params, true));
+                    self.var_cache.insert(key, v.clone());
+                    v
+                }
+            };
+            let constants = engine.param_constants(dr.params);
+            match self.satisfies_opt(dr.condition.as_ref(), &constants, &vars) {
+                Err(StrictError) => {
+                    if self.strict {
+                        sdr.err_roles.push(dr.name.clone());
+                    }
+                }
+                Ok(true) => {
+                    sdr.roles.insert(dr.name.clone());
+                    if !effective.contains(&dr.name) {
+                        effective.push(dr.name.clone());
+                    }
+                }
+                Ok(false) => {}
+            }
+        }
+        sdr.err_roles.sort();
+        sdr
+    }
+
+    /// The derived-role condition of a binding: `Ok(None)` = errored (non-strict, skip).
+    fn derived_role_gate(&mut self, dr_id: DerivedRoleId) -> Result<Option<bool>, StrictError> {
+        let engine = self.engine;
+        let Some(dr) = engine.bundle.derived_roles.get(dr_id as usize) else {
+            return Ok(Some(false));
+        };
+        let constants = engine.param_constants(dr.params);
+        let vars = self.binding_variables(dr.params);
+        match self.satisfies_opt(dr.condition.as_ref(), &constants, &vars) {
+            Ok(b) => Ok(Some(b)),
+            Err(StrictError) if self.strict => Err(StrictError),
+            Err(StrictError) => Ok(None),
+        }
+    }
+
+    fn satisfies_ref(
+        &mut self,
+        cond: Option<ConditionRef<'_>>,
+        constants: &CelValue,
+        vars: &Vars,
+    ) -> Result<bool, StrictError> {
+        match cond {
+            None => Ok(true),
+            Some(ConditionRef::Plain(c)) => self.satisfies(c, constants, vars, 0),
+            // `none: [cond]`
+            Some(ConditionRef::Negated(c)) => Ok(!self.satisfies(c, constants, vars, 0)?),
+        }
+    }
+
+    fn satisfies_opt(
+        &mut self,
+        cond: Option<&Condition>,
+        constants: &CelValue,
+        vars: &Vars,
+    ) -> Result<bool, StrictError> {
+        match cond {
+            None => Ok(true),
+            Some(c) => self.satisfies(c, constants, vars, 0),
+        }
+    }
+
+    /// `SatisfiesCondition`. In non-strict mode an erroring expression is
+    /// recorded and counts as false; in strict mode the error propagates.
+    fn satisfies(
+        &mut self,
+        cond: &Condition,
+        constants: &CelValue,
+        vars: &Vars,
+        depth: usize,
+    ) -> Result<bool, StrictError> {
+        if depth > MAX_CONDITION_DEPTH {
+            self.cel_errors.insert((
+                "<condition>".to_string(),
+                "condition nested too deeply".to_string(),
+            ));
+            return Err(StrictError);
+        }
+        match cond {
+            Condition::Expr(e) => match self.cel.eval(self.engine, *e, constants, vars) {
+                Ok(v) => Ok(v.is_true()),
+                Err(msg) => {
+                    self.record(*e, msg);
+                    if self.strict {
+                        Err(StrictError)
+                    } else {
+                        Ok(false)
+                    }
+                }
+            },
+            Condition::All(list) => {
+                for c in list {
+                    if !self.satisfies(c, constants, vars, depth + 1)? {
+                        return Ok(false);
+                    }
+                }
+                Ok(true)
+            }
+            Condition::Any(list) => {
+                for c in list {
+                    if self.satisfies(c, constants, vars, depth + 1)? {
+                        return Ok(true);
+                    }
+                }
+                Ok(false)
+            }
+            Condition::None(list) => {
+                for c in list {
+                    if self.satisfies(c, constants, vars, depth + 1)? {
+                        return Ok(false);
+                    }
+                }
+                Ok(true)
+            }
+        }
+    }
+
+    fn output(
+        &mut self,
+        src: String,
+        action: &str,
+        expr: ExprId,
+        constants: &CelValue,
+        vars: &Vars,
+    ) -> OutputEntry {
+        let mut entry = OutputEntry {
+            src,
+            val: None,
+            action: action.to_string(),
+            error: String::new(),
+        };
+        match self
+            .cel
+            .eval(self.engine, expr, constants, vars)
+            .and_then(|v| v.to_json())
+        {
+            Ok(v) => entry.val = Some(v),
+            Err(e) => entry.error = e,
+        }
+        entry
+    }
+}
+
+/// Deepest `all`/`any`/`none` nesting evaluated.
+const MAX_CONDITION_DEPTH: usize = 64;

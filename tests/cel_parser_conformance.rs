@@ -1,0 +1,184 @@
+//! Every expression of the CEL conformance suite ("simple" tests) must parse.
+//!
+//! The suite has no parse-failure cases (those live in a separate cel-spec
+//! suite), so every `expr` is expected to parse; tests with
+//! `disable_macros` are parsed with macro expansion turned off.
+#![cfg(feature = "compiler")]
+
+use portcullis::cel::ast::{Expr, ExprKind};
+use portcullis::cel::parser::{parse_with, ParseOptions};
+use portcullis::cel::printer::print;
+use std::path::PathBuf;
+
+/// Root of the shared material, or `None` (after a loud message) when it is
+/// absent outside CI.
+fn shared_root() -> Option<PathBuf> {
+    let root = std::env::var_os("PORTCULLIS_SHARED")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared"));
+    if root.join("conformance/cel").is_dir() {
+        return Some(root);
+    }
+    if std::env::var("CI").as_deref() == Ok("true") {
+        panic!("shared material not found at {}", root.display());
+    }
+    eprintln!("SKIPPED: shared material not found at {}", root.display());
+    None
+}
+
+#[test]
+fn every_conformance_expression_parses() {
+    let Some(root) = shared_root() else { return };
+    let dir = root.join("conformance/cel");
+    let mut files: Vec<PathBuf> = std::fs::read_dir(&dir)
+        .expect("read conformance dir")
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.extension().is_some_and(|x| x == "json"))
+        .collect();
+    files.sort();
+    let mut total = 0usize;
+    let mut failures = Vec::new();
+    let mut printed = 0usize;
+    let mut rt_failures = Vec::new();
+    for file in &files {
+        let text = std::fs::read_to_string(file).expect("read conformance file");
+        let doc: serde_json::Value = serde_json::from_str(&text).expect("conformance JSON");
+        let sections = doc["sections"].as_array().cloned().unwrap_or_default();
+        for section in sections {
+            for test in section["tests"].as_array().cloned().unwrap_or_default() {
+                let expr = test["expr"].as_str().unwrap_or_default();
+                let opts = ParseOptions {
+                    enable_macros: !test["disable_macros"].as_bool().unwrap_or(false),
+                    enable_block_macros: true,
+                    ..ParseOptions::default()
+                };
+                total += 1;
+                match parse_with(expr, &opts) {
+                    Ok(parsed) => {
+                        round_trip(expr, parsed.expr, &opts, &mut printed, &mut rt_failures)
+                    }
+                    Err(errs) => {
+                        failures.push(format!(
+                            "{}/{}/{}: {expr:?}: {}",
+                            file.file_stem().and_then(|s| s.to_str()).unwrap_or("?"),
+                            section["name"].as_str().unwrap_or("?"),
+                            test["name"].as_str().unwrap_or("?"),
+                            errs.iter()
+                                .map(ToString::to_string)
+                                .collect::<Vec<_>>()
+                                .join("; ")
+                        ));
+                    }
+                }
+            }
+        }
+    }
+    eprintln!(
+        "conformance parse: {} of {total} expressions parsed",
+        total - failures.len()
+    );
+    eprintln!(
+        "conformance print round trip: {printed} of {total} expressions \
+         (not attempted: trees holding cel.block's internal @-names, which \
+         have no source form)"
+    );
+    assert!(total > 2000, "expected the full suite, found {total} tests");
+    assert!(
+        failures.is_empty(),
+        "parse failures:\n{}",
+        failures.join("\n")
+    );
+    assert!(
+        rt_failures.is_empty(),
+        "print round-trip failures:\n{}",
+        rt_failures.join("\n")
+    );
+    assert!(
+        printed > 2000,
+        "only {printed} expressions were round-tripped"
+    );
+}
+
+/// print → parse must give the same tree (ids aside).
+fn round_trip(
+    src: &str,
+    mut tree: Expr,
+    opts: &ParseOptions,
+    printed: &mut usize,
+    failures: &mut Vec<String>,
+) {
+    if has_internal_names(&tree) {
+        return;
+    }
+    let text = print(&tree);
+    match parse_with(&text, opts) {
+        Ok(again) => {
+            let mut again = again.expr;
+            zero_ids(&mut tree);
+            zero_ids(&mut again);
+            if tree == again {
+                *printed += 1;
+            } else {
+                failures.push(format!("{src:?} printed as {text:?}: different tree"));
+            }
+        }
+        Err(e) => failures.push(format!("{src:?} printed as {text:?}: {e:?}")),
+    }
+}
+
+fn children(e: &Expr) -> Vec<&Expr> {
+    match &e.kind {
+        ExprKind::Literal(_) | ExprKind::Ident(_) => vec![],
+        ExprKind::Select { operand, .. } => vec![operand],
+        ExprKind::Call { target, args, .. } => target.iter().map(|t| &**t).chain(args).collect(),
+        ExprKind::List { elements, .. } => elements.iter().collect(),
+        ExprKind::Map { entries } => entries.iter().flat_map(|e| [&e.key, &e.value]).collect(),
+        ExprKind::Struct { fields, .. } => fields.iter().map(|f| &f.value).collect(),
+        ExprKind::Comprehension(c) => vec![
+            &c.iter_range,
+            &c.accu_init,
+            &c.loop_condition,
+            &c.loop_step,
+            &c.result,
+        ],
+    }
+}
+
+fn has_internal_names(e: &Expr) -> bool {
+    let own = match &e.kind {
+        ExprKind::Ident(n) => {
+            n.starts_with("@index") || n.starts_with("@it:") || n.starts_with("@ac:")
+        }
+        ExprKind::Call { function, .. } => function == "cel.@block",
+        ExprKind::Comprehension(c) => c.iter_var.starts_with('@'),
+        _ => false,
+    };
+    own || children(e).into_iter().any(has_internal_names)
+}
+
+fn zero_ids(e: &mut Expr) {
+    e.id = 0;
+    match &mut e.kind {
+        ExprKind::Literal(_) | ExprKind::Ident(_) => {}
+        ExprKind::Select { operand, .. } => zero_ids(operand),
+        ExprKind::Call { target, args, .. } => {
+            if let Some(t) = target {
+                zero_ids(t);
+            }
+            args.iter_mut().for_each(zero_ids);
+        }
+        ExprKind::List { elements, .. } => elements.iter_mut().for_each(zero_ids),
+        ExprKind::Map { entries } => entries.iter_mut().for_each(|en| {
+            zero_ids(&mut en.key);
+            zero_ids(&mut en.value);
+        }),
+        ExprKind::Struct { fields, .. } => fields.iter_mut().for_each(|f| zero_ids(&mut f.value)),
+        ExprKind::Comprehension(c) => {
+            zero_ids(&mut c.iter_range);
+            zero_ids(&mut c.accu_init);
+            zero_ids(&mut c.loop_condition);
+            zero_ids(&mut c.loop_step);
+            zero_ids(&mut c.result);
+        }
+    }
+}
