@@ -39,8 +39,8 @@ impl Evaluator {
                 .map_err(|e| error_json("invalid_config", &e.to_string()))?
         };
         let digest = bundle.digest.clone();
-        let engine =
-            Engine::new(bundle, config).map_err(|e| error_json("invalid_bundle", &e.to_string()))?;
+        let engine = Engine::new(bundle, config)
+            .map_err(|e| error_json("invalid_bundle", &e.to_string()))?;
         Ok(Evaluator { engine, digest })
     }
 

@@ -16,7 +16,11 @@ const EXIT_COMPILE_FAILURE: u8 = 3;
 const EXIT_USAGE: u8 = 2;
 
 #[derive(Parser)]
-#[command(name = "portcullis", version, about = "Cerbos-compatible authorization at the edge")]
+#[command(
+    name = "portcullis",
+    version,
+    about = "Cerbos-compatible authorization at the edge"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -219,6 +223,7 @@ fn check(
         config.globals = serde_json::from_str(globals)
             .map_err(|e| format!("--globals is not a JSON object: {e}"))?;
     }
+    let mut key_sets = Vec::new();
     for file in jwks {
         let id = file
             .file_stem()
@@ -226,12 +231,18 @@ fn check(
             .ok_or_else(|| format!("cannot name a keyset after {}", file.display()))?;
         let text = std::fs::read_to_string(file)
             .map_err(|e| format!("cannot read {}: {e}", file.display()))?;
-        config.add_keyset(id, &text).map_err(|e| e.to_string())?;
+        let pem = text.trim_start().starts_with("-----BEGIN");
+        key_sets.push(serde_json::json!({"id": id, "local": {"inline": text, "pem": pem}}));
+    }
+    if !key_sets.is_empty() {
+        config.aux_data = Some(serde_json::json!({"jwt": {"keySets": key_sets}}));
     }
     let now_ms = match now {
-        Some(text) => portcullis::cel::value::parse_timestamp(text)
-            .map_err(|e| format!("--now: {e}"))?
-            .unix_millis(),
+        Some(text) => {
+            let at =
+                portcullis::cel::time::parse_timestamp(text).map_err(|e| format!("--now: {e}"))?;
+            at.unix_nanos() as f64 / 1_000_000.0
+        }
         None => std::time::SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)
             .map(|d| d.as_secs_f64() * 1000.0)
