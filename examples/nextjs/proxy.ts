@@ -27,7 +27,12 @@ const guard = createProxy<ClerkMiddlewareAuth>({
   onError: (error) => console.error("portcullis proxy:", error),
 });
 
-export default clerkMiddleware((auth, request) => guard(request, auth));
+// @clerk/nextjs does not read CLERK_JWT_KEY by itself: passing it makes
+// session-token verification local (networkless).
+export default clerkMiddleware((auth, request) => guard(request, auth), () => ({
+  jwtKey: process.env.CLERK_JWT_KEY,
+  debug: process.env.CLERK_MIDDLEWARE_DEBUG === "1",
+}));
 
 export const config = {
   matcher: ["/projects/:path*", "/api/:path*"],

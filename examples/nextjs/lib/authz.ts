@@ -1,6 +1,7 @@
 // One Authorizer per server process (created on first use, never at module
 // load), the identity adapters, and the WorkOS token verification.
 import { readFile } from "node:fs/promises";
+import { join } from "node:path";
 import { Authorizer } from "portcullis/node";
 import { createAuthorize } from "portcullis/next";
 import { workosPrincipal } from "portcullis/workos";
@@ -11,7 +12,15 @@ let authorizer: Promise<Authorizer> | undefined;
 export function getAuthorizer(): Promise<Authorizer> {
   authorizer ??= (async () => {
     const path = process.env.PORTCULLIS_BUNDLE ?? ".dev/bundle.json";
-    return Authorizer.create({ bundle: await readFile(/*turbopackIgnore: true*/ path, "utf8") });
+    // The wasm is read here rather than by the package's Node entry: when
+    // Turbopack bundles the package into server-component chunks, the
+    // entry's `new URL(..., import.meta.url)` is not a URL `fs` accepts.
+    const wasm = join(process.cwd(), "node_modules", "portcullis", "pkg", "portcullis_bg.wasm");
+    const [bundle, bytes] = await Promise.all([
+      readFile(/*turbopackIgnore: true*/ path, "utf8"),
+      readFile(/*turbopackIgnore: true*/ wasm),
+    ]);
+    return Authorizer.create({ bundle, wasm: bytes });
   })().catch((e) => {
     authorizer = undefined;
     throw e;
