@@ -312,10 +312,12 @@ export function clerkPrincipal(
     throw new IdentityError("invalid_input", "clerkPrincipal expects an auth object or session claims");
   }
   let auth: ClerkAuthLike;
-  if (isAuthObject(input)) {
-    auth = input as ClerkAuthLike;
-  } else if (typeof (input as ClerkSessionClaims).sub === "string") {
+  // Claims first: a custom session claim may well be called `userId`, but no
+  // Clerk auth object has a top-level `sub`.
+  if (typeof (input as ClerkSessionClaims).sub === "string") {
     auth = clerkClaimsToAuth(input as ClerkSessionClaims);
+  } else if (isAuthObject(input)) {
+    auth = input as ClerkAuthLike;
   } else {
     throw new IdentityError("invalid_input", "clerkPrincipal expects an auth object or session claims");
   }

@@ -305,7 +305,12 @@ export function workosPrincipal(
     throw new IdentityError("invalid_input", "workosPrincipal expects a WorkOS session or access-token claims");
   }
   let n: Normalized;
-  if ("user" in input || "authenticated" in input) {
+  const sub = (input as WorkosAccessTokenClaims).sub;
+  // Claims first: session objects never carry a top-level `sub`, while a
+  // custom claim could be called `user`.
+  if (typeof sub === "string" && sub !== "") {
+    n = fromClaims(input as WorkosAccessTokenClaims);
+  } else if ("user" in input || "authenticated" in input) {
     const s = input as WorkosSessionLike;
     if (s.authenticated === false) {
       return anonymousResult("workos", options, s.reason ? { reason: String(s.reason) } : {});
@@ -315,8 +320,6 @@ export function workosPrincipal(
       return anonymousResult("workos", options);
     }
     n = fromSession(s, user);
-  } else if (typeof (input as WorkosAccessTokenClaims).sub === "string" && (input as WorkosAccessTokenClaims).sub !== "") {
-    n = fromClaims(input as WorkosAccessTokenClaims);
   } else {
     throw new IdentityError("invalid_input", "workosPrincipal expects a WorkOS session or access-token claims");
   }

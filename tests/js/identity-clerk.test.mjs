@@ -298,3 +298,10 @@ test("inputs that are not Clerk identities are refused with IdentityError", () =
   const r = clerkPrincipal({ sub: "user_x", metadata: root }, { claims: ["metadata"] });
   assert.equal(typeof r.principal.attr.claims.metadata, "object");
 });
+
+test("claims with custom keys named like auth-object fields are still read as claims", async () => {
+  const { payload } = await verified({ ...V1, userId: "custom", tokenType: "x", isAuthenticated: false });
+  const r = clerkPrincipal(payload);
+  assert.equal(r.kind, "user");
+  assert.deepEqual(r.principal.roles, ["user", "admin"]);
+});

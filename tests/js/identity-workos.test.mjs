@@ -230,3 +230,9 @@ test("role map and refusal of inputs that are not WorkOS identities", () => {
   assert.throws(() => workosPrincipal(42), IdentityError);
   assert.equal(workosPrincipal({ user: { id: "" } }).kind, "anonymous");
 });
+
+test("claims with a custom `user` claim are still read as claims", () => {
+  const r = workosPrincipal({ sub: "user_01X", sid: "s", org_id: "org_01ACME", role: "admin", user: "custom" });
+  assert.equal(r.principal.id, "user_01X");
+  assert.deepEqual(r.principal.roles, ["user", "admin"]);
+});
