@@ -36,11 +36,15 @@ step "TypeScript build (strict)"
 # Exports wasm-bindgen's private instantiation helpers (see js/src/wasm.ts).
 node js/scripts/patch-glue.mjs
 npx tsc -p js/tsconfig.json
+# How an application's TypeScript sees the package (types via `exports`).
+npx tsc -p tests/js/consumer
 
 step "JavaScript tests (node --test, real wasm)"
 # The native CLI compiles the test bundles and answers the parity requests.
 cargo build --quiet --features cli --bin portcullis
-node --test tests/js/
+# The memory-flatness loop runs 100,000 checks here; the 1,000,000-check run
+# is `PORTCULLIS_MEMORY_CHECKS=1000000 node --test tests/js/memory.test.mjs`.
+PORTCULLIS_MEMORY_CHECKS="${PORTCULLIS_MEMORY_CHECKS:-100000}" node --test tests/js/
 
 step "JavaScript in workerd, edge-runtime (no wasm codegen) and chromium"
 apt_install chromium chromium

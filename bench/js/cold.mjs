@@ -21,3 +21,11 @@ for (const engine of ["portcullis", "cedar", "casbin"]) {
 }
 console.log("engine | cold start median ms | min | max");
 for (const [engine, r] of Object.entries(results)) console.log(`${engine} | ${r.median.toFixed(2)} | ${r.min.toFixed(2)} | ${r.max.toFixed(2)}`);
+
+// Portcullis phases (median of each phase over the samples).
+const phases = [];
+for (let i = 0; i < samples; i++) {
+  phases.push(JSON.parse(execFileSync(process.execPath, [fileURLToPath(new URL("./cold-phases.mjs", import.meta.url)), bundlePath], { encoding: "utf8" })));
+}
+const median = (k) => phases.map((p) => p[k]).sort((a, b) => a - b)[Math.floor(phases.length / 2)];
+console.log(`portcullis phases (median ms): ${["import", "compile", "instantiateAndLoad", "firstCheck", "total"].map((k) => `${k} ${median(k).toFixed(2)}`).join(", ")}`);

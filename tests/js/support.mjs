@@ -25,8 +25,9 @@ function newestMtime(dir) {
 
 /** Runs the native CLI (built once, debug). */
 export function cli(args, options = {}) {
-  const bin = join(root, "target", "debug", "portcullis");
-  if (!existsSync(bin) || process.env.PORTCULLIS_REBUILD_CLI === "1") {
+  // PORTCULLIS_CLI points at a prebuilt binary (e.g. a release build).
+  const bin = process.env.PORTCULLIS_CLI ?? join(root, "target", "debug", "portcullis");
+  if (!process.env.PORTCULLIS_CLI && !existsSync(bin)) {
     execFileSync("cargo", ["build", "--quiet", "--features", "cli", "--bin", "portcullis"], { cwd: root, stdio: "inherit" });
   }
   return execFileSync(bin, args, { cwd: root, encoding: "utf8", maxBuffer: 64 << 20, ...options });

@@ -1,0 +1,16 @@
+// Portcullis cold start split into phases in a fresh process: import of the
+// package, WebAssembly.compile of the wasm, instantiate + bundle load, first
+// decision. Prints JSON. Usage: node bench/js/cold-phases.mjs <bundle.json>
+import { readFileSync } from "node:fs";
+const t0 = performance.now();
+const { Authorizer } = await import("portcullis");
+const t1 = performance.now();
+const bytes = readFileSync(new URL("../../pkg/portcullis_bg.wasm", import.meta.url));
+const module = await WebAssembly.compile(bytes);
+const t2 = performance.now();
+const bundle = readFileSync(process.argv[2], "utf8");
+const authz = await Authorizer.create({ bundle, wasm: module });
+const t3 = performance.now();
+authz.isAllowed({ principal: { id: "a", roles: ["member"], attr: {} }, resource: { kind: "document", id: "d", attr: {} }, action: "view" });
+const t4 = performance.now();
+process.stdout.write(JSON.stringify({ import: t1 - t0, compile: t2 - t1, instantiateAndLoad: t3 - t2, firstCheck: t4 - t3, total: t4 - t0 }) + "\n");
