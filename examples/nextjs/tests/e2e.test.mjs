@@ -8,86 +8,20 @@
 // ../../policies. PORTCULLIS_BUNDLE overrides the bundle.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { spawn, execFileSync } from "node:child_process";
-import { existsSync, mkdirSync } from "node:fs";
-import { createServer } from "node:http";
-import { createServer as createNetServer } from "node:net";
-import { fileURLToPath } from "node:url";
-import { join, resolve } from "node:path";
-import { ensureDevIdentities, appEnv, mintToken, WORKOS_CLIENT_ID } from "../scripts/dev-identities.mjs";
+import { existsSync } from "node:fs";
+import { serve } from "../scripts/serve.mjs";
+import { mintToken } from "../scripts/dev-identities.mjs";
 
-const app = fileURLToPath(new URL("..", import.meta.url));
-const root = resolve(app, "../..");
-const nextBin = join(app, "node_modules/next/dist/bin/next");
-let server;
-let jwksServer;
 let base;
 let keys;
-
-function freePort() {
-  return new Promise((ok, fail) => {
-    const s = createNetServer();
-    s.once("error", fail);
-    s.listen(0, "127.0.0.1", () => {
-      const { port } = s.address();
-      s.close(() => ok(port));
-    });
-  });
-}
-
-function bundlePath() {
-  if (process.env.PORTCULLIS_BUNDLE) return resolve(process.env.PORTCULLIS_BUNDLE);
-  const out = join(app, ".dev/bundle.json");
-  const cli = join(root, "target/debug/portcullis");
-  if (!existsSync(cli)) execFileSync("cargo", ["build", "--quiet", "--features", "cli", "--bin", "portcullis"], { cwd: root, stdio: "inherit" });
-  mkdirSync(join(app, ".dev"), { recursive: true });
-  execFileSync(cli, ["compile", join(root, "policies"), "-o", out], { stdio: "inherit" });
-  return out;
-}
+let stop;
 
 before(async () => {
-  for (const f of ["pkg/portcullis_bg.wasm", "js/dist/node.js", "js/dist/next.js"]) {
-    if (!existsSync(join(root, f))) throw new Error(`${f} is missing: run \`npm run build\` at the repository root first`);
-  }
-  keys = ensureDevIdentities();
-  const bundle = bundlePath();
-  jwksServer = createServer((req, res) => {
-    if (req.url === `/sso/jwks/${WORKOS_CLIENT_ID}`) {
-      res.writeHead(200, { "content-type": "application/json" });
-      res.end(JSON.stringify({ keys: [keys.workos.jwk] }));
-    } else res.writeHead(404).end();
-  });
-  await new Promise((ok) => jwksServer.listen(0, "127.0.0.1", ok));
-  const env = {
-    ...process.env,
-    ...appEnv(keys, `http://127.0.0.1:${jwksServer.address().port}/sso/jwks/${WORKOS_CLIENT_ID}`),
-    PORTCULLIS_BUNDLE: bundle,
-  };
-  execFileSync(process.execPath, [nextBin, "build"], { cwd: app, env, stdio: ["ignore", "ignore", "inherit"], timeout: 600_000 });
-  const port = await freePort();
-  base = `http://127.0.0.1:${port}`;
-  server = spawn(process.execPath, [nextBin, "start", "-H", "127.0.0.1", "-p", String(port)], { cwd: app, env, stdio: ["ignore", "pipe", "pipe"] });
-  let log = "";
-  server.stdout.on("data", (d) => (log += d));
-  server.stderr.on("data", (d) => (log += d));
-  const deadline = Date.now() + 60_000;
-  for (;;) {
-    try {
-      await fetch(`${base}/`);
-      break;
-    } catch {
-      if (Date.now() > deadline || server.exitCode !== null) throw new Error(`next start did not come up:\n${log}`);
-      await new Promise((r) => setTimeout(r, 250));
-    }
-  }
+  ({ base, keys, stop } = await serve());
 });
 
 after(async () => {
-  if (server && server.exitCode === null) {
-    server.kill("SIGTERM");
-    await new Promise((r) => server.once("exit", r));
-  }
-  jwksServer?.close();
+  await stop?.();
 });
 
 const bearer = (user) => ({ authorization: `Bearer ${mintToken(keys, user)}` });
