@@ -53,6 +53,9 @@ step "JavaScript in workerd, edge-runtime (no wasm codegen) and chromium"
 apt_install chromium chromium
 node --test tests/runtimes/
 
+step "examples/nextjs: next build, next start on 127.0.0.1, HTTP and Chromium checks per user"
+(cd examples/nextjs && npm install --no-save --no-audit --no-fund --loglevel=error && npm test)
+
 step "differential tests against the real Cerbos 0.55.0"
 node --test tests/differential/
 
