@@ -6,7 +6,7 @@
 
 use std::sync::Arc;
 
-use super::program::{Activation, CompNode, Node, Program};
+use super::program::{Activation, CompNode, Node, PathStep, Program};
 use super::value::{EvalError, EvalResult, Map, Opaque, Value};
 
 struct Ctx<'a> {
@@ -69,6 +69,21 @@ fn eval(n: &Node, ctx: &mut Ctx<'_>) -> EvalResult {
             let v = eval(operand, ctx)?;
             select(&v, field, *test_only, *optional)
         }
+        Node::Path { root, steps } => {
+            let start: &Value = match root.as_ref() {
+                Node::Slot(i, name) => ctx
+                    .act
+                    .get(*i)
+                    .ok_or_else(|| EvalError::NoSuchAttribute(name.to_string()))?,
+                Node::Local(i) => match ctx.locals.get(*i) {
+                    Some(Ok(v)) => v,
+                    Some(Err(e)) => return Err(e.clone()),
+                    None => return Err(EvalError::NoSuchAttribute(String::new())),
+                },
+                other => return walk_owned(eval(other, ctx)?, steps),
+            };
+            walk(start, steps)
+        }
         Node::And(a, b) => {
             let l = eval(a, ctx);
             if bool_of(&l) == Some(false) {
@@ -104,31 +119,35 @@ fn eval(n: &Node, ctx: &mut Ctx<'_>) -> EvalResult {
             Ok(Value::Bool(b)) => Ok(Value::Bool(b)),
             _ => Ok(Value::Bool(true)),
         },
-        Node::Call { func, args, .. } => match args.as_slice() {
-            [] => func(ctx.act, &[]),
-            [a] => {
-                let a = eval(a, ctx)?;
-                func(ctx.act, std::slice::from_ref(&a))
-            }
-            [a, b] => {
-                let a = eval(a, ctx)?;
-                let b = eval(b, ctx)?;
-                func(ctx.act, &[a, b])
-            }
-            [a, b, c] => {
-                let a = eval(a, ctx)?;
-                let b = eval(b, ctx)?;
-                let c = eval(c, ctx)?;
-                func(ctx.act, &[a, b, c])
-            }
-            many => {
-                let mut vals = Vec::with_capacity(many.len());
-                for a in many {
-                    vals.push(eval(a, ctx)?);
+        Node::Call { func, name, args } => {
+            let detail = |e: EvalError, vals: &[Value]| match e {
+                EvalError::NoSuchOverload => super::functions::no_overload(name, vals),
+                other => other,
+            };
+            match args.as_slice() {
+                [] => func(ctx.act, &[]).map_err(|e| detail(e, &[])),
+                [a] => {
+                    let a = eval(a, ctx)?;
+                    let vals = std::slice::from_ref(&a);
+                    func(ctx.act, vals).map_err(|e| detail(e, vals))
                 }
-                func(ctx.act, &vals)
+                [a, b] => {
+                    let vals = [eval(a, ctx)?, eval(b, ctx)?];
+                    func(ctx.act, &vals).map_err(|e| detail(e, &vals))
+                }
+                [a, b, c] => {
+                    let vals = [eval(a, ctx)?, eval(b, ctx)?, eval(c, ctx)?];
+                    func(ctx.act, &vals).map_err(|e| detail(e, &vals))
+                }
+                many => {
+                    let mut vals = Vec::with_capacity(many.len());
+                    for a in many {
+                        vals.push(eval(a, ctx)?);
+                    }
+                    func(ctx.act, &vals).map_err(|e| detail(e, &vals))
+                }
             }
-        },
+        }
         Node::OptOr {
             target,
             alt,
@@ -194,6 +213,51 @@ fn eval(n: &Node, ctx: &mut Ctx<'_>) -> EvalResult {
         }
         Node::Comprehension(c) => comprehension(c, ctx),
     }
+}
+
+/// Follows `steps` from `v` by reference, cloning only the result (or
+/// switching to owned values where a default must be materialised).
+fn walk(mut v: &Value, steps: &[PathStep]) -> EvalResult {
+    for (i, step) in steps.iter().enumerate() {
+        let next = match (step, v) {
+            (PathStep::Field { ty, idx, .. }, Value::Message(m)) if std::ptr::eq(m.ty, *ty) => {
+                match m.fields.get(*idx) {
+                    Some(Some(x)) => Some(x),
+                    _ => None,
+                }
+            }
+            (PathStep::Key(k), Value::Map(m)) => match m.get_str(k) {
+                Some(x) => Some(x),
+                None => return Err(EvalError::NoSuchKey(k.to_string())),
+            },
+            _ => None,
+        };
+        match next {
+            Some(x) => v = x,
+            None => {
+                let owned = step_owned(v, step)?;
+                return walk_owned(owned, steps.get(i + 1..).unwrap_or(&[]));
+            }
+        }
+    }
+    Ok(v.clone())
+}
+
+fn step_owned(v: &Value, step: &PathStep) -> EvalResult {
+    match (step, v) {
+        (PathStep::Field { ty, idx, .. }, Value::Message(m)) if std::ptr::eq(m.ty, *ty) => {
+            m.get(*idx)
+        }
+        (PathStep::Field { name, .. }, _) => select(v, name, false, false),
+        (PathStep::Key(k), _) => select(v, k, false, false),
+    }
+}
+
+fn walk_owned(mut v: Value, steps: &[PathStep]) -> EvalResult {
+    for step in steps {
+        v = step_owned(&v, step)?;
+    }
+    Ok(v)
 }
 
 fn set_local(ctx: &mut Ctx<'_>, i: usize, v: EvalResult) {

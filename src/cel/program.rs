@@ -213,12 +213,19 @@ pub(crate) enum Node {
         test_only: bool,
         optional: bool,
     },
+    /// A chain of field/key selections from a variable, walked by reference
+    /// so only the final value is cloned.
+    Path {
+        root: Box<Node>,
+        steps: Vec<PathStep>,
+    },
     And(Box<Node>, Box<Node>),
     Or(Box<Node>, Box<Node>),
     Cond(Box<Node>, Box<Node>, Box<Node>),
     NotStrictlyFalse(Box<Node>),
     Call {
         func: FnImpl,
+        name: Arc<str>,
         args: Vec<Node>,
     },
     /// `optional.or` / `optional.orValue`: the argument is evaluated lazily.
@@ -235,6 +242,46 @@ pub(crate) enum Node {
         entries: Vec<(Node, Node, bool)>,
     },
     Comprehension(Box<CompNode>),
+}
+
+/// One step of a [`Node::Path`].
+#[derive(Debug, Clone)]
+pub(crate) enum PathStep {
+    /// Field `idx` of a message statically known to be of type `ty`.
+    Field {
+        ty: &'static MessageType,
+        idx: usize,
+        name: Arc<str>,
+    },
+    /// `.name` on a map, message or variables object.
+    Key(Arc<str>),
+}
+
+fn path_push(op: Node, step: PathStep) -> Node {
+    match op {
+        Node::Path { root, mut steps } => {
+            steps.push(step);
+            Node::Path { root, steps }
+        }
+        root @ (Node::Slot(..) | Node::Local(_)) => Node::Path {
+            root: Box::new(root),
+            steps: vec![step],
+        },
+        other => match step {
+            PathStep::Field { ty, idx, name } => Node::Field {
+                operand: Box::new(other),
+                ty,
+                idx,
+                name,
+            },
+            PathStep::Key(field) => Node::Select {
+                operand: Box::new(other),
+                field,
+                test_only: false,
+                optional: false,
+            },
+        },
+    }
 }
 
 #[derive(Debug, Clone)]
@@ -469,16 +516,11 @@ impl Preparer<'_> {
                             Some(super::value::FieldKind::Message(t)) => StaticTy::Msg(t),
                             _ => StaticTy::Dyn,
                         };
-                        return Ok((
-                            Node::Field {
-                                operand: Box::new(op),
-                                ty: m,
-                                idx,
-                                name,
-                            },
-                            next,
-                        ));
+                        return Ok((path_push(op, PathStep::Field { ty: m, idx, name }), next));
                     }
+                }
+                if !*test_only && !*optional {
+                    return Ok((path_push(op, PathStep::Key(name)), StaticTy::Dyn));
                 }
                 Ok((
                     Node::Select {
@@ -648,6 +690,7 @@ impl Preparer<'_> {
                         return Ok((
                             Node::Call {
                                 func: f,
+                                name: Arc::from(full.as_str()),
                                 args: nodes,
                             },
                             StaticTy::Dyn,
@@ -696,7 +739,31 @@ impl Preparer<'_> {
         for i in 0..args.len() {
             nodes.push(arg(self, i)?);
         }
-        Ok((Node::Call { func, args: nodes }, StaticTy::Dyn))
+        // Constant folding: calls on literals (`hierarchy("a.b")`,
+        // `duration("1h")`, `[1, 2].size()`) are evaluated once here. Errors
+        // stay at run time; `now`/`timeSince` depend on the activation.
+        if !matches!(function, "now" | "timeSince")
+            && nodes.iter().all(|n| matches!(n, Node::Const(_)))
+        {
+            let vals: Vec<Value> = nodes
+                .iter()
+                .filter_map(|n| match n {
+                    Node::Const(v) => Some(v.clone()),
+                    _ => None,
+                })
+                .collect();
+            if let Ok(v) = func(&Activation::new(0), &vals) {
+                return Ok((Node::Const(v), StaticTy::Dyn));
+            }
+        }
+        Ok((
+            Node::Call {
+                func,
+                name: Arc::from(function),
+                args: nodes,
+            },
+            StaticTy::Dyn,
+        ))
     }
 }
 
