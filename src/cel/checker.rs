@@ -1,8 +1,7 @@
 //! Cerbos's compile-time checks on parsed CEL expressions.
 //!
 //! Cerbos type-checks every condition with cel-go at compile time. This
-//! checker reproduces the checks whose failures Cerbos users meet, with
-//! cel-go's messages:
+//! checker reproduces what Cerbos users meet, with cel-go's messages:
 //!
 //! * identifiers must be declared (`undeclared reference to 'x' (in
 //!   container '')`); comprehension and `cel.bind` variables are in scope in
@@ -12,16 +11,24 @@
 //!   `G`/`globals`) allow field selection only (`V["x"]` → `found no
 //!   matching overload for '_[_]' applied to '(cerbos.Variables, string)'`);
 //! * fields selected on Cerbos's request messages must exist
-//!   (`request.foo` → `undefined field 'foo'`);
-//! * optionally (see [`CheckEnv::with_functions`]), called functions must
-//!   exist with that call style and arity;
-//! * optionally (see [`CheckEnv::with_literal_validators`]), literal
+//!   (`request.foo` → `undefined field 'foo'`), and only maps, messages and
+//!   dynamic values have fields (`P.id.x` → `type 'string' does not support
+//!   field selection`);
+//! * operators are type-checked over the static types the checker infers
+//!   (literals, request fields, list/map literals, comprehension variables,
+//!   results of operators and of library functions with a fixed result
+//!   type): `R.id == 123` → `found no matching overload for '_==_' applied
+//!   to '(string, int)'`, `true && 1` → `expected type 'bool' but found
+//!   'int'`. Values whose type is not known exactly (attributes, variables,
+//!   most function results) are `dyn` and always accepted, so inference gaps
+//!   cannot produce false errors;
+//! * with [`CheckEnv::cerbos`], called functions must exist in the
+//!   runtime's function table with that call style and arity, and literal
 //!   arguments of `duration()`, `timestamp()` and `matches()` must be valid
 //!   (`invalid duration argument`, as cel-go's AST validators say).
 //!
-//! It is not a full CEL type checker: argument types beyond these cases are
-//! not inferred (overload mismatches among ordinary values surface at run
-//! time instead).
+//! It is not a full CEL type checker: argument types of library functions
+//! are not checked (mismatches there surface at run time instead).
 
 use crate::cel::ast::{Expr, ExprId, ExprKind, Literal};
 use crate::cel::cerbos;
