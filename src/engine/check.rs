@@ -256,6 +256,7 @@ pub(crate) fn check_input(engine: &Engine, input: &CheckInput, now_unix_nanos: i
     let mut effective_derived_roles: Vec<String> = Vec::new();
     let mut bindings: Vec<Binding> = Vec::new();
     let empty_vars = Rc::new(Vars::default());
+    let mut runtime_set: Option<Rc<ScopedDerivedRoles>> = None;
 
     for action in &input.actions {
         let mut action_effect = EffectInfo {
@@ -304,7 +305,11 @@ pub(crate) fn check_input(engine: &Engine, input: &CheckInput, now_unix_nanos: i
                                 s
                             }
                         };
-                        ev.cel.set_runtime(&sdr.roles, &sdr.err_roles);
+                        // The bag only changes when the walk reaches another scope's set.
+                        if !runtime_set.as_ref().is_some_and(|r| Rc::ptr_eq(r, &sdr)) {
+                            ev.cel.set_runtime(&sdr.roles, &sdr.err_roles);
+                            runtime_set = Some(sdr.clone());
+                        }
                     }
                     if role_effect.effect != Eff::NoMatch {
                         break;

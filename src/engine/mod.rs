@@ -13,7 +13,7 @@ mod glob;
 mod index;
 pub mod names;
 pub mod request;
-mod schema;
+pub mod schema;
 
 use std::collections::HashMap;
 
