@@ -118,7 +118,7 @@ pub(crate) struct IndexedRow {
 
 /// Rows of one (kind, version, scope).
 #[derive(Debug, Default)]
-struct Table {
+pub(crate) struct Table {
     /// Literal resource kind → row ids (ascending).
     literal: HashMap<String, Vec<u32>>,
     /// Glob resource kinds with their row ids (ascending).
@@ -317,7 +317,7 @@ impl Index {
             .copied()
     }
 
-    fn table(&self, kind: PolicyKind, version: &str, scope: &str) -> Option<&Table> {
+    pub(crate) fn table(&self, kind: PolicyKind, version: &str, scope: &str) -> Option<&Table> {
         self.tables.get(&kind)?.get(version)?.get(scope)
     }
 
@@ -366,23 +366,39 @@ impl Index {
     pub(crate) fn query(
         &self,
         bundle: &Bundle,
+        table: Option<&Table>,
         kind: PolicyKind,
-        version: &str,
         resource: &str,
-        scope: &str,
         action: &str,
         roles: &[String],
         principal: Option<&str>,
         out: &mut Vec<Binding>,
     ) {
         out.clear();
-        let Some(table) = self.table(kind, version, scope) else {
+        let Some(table) = table else {
             return;
         };
+        let candidates = table.resource_rows(resource);
+        // Cerbos returns before synthesising role-policy DENYs when no row at
+        // all (any action, role-policy rows included) matches the version,
+        // scope, resource, roles and principal (`Index.Query`'s `baseBM`).
+        // No-op rows carry no role in Cerbos, so they never match here.
+        let any_base = candidates.iter().any(|&id| {
+            let (Some(ir), Some(row)) = (self.rows.get(id as usize), bundle.rows.get(id as usize))
+            else {
+                return false;
+            };
+            !row.no_op
+                && principal.is_none_or(|pid| row.principal.as_deref() == Some(pid))
+                && roles.iter().any(|r| ir.role.matches(r))
+        });
+        if !any_base {
+            return;
+        }
         if kind == PolicyKind::Resource && !table.role_policy_rows.is_empty() {
             self.role_policy_bindings(bundle, table, resource, action, roles, out);
         }
-        for &id in table.resource_rows(resource).iter() {
+        for &id in candidates.iter() {
             let (Some(ir), Some(row)) = (self.rows.get(id as usize), bundle.rows.get(id as usize))
             else {
                 continue;
