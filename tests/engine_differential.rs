@@ -424,7 +424,11 @@ fn run_config(shared: &Path, name: &str, flags: &[&str], config: EngineConfig, s
             ));
         }
     }
-    println!("engine: {passed} passed, {} failed (differential vs Cerbos 0.55.0, {name}; {skipped} skipped: now()-dependent)", failed.len());
+    println!(
+        "engine: {passed} passed, {} failed, {} known failures (differential vs Cerbos 0.55.0, {name}; {skipped} skipped: now()-dependent)",
+        failed.len(),
+        known.len()
+    );
     for k in &known {
         println!(
             "  KNOWN FAILURE {k}: CEL runtime message for a mixed-type comparison differs \
