@@ -34,6 +34,7 @@ pub(crate) fn resolve(name: &str, member: bool, argc: usize) -> Option<FnImpl> {
         ("containsIP", 2) if member => contains_ip,
         ("containsCIDR", 2) if member => contains_cidr,
         ("masked", 1) if member => masked,
+        ("isMask", 1) if member => is_mask,
         ("prefixLength", 1) if member => prefix_length,
         ("inIPAddrRange", 2) => in_ip_addr_range,
         _ => return None,
@@ -277,4 +278,14 @@ fn in_ip_addr_range(_: &Activation, a: &[Value]) -> EvalResult {
     // Go's net.IPNet.Contains compares IPv4 and IPv4-mapped forms alike.
     let (nip, ip) = (unmap(net.0), unmap(ip));
     Ok(Value::Bool(prefix_contains((nip, net.1), &ip)))
+}
+
+fn is_mask(_: &Activation, a: &[Value]) -> EvalResult {
+    let (ip, n) = as_cidr(arg(a, 0)?).ok_or_else(|| no_overload("isMask", a))?;
+    let bits = mask_bits(&ip, n);
+    let addr = match ip {
+        IpAddr::V4(v4) => u128::from(u32::from(v4)),
+        IpAddr::V6(v6) => u128::from(v6),
+    };
+    Ok(Value::Bool(bits == addr))
 }

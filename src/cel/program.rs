@@ -195,6 +195,9 @@ pub enum PrepareError {
 #[derive(Debug, Clone)]
 pub(crate) enum Node {
     Const(Value),
+    /// A reference the runtime cannot bind (unknown identifier or function):
+    /// an error when evaluated, like cel-go's unchecked evaluation.
+    Error(EvalError),
     Slot(usize, Arc<str>),
     Local(usize),
     /// Field `idx` of a value statically known to be a message of type `ty`.
@@ -210,13 +213,26 @@ pub(crate) enum Node {
         test_only: bool,
         optional: bool,
     },
+    /// A chain of field/key selections from a variable, walked by reference
+    /// so only the final value is cloned.
+    Path {
+        root: Box<Node>,
+        steps: Vec<PathStep>,
+    },
     And(Box<Node>, Box<Node>),
     Or(Box<Node>, Box<Node>),
     Cond(Box<Node>, Box<Node>, Box<Node>),
     NotStrictlyFalse(Box<Node>),
     Call {
         func: FnImpl,
+        name: Arc<str>,
         args: Vec<Node>,
+    },
+    /// `==`, `!=`, `in` on operands borrowed where possible.
+    Rel {
+        op: RelOp,
+        a: Box<Node>,
+        b: Box<Node>,
     },
     /// `optional.or` / `optional.orValue`: the argument is evaluated lazily.
     OptOr {
@@ -232,6 +248,54 @@ pub(crate) enum Node {
         entries: Vec<(Node, Node, bool)>,
     },
     Comprehension(Box<CompNode>),
+}
+
+/// Operators of [`Node::Rel`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum RelOp {
+    Eq,
+    Ne,
+    In,
+}
+
+/// One step of a [`Node::Path`].
+#[derive(Debug, Clone)]
+pub(crate) enum PathStep {
+    /// Field `idx` of a message statically known to be of type `ty`.
+    Field {
+        ty: &'static MessageType,
+        idx: usize,
+        name: Arc<str>,
+    },
+    /// `.name` on a map, message or variables object.
+    Key(Arc<str>),
+}
+
+fn path_push(op: Node, step: PathStep) -> Node {
+    match op {
+        Node::Path { root, mut steps } => {
+            steps.push(step);
+            Node::Path { root, steps }
+        }
+        root @ (Node::Slot(..) | Node::Local(_)) => Node::Path {
+            root: Box::new(root),
+            steps: vec![step],
+        },
+        other => match step {
+            PathStep::Field { ty, idx, name } => Node::Field {
+                operand: Box::new(other),
+                ty,
+                idx,
+                name,
+            },
+            PathStep::Key(field) => Node::Select {
+                operand: Box::new(other),
+                field,
+                test_only: false,
+                optional: false,
+            },
+        },
+    }
 }
 
 #[derive(Debug, Clone)]
@@ -303,6 +367,66 @@ fn qualified_name(e: &Expr) -> Option<String> {
     }
 }
 
+fn mk(kind: ExprKind) -> Expr {
+    Expr { id: 0, kind }
+}
+
+/// cel-go's `sortBy` macro, for trees whose parser left it unexpanded:
+/// `cel.bind(@__sortBy_input__, list,
+///   @__sortBy_input__.@sortByAssociatedKeys(@__sortBy_input__.map(v, key)))`.
+fn expand_sort_by(target: &Expr, var: &Expr, key: &Expr) -> Expr {
+    const INPUT: &str = "@__sortBy_input__";
+    let var_name = match &var.kind {
+        ExprKind::Ident(n) => n.clone(),
+        _ => String::new(),
+    };
+    let input = || mk(ExprKind::Ident(INPUT.to_string()));
+    let map = mk(ExprKind::Comprehension(Box::new(
+        super::ast::Comprehension {
+            iter_var: var_name,
+            iter_var2: None,
+            iter_range: input(),
+            accu_var: "@result".to_string(),
+            accu_init: mk(ExprKind::List {
+                elements: vec![],
+                optional_indices: vec![],
+            }),
+            loop_condition: mk(ExprKind::Literal(Literal::Bool(true))),
+            loop_step: mk(ExprKind::Call {
+                target: None,
+                function: "_+_".to_string(),
+                args: vec![
+                    mk(ExprKind::Ident("@result".to_string())),
+                    mk(ExprKind::List {
+                        elements: vec![key.clone()],
+                        optional_indices: vec![],
+                    }),
+                ],
+            }),
+            result: mk(ExprKind::Ident("@result".to_string())),
+        },
+    )));
+    mk(ExprKind::Comprehension(Box::new(
+        super::ast::Comprehension {
+            iter_var: "#unused".to_string(),
+            iter_var2: None,
+            iter_range: mk(ExprKind::List {
+                elements: vec![],
+                optional_indices: vec![],
+            }),
+            accu_var: INPUT.to_string(),
+            accu_init: target.clone(),
+            loop_condition: mk(ExprKind::Literal(Literal::Bool(false))),
+            loop_step: input(),
+            result: mk(ExprKind::Call {
+                target: Some(Box::new(input())),
+                function: "@sortByAssociatedKeys".to_string(),
+                args: vec![map],
+            }),
+        },
+    )))
+}
+
 fn literal_value(l: &Literal) -> Value {
     match l {
         Literal::Null => Value::Null,
@@ -349,6 +473,10 @@ impl Preparer<'_> {
             return Some((Node::Slot(d.slot, Arc::from(name)), ty));
         }
         let bare = name.strip_prefix('.').unwrap_or(name);
+        // `dyn` denotes a type only in type positions, never as a value.
+        if bare == "dyn" {
+            return None;
+        }
         Type::from_name(bare)
             .or_else(|| functions::named_type(bare))
             .map(|t| (Node::Const(Value::Type(t)), StaticTy::Dyn))
@@ -365,8 +493,12 @@ impl Preparer<'_> {
                 if let Some(i) = self.local(name) {
                     return Ok((Node::Local(i), StaticTy::Dyn));
                 }
-                self.resolve_name(name)
-                    .ok_or_else(|| PrepareError::UndeclaredReference(name.clone()))
+                Ok(self.resolve_name(name).unwrap_or_else(|| {
+                    (
+                        Node::Error(EvalError::NoSuchAttribute(name.clone())),
+                        StaticTy::Dyn,
+                    )
+                }))
             }
             ExprKind::Select {
                 operand,
@@ -379,7 +511,11 @@ impl Preparer<'_> {
                 if !*test_only && !*optional {
                     if let Some(q) = qualified_name(e) {
                         let root = q.split('.').next().unwrap_or("");
-                        if self.local(root).is_none() && self.decls.lookup(&q).is_some() {
+                        if self.local(root).is_none()
+                            && (self.decls.lookup(&q).is_some()
+                                || Type::from_name(&q).is_some()
+                                || functions::named_type(&q).is_some())
+                        {
                             if let Some(found) = self.resolve_name(&q) {
                                 return Ok(found);
                             }
@@ -394,16 +530,11 @@ impl Preparer<'_> {
                             Some(super::value::FieldKind::Message(t)) => StaticTy::Msg(t),
                             _ => StaticTy::Dyn,
                         };
-                        return Ok((
-                            Node::Field {
-                                operand: Box::new(op),
-                                ty: m,
-                                idx,
-                                name,
-                            },
-                            next,
-                        ));
+                        return Ok((path_push(op, PathStep::Field { ty: m, idx, name }), next));
                     }
+                }
+                if !*test_only && !*optional {
+                    return Ok((path_push(op, PathStep::Key(name)), StaticTy::Dyn));
                 }
                 Ok((
                     Node::Select {
@@ -457,6 +588,11 @@ impl Preparer<'_> {
             ExprKind::Map { entries } => {
                 let mut out = Vec::with_capacity(entries.len());
                 for en in entries {
+                    // Double keys only arise dynamically; a double literal key is
+                    // a type-check error in cel-go.
+                    if matches!(en.key.kind, ExprKind::Literal(Literal::Double(_))) {
+                        return Ok((Node::Error(EvalError::UnsupportedKeyType), StaticTy::Dyn));
+                    }
                     let k = self.node(&en.key, d)?.0;
                     let v = self.node(&en.value, d)?.0;
                     out.push((k, v, en.optional));
@@ -568,6 +704,7 @@ impl Preparer<'_> {
                         return Ok((
                             Node::Call {
                                 func: f,
+                                name: Arc::from(full.as_str()),
                                 args: nodes,
                             },
                             StaticTy::Dyn,
@@ -589,10 +726,26 @@ impl Preparer<'_> {
                 ));
             }
         }
+        if let (
+            Some(t),
+            "sortBy",
+            [var @ Expr {
+                kind: ExprKind::Ident(_),
+                ..
+            }, key],
+        ) = (target, function, args)
+        {
+            let expanded = expand_sort_by(t, var, key);
+            return self.node(&expanded, d);
+        }
         let member = target.is_some();
         let argc = args.len() + usize::from(member);
-        let func = functions::resolve(function, member, argc)
-            .ok_or_else(|| PrepareError::UnknownFunction(function.to_string()))?;
+        let Some(func) = functions::resolve(function, member, argc) else {
+            return Ok((
+                Node::Error(EvalError::msg(format!("no such overload: {function}"))),
+                StaticTy::Dyn,
+            ));
+        };
         let mut nodes = Vec::with_capacity(argc);
         if let Some(t) = target {
             nodes.push(self.node(t, d)?.0);
@@ -600,7 +753,52 @@ impl Preparer<'_> {
         for i in 0..args.len() {
             nodes.push(arg(self, i)?);
         }
-        Ok((Node::Call { func, args: nodes }, StaticTy::Dyn))
+        // Constant folding: calls on literals (`hierarchy("a.b")`,
+        // `duration("1h")`, `[1, 2].size()`) are evaluated once here. Errors
+        // stay at run time; `now`/`timeSince` depend on the activation.
+        if !matches!(function, "now" | "timeSince")
+            && nodes.iter().all(|n| matches!(n, Node::Const(_)))
+        {
+            let vals: Vec<Value> = nodes
+                .iter()
+                .filter_map(|n| match n {
+                    Node::Const(v) => Some(v.clone()),
+                    _ => None,
+                })
+                .collect();
+            if let Ok(v) = func(&Activation::new(0), &vals) {
+                return Ok((Node::Const(v), StaticTy::Dyn));
+            }
+        }
+        // Equality and membership compare operands by reference (no clones).
+        let rel = match (function, target.is_none()) {
+            ("_==_", true) => Some(RelOp::Eq),
+            ("_!=_", true) => Some(RelOp::Ne),
+            ("@in", true) => Some(RelOp::In),
+            _ => None,
+        };
+        if let (Some(op), 2) = (rel, nodes.len()) {
+            let mut it = nodes.into_iter();
+            if let (Some(a), Some(b)) = (it.next(), it.next()) {
+                return Ok((
+                    Node::Rel {
+                        op,
+                        a: Box::new(a),
+                        b: Box::new(b),
+                    },
+                    StaticTy::Dyn,
+                ));
+            }
+            return Err(PrepareError::Malformed(function.to_string()));
+        }
+        Ok((
+            Node::Call {
+                func,
+                name: Arc::from(function),
+                args: nodes,
+            },
+            StaticTy::Dyn,
+        ))
     }
 }
 

@@ -387,10 +387,7 @@ pub fn zone_offset(tz: &str, t: &Timestamp) -> Result<i64, String> {
     if tz.is_empty() || tz == "UTC" {
         return Ok(0);
     }
-    let zone = jiff::tz::TimeZone::get(tz).map_err(|_| format!("unknown time zone {tz}"))?;
-    let ts = jiff::Timestamp::new(t.secs, t.nanos as i32)
-        .map_err(|_| "timestamp out of range".to_string())?;
-    Ok(i64::from(zone.to_offset(ts).seconds()))
+    super::tz::offset_at(tz, t.secs).ok_or_else(|| format!("unknown time zone {tz}"))
 }
 
 fn go_atoi(s: &str) -> Option<i64> {

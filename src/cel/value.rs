@@ -55,8 +55,9 @@ pub enum EvalError {
     /// Arguments of types no overload of the function accepts.
     #[error("no such overload")]
     NoSuchOverload,
-    /// A function called with arguments of the wrong types, with details.
-    #[error("no matching overload for '{function}' applied to '({args})'")]
+    /// A function called with arguments of the wrong types, with details
+    /// (cel-go's runtime dispatch wording).
+    #[error("no such overload: {function}({args})")]
     NoMatchingOverload {
         /// Function name.
         function: String,
@@ -291,6 +292,8 @@ enum Key {
     Int(i64),
     /// Only for values above `i64::MAX`.
     Uint(u64),
+    /// Bits of a double key that is not an integer in int/uint range.
+    Dbl(u64),
     Str(Arc<str>),
 }
 
@@ -305,14 +308,13 @@ impl Key {
             },
             Value::Double(d) => {
                 if d.fract() != 0.0 || !d.is_finite() {
-                    return None;
-                }
-                if *d >= -9.223_372_036_854_776e18 && *d < 9.223_372_036_854_776e18 {
+                    Key::Dbl(d.to_bits())
+                } else if *d >= -9.223_372_036_854_776e18 && *d < 9.223_372_036_854_776e18 {
                     Key::Int(*d as i64)
                 } else if *d >= 0.0 && *d < 1.844_674_407_370_955_2e19 {
                     Key::Uint(*d as u64)
                 } else {
-                    return None;
+                    Key::Dbl(d.to_bits())
                 }
             }
             Value::String(s) => Key::Str(s.clone()),
@@ -645,11 +647,12 @@ impl Value {
         }
     }
 
-    /// Whether the value may be a map key.
+    /// Whether the value may be a map key (cel-go also accepts doubles at
+    /// run time, e.g. keys computed from JSON numbers).
     pub fn is_valid_key(&self) -> bool {
         matches!(
             self,
-            Value::Bool(_) | Value::Int(_) | Value::Uint(_) | Value::String(_)
+            Value::Bool(_) | Value::Int(_) | Value::Uint(_) | Value::Double(_) | Value::String(_)
         )
     }
 
@@ -724,6 +727,7 @@ fn to_json_depth(v: &Value, depth: usize) -> EvalResult<serde_json::Value> {
                     Value::Bool(b) => b.to_string(),
                     Value::Int(i) => i.to_string(),
                     Value::Uint(u) => u.to_string(),
+                    Value::Double(d) => super::functions::format_double(*d),
                     _ => return Err(EvalError::UnsupportedKeyType),
                 };
                 o.insert(key, to_json_depth(val, depth + 1)?);
@@ -848,32 +852,19 @@ fn cmp_int_uint(i: i64, u: u64) -> Ordering {
     }
 }
 
+// cel-go compares ints and uints with doubles by converting to double
+// (after range checks), so `9223372036854775807 == 9223372036854775808.0`.
 fn cmp_int_double(i: i64, d: f64) -> Option<Ordering> {
     if d.is_nan() {
         return None;
     }
-    // Doubles at or beyond ±2^63 are outside int range.
     if d < -9.223_372_036_854_776e18 {
         return Some(Ordering::Greater);
     }
-    if d >= 9.223_372_036_854_776e18 {
+    if d > 9.223_372_036_854_776e18 {
         return Some(Ordering::Less);
     }
-    let t = d.trunc();
-    let ti = t as i64;
-    match i.cmp(&ti) {
-        Ordering::Equal => {
-            let frac = d - t;
-            if frac > 0.0 {
-                Some(Ordering::Less)
-            } else if frac < 0.0 {
-                Some(Ordering::Greater)
-            } else {
-                Some(Ordering::Equal)
-            }
-        }
-        o => Some(o),
-    }
+    (i as f64).partial_cmp(&d)
 }
 
 fn cmp_uint_double(u: u64, d: f64) -> Option<Ordering> {
@@ -883,21 +874,10 @@ fn cmp_uint_double(u: u64, d: f64) -> Option<Ordering> {
     if d < 0.0 {
         return Some(Ordering::Greater);
     }
-    if d >= 1.844_674_407_370_955_2e19 {
+    if d > 1.844_674_407_370_955_2e19 {
         return Some(Ordering::Less);
     }
-    let t = d.trunc();
-    let tu = t as u64;
-    match u.cmp(&tu) {
-        Ordering::Equal => {
-            if d - t > 0.0 {
-                Some(Ordering::Less)
-            } else {
-                Some(Ordering::Equal)
-            }
-        }
-        o => Some(o),
-    }
+    (u as f64).partial_cmp(&d)
 }
 
 /// CEL ordering for `<`, `<=`, `>`, `>=`: numbers (mixed kinds), strings,
