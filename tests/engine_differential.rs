@@ -12,8 +12,10 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
+use base64::engine::general_purpose::STANDARD;
+use base64::Engine as _;
 use portcullis::compiler::{compile_dir, CompileOptions};
-use portcullis::engine::{CheckInput, Engine, EngineConfig, SchemaEnforcement};
+use portcullis::engine::{CheckResourcesRequest, Engine, EngineConfig, SchemaEnforcement};
 use serde_json::{json, Value};
 
 /// Requests per configuration.
@@ -232,7 +234,45 @@ fn attrs(rng: &mut Rng, principal: &str, resource_id: &str) -> serde_json::Map<S
     m
 }
 
-fn generate(seed: u64) -> Vec<Value> {
+/// Claim sets signed by the oracle's test key (ES384, keyset `cerbos`).
+fn tokens(shared: &Path) -> Vec<String> {
+    let claims = json!([
+        {"iss": "cerbos-test-suite", "aud": ["cerbos-jwt-tests"], "customArray": ["A", "B", "C"],
+         "customInt": 42, "customMap": {"A": "AA"}, "customString": "foobar"},
+        {"iss": "someone", "aud": "other-audience", "customArray": ["X"], "customInt": 7},
+        {"iss": "cerbos-test-suite", "aud": ["cerbos-jwt-tests", "more"], "customArray": ["A"]},
+    ]);
+    let script = format!(
+        "import sys, json; sys.path.insert(0, {dir:?}); import oracle; \
+         print(json.dumps([oracle.sign_jwt(c) for c in json.loads(sys.argv[1])]))",
+        dir = shared.join("oracle").display().to_string()
+    );
+    let out = Command::new("python3")
+        .args(["-c", &script, &claims.to_string()])
+        .output()
+        .expect("python3 runs");
+    assert!(
+        out.status.success(),
+        "signing failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout).expect("token list")
+}
+
+fn aux_data(rng: &mut Rng, tokens: &[String]) -> Option<Value> {
+    if tokens.is_empty() || !rng.chance(30) {
+        return None;
+    }
+    let token =
+        |rng: &mut Rng| json!({"token": tokens[rng.below(tokens.len())], "keySetId": "cerbos"});
+    if rng.chance(70) {
+        Some(json!({"jwt": token(rng)}))
+    } else {
+        Some(json!({"jwts": {"token_a": token(rng), "token_b": token(rng)}}))
+    }
+}
+
+fn generate(seed: u64, tokens: &[String]) -> Vec<Value> {
     let mut rng = Rng(seed);
     (0..REQUESTS)
         .map(|i| {
@@ -264,12 +304,16 @@ fn generate(seed: u64) -> Vec<Value> {
             if !rs.is_empty() {
                 resource["scope"] = json!(rs);
             }
-            json!({
+            let mut req = json!({
                 "requestId": format!("q{i}"),
                 "includeMeta": true,
                 "principal": principal,
                 "resources": [{"actions": rng.distinct(ACTIONS, 4), "resource": resource}],
-            })
+            });
+            if let Some(aux) = aux_data(&mut rng, tokens) {
+                req["auxData"] = aux;
+            }
+            req
         })
         .collect()
 }
@@ -294,21 +338,14 @@ fn list(v: Option<&Value>) -> Vec<Value> {
     v.and_then(Value::as_array).cloned().unwrap_or_default()
 }
 
-/// Our engine's answer in the oracle's normalised shape.
+/// Our engine's answer (through the API path, JWTs verified) in the oracle's
+/// normalised shape.
 fn ours(engine: &Engine, req: &Value, now_nanos: i64) -> Value {
-    let principal = req["principal"].clone();
-    let entry = &req["resources"][0];
-    let input: CheckInput = serde_json::from_value(json!({
-        "requestId": req["requestId"],
-        "principal": principal,
-        "resource": entry["resource"],
-        "actions": entry["actions"],
-    }))
-    .expect("input");
-    let out = engine
-        .check_inputs(&[input], now_nanos)
-        .pop()
-        .expect("output");
+    let request: CheckResourcesRequest = serde_json::from_value(req.clone()).expect("request");
+    let out = match engine.check_request(&request, now_nanos) {
+        Ok(mut outs) => outs.pop().expect("one output"),
+        Err(e) => return json!({"error": e.message}),
+    };
     let out = serde_json::to_value(&out).expect("json");
     let mut actions = serde_json::Map::new();
     if let Some(Value::Object(a)) = out.get("actions") {
@@ -368,10 +405,37 @@ fn known_cel_message_gap(want: &Value, got: &Value) -> bool {
         })
 }
 
-fn run_config(shared: &Path, name: &str, flags: &[&str], config: EngineConfig, seed: u64) -> bool {
+/// `donald_duck`'s principal policy has rules for `*` and `salary_record`;
+/// Cerbos builds their rows in Go map order, so the erroring `*` condition
+/// is sometimes not reached. Everything but the errors must agree, and
+/// Cerbos's errors must be a subset of ours.
+fn principal_rule_order(req: &Value, want: &Value, got: &Value) -> bool {
+    if req["principal"]["id"] != "donald_duck" {
+        return false;
+    }
+    let strip = |v: &Value| {
+        let mut v = v.clone();
+        v["evaluationErrors"] = json!(null);
+        v
+    };
+    let g = list(got.get("evaluationErrors"));
+    strip(want) == strip(got)
+        && list(want.get("evaluationErrors"))
+            .iter()
+            .all(|e| g.contains(e))
+}
+
+fn run_config(
+    shared: &Path,
+    name: &str,
+    flags: &[&str],
+    config: EngineConfig,
+    seed: u64,
+    tokens: &[String],
+) -> bool {
     let cerbos = shared.join("conformance/cerbos");
     let store = cerbos.join("store");
-    let requests = generate(seed);
+    let requests = generate(seed, tokens);
     let dir = std::env::temp_dir().join(format!("portcullis-diff-{}-{name}", std::process::id()));
     std::fs::create_dir_all(&dir).expect("temp dir");
     let req_path = dir.join("requests.json");
@@ -416,7 +480,18 @@ fn run_config(shared: &Path, name: &str, flags: &[&str], config: EngineConfig, s
         if want == got {
             passed += 1;
         } else if known_cel_message_gap(&want, &got) {
-            known.push(format!("request {}", req["requestId"]));
+            known.push(format!(
+                "request {}: CEL runtime message for a mixed-type comparison differs \
+                 (cel-go `no such overload`; owned by the cel-interp branch)",
+                req["requestId"]
+            ));
+        } else if principal_rule_order(req, &want, &got) {
+            known.push(format!(
+                "request {}: Cerbos orders a principal policy's rules by Go map iteration over \
+                 resources (random per server start), so whether a DENY row precedes an erroring \
+                 condition varies; ours follows policy order",
+                req["requestId"]
+            ));
         } else {
             failed.push(format!(
                 "request {}\n    cerbos {want}\n    ours   {got}",
@@ -430,10 +505,7 @@ fn run_config(shared: &Path, name: &str, flags: &[&str], config: EngineConfig, s
         known.len()
     );
     for k in &known {
-        println!(
-            "  KNOWN FAILURE {k}: CEL runtime message for a mixed-type comparison differs \
-             (cel-go `no such overload`; owned by the cel-interp branch)"
-        );
+        println!("  KNOWN FAILURE {k}");
     }
     for f in failed.iter().take(10) {
         println!("  FAIL {f}");
@@ -452,12 +524,25 @@ fn differential_against_real_cerbos() {
         .unwrap_or_else(|_| Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared"));
     let mut globals = serde_json::Map::new();
     globals.insert("environment".into(), json!("test"));
+    let jwk = std::fs::read(shared.join("conformance/cerbos/auxdata/keys/verify_key.jwk"))
+        .expect("verify key");
+    let aux =
+        json!({"jwt": {"keySets": [{"id": "cerbos", "local": {"data": STANDARD.encode(jwk)}}]}});
     let base = EngineConfig {
         globals,
+        aux_data: Some(aux),
         ..EngineConfig::default()
     };
+    let tokens = tokens(&shared);
     let mut ok = true;
-    ok &= run_config(&shared, "default", &[], base.clone(), 0x9e37_79b9_7f4a_7c15);
+    ok &= run_config(
+        &shared,
+        "default",
+        &[],
+        base.clone(),
+        0x9e37_79b9_7f4a_7c15,
+        &tokens,
+    );
     ok &= run_config(
         &shared,
         "lenient scope search",
@@ -467,6 +552,7 @@ fn differential_against_real_cerbos() {
             ..base.clone()
         },
         0x2545_f491_4f6c_dd1d,
+        &tokens,
     );
     ok &= run_config(
         &shared,
@@ -477,6 +563,7 @@ fn differential_against_real_cerbos() {
             ..base.clone()
         },
         0x1234_5678_9abc_def1,
+        &tokens,
     );
     ok &= run_config(
         &shared,
@@ -487,6 +574,7 @@ fn differential_against_real_cerbos() {
             ..base.clone()
         },
         0x7777_1111_2222_3333,
+        &tokens,
     );
     ok &= run_config(
         &shared,
@@ -503,6 +591,7 @@ fn differential_against_real_cerbos() {
             ..base.clone()
         },
         0x5151_5151_a0a0_a0a0,
+        &tokens,
     );
     ok &= run_config(
         &shared,
@@ -513,6 +602,7 @@ fn differential_against_real_cerbos() {
             ..base.clone()
         },
         0x0f0f_f0f0_1234_4321,
+        &tokens,
     );
     assert!(ok, "differences from the real Cerbos (see output)");
 }
