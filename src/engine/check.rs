@@ -85,7 +85,7 @@ struct ScopedDerivedRoles {
 /// Per-input evaluation state.
 struct Eval<'e> {
     engine: &'e Engine,
-    cel: CelEnv,
+    cel: CelEnv<'e>,
     strict: bool,
     var_cache: HashMap<VarKey, Rc<Vars>, BuildHasherDefault<IdHasher>>,
     cond_cache: HashMap<u32, bool, BuildHasherDefault<IdHasher>>,
