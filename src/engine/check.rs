@@ -4,7 +4,7 @@
 //! follow the original because they decide outputs and evaluation errors,
 //! not only effects (`cerbos-semantics.md` §2.3–2.13).
 
-use std::collections::{BTreeSet, HashMap, HashSet};
+use std::collections::{BTreeSet, HashMap};
 use std::hash::{BuildHasherDefault, Hasher};
 use std::rc::Rc;
 
@@ -25,7 +25,7 @@ impl Hasher for IdHasher {
     }
 
     fn write_u32(&mut self, n: u32) {
-        self.0 = u64::from(n).wrapping_mul(0x9e37_79b9_7f4a_7c15);
+        self.0 = (self.0.rotate_left(5) ^ u64::from(n)).wrapping_mul(0x9e37_79b9_7f4a_7c15);
     }
 }
 
@@ -87,9 +87,9 @@ struct ScopedDerivedRoles {
 /// Per-input evaluation state.
 struct Eval<'e> {
     engine: &'e Engine,
-    cel: CelEnv,
+    cel: CelEnv<'e>,
     strict: bool,
-    var_cache: HashMap<VarKey, Rc<Vars>>,
+    var_cache: HashMap<VarKey, Rc<Vars>, BuildHasherDefault<IdHasher>>,
     cond_cache: HashMap<u32, bool, BuildHasherDefault<IdHasher>>,
     cel_errors: BTreeSet<(String, String)>,
     outputs: Vec<OutputEntry>,
@@ -246,21 +246,48 @@ pub(crate) fn check_input(engine: &Engine, input: &CheckInput, now_unix_nanos: i
     }
 
     let all_roles = idx.add_parent_roles(&r_scope, &input.principal.roles);
-    let including_parent_roles: HashSet<&str> = all_roles.iter().map(String::as_str).collect();
+    let including_parent_roles: &[String] = &all_roles;
 
     let mut ev = Eval {
         engine,
         cel: CelEnv::new(engine, input, now_unix_nanos),
         strict: cfg.strict_evaluation,
-        var_cache: HashMap::new(),
+        var_cache: HashMap::default(),
         cond_cache: HashMap::default(),
         cel_errors: BTreeSet::new(),
         outputs: Vec::new(),
     };
-    let mut processed_scoped_drs: HashMap<String, Rc<ScopedDerivedRoles>> = HashMap::new();
+    // Few scopes per request: a list beats hashing.
+    let mut processed_scoped_drs: Vec<(String, Rc<ScopedDerivedRoles>)> = Vec::new();
     let mut effective_derived_roles: Vec<String> = Vec::new();
     let mut bindings: Vec<Binding> = Vec::new();
     let empty_vars = Rc::new(Vars::default());
+    // Per-input lookups hoisted out of the action loop: the tables of each
+    // scope (principal rows are queried with the resource version, as in
+    // Cerbos), their scope permissions, and each role's query roles.
+    let resource_tables: Vec<_> = resource_scopes
+        .iter()
+        .map(|s| idx.table(PolicyKind::Resource, &r_version, s))
+        .collect();
+    let principal_tables: Vec<_> = principal_scopes
+        .iter()
+        .map(|s| idx.table(PolicyKind::Principal, &r_version, s))
+        .collect();
+    let resource_perms: Vec<ScopePermissions> = resource_scopes
+        .iter()
+        .map(|s| idx.scope_permissions(s))
+        .collect();
+    let principal_perms: Vec<ScopePermissions> = principal_scopes
+        .iter()
+        .map(|s| idx.scope_permissions(s))
+        .collect();
+    let role_query_roles: Vec<_> = input
+        .principal
+        .roles
+        .iter()
+        .map(|r| idx.add_parent_roles(&r_scope, std::slice::from_ref(r)))
+        .collect();
+    let mut runtime_set: Option<Rc<ScopedDerivedRoles>> = None;
 
     for action in &input.actions {
         let mut action_effect = EffectInfo {
@@ -277,7 +304,7 @@ pub(crate) fn check_input(engine: &Engine, input: &CheckInput, now_unix_nanos: i
             };
             action_effect.effect = Eff::NoMatch;
 
-            for (i, role) in input.principal.roles.iter().enumerate() {
+            for i in 0..input.principal.roles.len() {
                 if i > 0 && pt == PolicyKind::Principal {
                     break;
                 }
@@ -294,39 +321,48 @@ pub(crate) fn check_input(engine: &Engine, input: &CheckInput, now_unix_nanos: i
                 {
                     role_effect.policy = main_key.clone();
                 }
-                let query_roles = idx.add_parent_roles(&r_scope, std::slice::from_ref(role));
+                let query_roles: &[String] = role_query_roles.get(i).map_or(&[], |r| r);
 
-                'scopes: for scope in scopes.iter() {
+                'scopes: for (scope_idx, scope) in scopes.iter().enumerate() {
                     if pt == PolicyKind::Resource {
-                        let sdr = match processed_scoped_drs.get(scope) {
-                            Some(s) => s.clone(),
+                        let known = processed_scoped_drs.iter().find(|(s, _)| s == scope);
+                        let sdr = match known {
+                            Some((_, s)) => s.clone(),
                             None => {
                                 let s = Rc::new(ev.scoped_derived_roles(
                                     &sanitized_kind,
                                     &r_version,
                                     scope,
-                                    &including_parent_roles,
+                                    including_parent_roles,
                                     &mut effective_derived_roles,
                                 ));
-                                processed_scoped_drs.insert(scope.clone(), s.clone());
+                                processed_scoped_drs.push((scope.clone(), s.clone()));
                                 s
                             }
                         };
-                        ev.cel.set_runtime(&sdr.roles, &sdr.err_roles);
+                        // The bag only changes when the walk reaches another scope's set.
+                        if !runtime_set.as_ref().is_some_and(|r| Rc::ptr_eq(r, &sdr)) {
+                            ev.cel.set_runtime(&sdr.roles, &sdr.err_roles);
+                            runtime_set = Some(sdr.clone());
+                        }
                     }
                     if role_effect.effect != Eff::NoMatch {
                         break;
                     }
                     let principal =
                         (pt == PolicyKind::Principal).then_some(input.principal.id.as_str());
+                    let table = if pt == PolicyKind::Principal {
+                        principal_tables.get(scope_idx).copied().flatten()
+                    } else {
+                        resource_tables.get(scope_idx).copied().flatten()
+                    };
                     idx.query(
                         &engine.bundle,
+                        table,
                         pt,
-                        &r_version,
                         &sanitized_kind,
-                        scope,
                         action,
-                        &query_roles,
+                        query_roles,
                         principal,
                         &mut bindings,
                     );
@@ -412,7 +448,12 @@ pub(crate) fn check_input(engine: &Engine, input: &CheckInput, now_unix_nanos: i
                         }
                     }
                     if has_allow {
-                        match idx.scope_permissions(scope) {
+                        let perms = if pt == PolicyKind::Principal {
+                            principal_perms.get(scope_idx)
+                        } else {
+                            resource_perms.get(scope_idx)
+                        };
+                        match perms.copied().unwrap_or_default() {
                             ScopePermissions::RequireParentalConsentForAllows => has_allow = false,
                             ScopePermissions::OverrideParent => {
                                 role_effect.effect = Eff::Allow;
@@ -535,7 +576,7 @@ impl Eval<'_> {
         kind: &str,
         version: &str,
         scope: &str,
-        including_parent_roles: &HashSet<&str>,
+        including_parent_roles: &[String],
         effective: &mut Vec<String>,
     ) -> ScopedDerivedRoles {
         let engine = self.engine;
@@ -553,7 +594,7 @@ impl Eval<'_> {
             let matches = dr
                 .parent_roles
                 .iter()
-                .any(|p| p == "*" || including_parent_roles.contains(p.as_str()));
+                .any(|p| p == "*" || including_parent_roles.contains(p));
             if !matches {
                 continue;
             }
