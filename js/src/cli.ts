@@ -67,7 +67,8 @@ function policyFiles(dir: string): Record<string, string> {
 }
 
 interface CompileAnswer {
-  bundle?: unknown;
+  /** The bundle text exactly as the native compiler writes it. */
+  bundleJson?: string;
   diagnostics?: { file: string; line?: number; column?: number; message: string; rendered?: string }[];
   warnings?: { file: string; line?: number; column?: number; message: string; rendered?: string }[];
 }
@@ -97,12 +98,12 @@ async function runCompile(args: string[]): Promise<number> {
   const format = values.format ?? "text";
   if (!["text", "json"].includes(format)) throw new UsageError("--format is text or json");
   const answer = await compile(dir);
-  if (!answer.bundle) {
+  if (answer.bundleJson === undefined) {
     report(answer.diagnostics, format);
     return EXIT_COMPILE_FAILURE;
   }
   report(answer.warnings, format);
-  const json = JSON.stringify(answer.bundle);
+  const json = answer.bundleJson;
   if (values.output === "-") process.stdout.write(`${json}\n`);
   else if (values.output) writeFileSync(values.output, `${json}\n`);
   return 0;
@@ -132,11 +133,11 @@ async function runCheck(args: string[]): Promise<number> {
     bundle = readFileSync(values.bundle, "utf8");
   } else {
     const answer = await compile(values.policies as string);
-    if (!answer.bundle) {
+    if (answer.bundleJson === undefined) {
       report(answer.diagnostics, "text");
       throw new PortcullisError(`${values.policies} does not compile`);
     }
-    bundle = JSON.stringify(answer.bundle);
+    bundle = answer.bundleJson;
   }
   let nowMs = Date.now();
   if (values.now !== undefined) {
