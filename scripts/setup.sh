@@ -55,6 +55,8 @@ fi
 # npm dependencies (binaryen provides wasm-opt, which wasm-pack would otherwise download).
 if [ ! -d "$root/node_modules" ] || [ "$root/package-lock.json" -nt "$root/node_modules/.package-lock.json" ]; then
   say "installing npm dependencies"
-  (cd "$root" && npm ci --no-audit --no-fund --loglevel=error)
+  # `npm ci` refuses this lock: workerd lists macOS/Windows binaries the registry
+  # here does not serve. `install --no-save` follows the lock and leaves it as is.
+  (cd "$root" && npm install --no-save --no-audit --no-fund --loglevel=error)
 fi
 export PATH="$root/node_modules/.bin:$PATH"

@@ -24,13 +24,16 @@ step "cargo test"
 cargo test --all-targets
 
 step "runtime wasm build"
-bash scripts/build-wasm.sh | tee .wasm-size.txt
+bash scripts/build-wasm.sh
 gz=$(gzip -9 -c pkg/portcullis_bg.wasm | wc -c)
 budget=400000
 if [ "$gz" -gt "$budget" ]; then
   echo "runtime wasm is $gz bytes gzipped: over the $budget byte budget" >&2
   exit 1
 fi
+
+step "compiler wasm for the npm CLI (npx portcullis compile)"
+npm run --silent build:compiler
 
 step "TypeScript build (strict)"
 # Exports wasm-bindgen's private instantiation helpers (see js/src/wasm.ts).
@@ -56,6 +59,9 @@ PORTCULLIS_MEMORY_CHECKS="${PORTCULLIS_MEMORY_CHECKS:-100000}" node --test tests
 step "JavaScript in workerd, edge-runtime (no wasm codegen) and chromium"
 apt_install chromium chromium
 node --test tests/runtimes/
+
+step "examples/nextjs: next build, next start on 127.0.0.1, HTTP and Chromium checks per user"
+(cd examples/nextjs && npm install --no-save --no-audit --no-fund --loglevel=error && npm test)
 
 step "differential tests against the real Cerbos 0.55.0"
 node --test tests/differential/

@@ -30,5 +30,7 @@ pub mod cel;
 pub mod compiler;
 pub mod engine;
 pub mod jwt;
+#[cfg(feature = "compiler")]
+pub mod verify;
 #[cfg(feature = "wasm")]
 pub mod wasm;

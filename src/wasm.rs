@@ -68,3 +68,75 @@ pub fn engine_version() -> String {
 fn error_json(kind: &str, message: &str) -> JsValue {
     JsValue::from_str(&serde_json::json!({ "kind": kind, "message": message }).to_string())
 }
+
+/// Verifies identity tokens (Clerk session tokens, WorkOS access tokens)
+/// against one key set, caching verified tokens until they expire.
+#[wasm_bindgen]
+pub struct TokenVerifier {
+    verifier: crate::jwt::CachedVerifier,
+}
+
+#[wasm_bindgen]
+impl TokenVerifier {
+    /// Builds a verifier from key text (JWKS, a JWK, or PEM) and options JSON
+    /// (`{"preset": "clerk" | "workos" | "default", issuer, audiences,
+    /// authorizedParties, leewaySecs, algorithms, …}`). Throws a JSON string
+    /// `{"code", "message"}` when the keys or options are unusable.
+    pub fn create(keys_text: &str, options_json: &str) -> Result<TokenVerifier, JsValue> {
+        crate::jwt::api::identity_verifier(keys_text, options_json)
+            .map(|verifier| TokenVerifier { verifier })
+            .map_err(|e| JsValue::from_str(&e.to_json().to_string()))
+    }
+
+    /// Verifies `token` at `now_ms` (Unix milliseconds). Returns
+    /// `{"ok": true, alg, kid, header, claims}` or
+    /// `{"ok": false, "error": {"code", "message"}}`; never throws.
+    pub fn verify(&self, token: &str, now_ms: f64) -> String {
+        let now = crate::jwt::unix_seconds_from_millis(now_ms);
+        crate::jwt::api::verify_result_json(&self.verifier.verify(token, now)).to_string()
+    }
+}
+
+/// Compiles policy files for the npm CLI (only in the compiler wasm, built
+/// with features `wasm,compiler`; the runtime wasm never contains it).
+///
+/// `files_json` maps `/`-separated relative paths to file contents. Returns
+/// `{"bundle": …, "warnings": […]}` or `{"diagnostics": […]}`, each
+/// diagnostic with `file`, `line`, `column`, `message` and a caret
+/// rendering in `rendered`.
+#[cfg(feature = "compiler")]
+#[wasm_bindgen(js_name = compilePolicies)]
+pub fn compile_policies(files_json: &str) -> String {
+    use crate::compiler::{compile_sources, diagnostics_to_json, CompileOptions, Diagnostic};
+
+    let files: std::collections::BTreeMap<String, String> =
+        match serde_json::from_str(files_json) {
+            Ok(files) => files,
+            Err(e) => return serde_json::json!({"diagnostics": [{
+                "file": "", "message": format!("files must be a JSON object of path → text: {e}"),
+            }]})
+            .to_string(),
+        };
+    let render = |list: &[Diagnostic]| -> serde_json::Value {
+        let mut json = diagnostics_to_json(list);
+        if let Some(items) = json.as_array_mut() {
+            for (item, d) in items.iter_mut().zip(list) {
+                let source = files.get(&d.file).map(String::as_str).unwrap_or("");
+                item["rendered"] = serde_json::Value::String(d.render(source));
+            }
+        }
+        json
+    };
+    let sources: Vec<(String, String)> = files.clone().into_iter().collect();
+    match compile_sources(sources, &CompileOptions::default()) {
+        Ok(compiled) => {
+            let bundle: serde_json::Value =
+                serde_json::from_str(&compiled.bundle.to_json()).unwrap_or_default();
+            serde_json::json!({"bundle": bundle, "warnings": render(&compiled.warnings)})
+                .to_string()
+        }
+        Err(failure) => {
+            serde_json::json!({"diagnostics": render(&failure.diagnostics)}).to_string()
+        }
+    }
+}

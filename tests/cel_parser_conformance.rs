@@ -6,6 +6,7 @@
 #![cfg(feature = "compiler")]
 
 use portcullis::cel::ast::{Expr, ExprKind};
+use portcullis::cel::checker::{check, CheckEnv};
 use portcullis::cel::parser::{parse_with, ParseOptions};
 use portcullis::cel::printer::print;
 use std::path::PathBuf;
@@ -97,6 +98,108 @@ fn every_conformance_expression_parses() {
         printed > 2000,
         "only {printed} expressions were round-tripped"
     );
+}
+
+/// Every conformance test that is type-checked and expects a value passes
+/// the checker when the environment declares the test's bindings and
+/// `type_env` names (the conformance mode of the checker).
+#[test]
+fn conformance_expressions_pass_the_checker() {
+    let Some(root) = shared_root() else { return };
+    let dir = root.join("conformance/cel");
+    let mut files: Vec<PathBuf> = std::fs::read_dir(&dir)
+        .expect("read conformance dir")
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.extension().is_some_and(|x| x == "json"))
+        .collect();
+    files.sort();
+    let (mut checked, mut not_applicable) = (0usize, 0usize);
+    let mut skipped = Vec::new();
+    let mut failures = Vec::new();
+    for file in &files {
+        let text = std::fs::read_to_string(file).expect("read conformance file");
+        let doc: serde_json::Value = serde_json::from_str(&text).expect("conformance JSON");
+        for section in doc["sections"].as_array().cloned().unwrap_or_default() {
+            for test in section["tests"].as_array().cloned().unwrap_or_default() {
+                let expects_value = test["expected"].get("value").is_some();
+                // proto.getExt/hasExt need proto2 extension descriptors, which
+                // neither Cerbos nor this crate has.
+                let needs_protos = test["needs"]
+                    .as_array()
+                    .is_some_and(|n| n.iter().any(|t| t == "ext:protos"));
+                if needs_protos {
+                    skipped.push(format!(
+                        "{}: needs proto2 extensions (ext:protos)",
+                        test["name"].as_str().unwrap_or("?")
+                    ));
+                    continue;
+                }
+                if test["disable_check"].as_bool().unwrap_or(false) || !expects_value {
+                    not_applicable += 1;
+                    continue;
+                }
+                let opts = ParseOptions {
+                    enable_macros: !test["disable_macros"].as_bool().unwrap_or(false),
+                    enable_block_macros: true,
+                    ..ParseOptions::default()
+                };
+                let Ok(parsed) = parse_with(test["expr"].as_str().unwrap_or_default(), &opts)
+                else {
+                    failures.push(format!("{}: does not parse", test["name"]));
+                    continue;
+                };
+                let env = conformance_env(&test);
+                checked += 1;
+                if let Err(errs) = check(&parsed, &env) {
+                    failures.push(format!(
+                        "{}/{}: {:?}: {}",
+                        section["name"].as_str().unwrap_or("?"),
+                        test["name"].as_str().unwrap_or("?"),
+                        test["expr"].as_str().unwrap_or_default(),
+                        errs.iter()
+                            .map(|e| e.message.clone())
+                            .collect::<Vec<_>>()
+                            .join("; ")
+                    ));
+                }
+            }
+        }
+    }
+    eprintln!(
+        "conformance check: {} of {checked} checked expressions pass \
+         ({not_applicable} tests not applicable: disable_check or an expected error)",
+        checked - failures.len()
+    );
+    eprintln!("skipped {}:\n  {}", skipped.len(), skipped.join("\n  "));
+    assert!(checked > 1500, "only {checked} tests were checked");
+    assert!(
+        failures.is_empty(),
+        "check failures:\n{}",
+        failures.join("\n")
+    );
+}
+
+fn conformance_env(test: &serde_json::Value) -> CheckEnv {
+    // cel-go's conformance harness declares the cel.block slots @index0..29.
+    let mut env = CheckEnv::new()
+        .with_runtime_functions()
+        .allow_unknown_type_names(true)
+        .declare_all((0..30).map(|i| format!("@index{i}")));
+    if let Some(c) = test["container"].as_str() {
+        env = env.with_container(c);
+    }
+    if let Some(b) = test["bindings"].as_object() {
+        env = env.declare_all(b.keys().cloned());
+    }
+    for decl in test["type_env"].as_array().cloned().unwrap_or_default() {
+        let name = decl["name"].as_str().unwrap_or_default().to_string();
+        if decl.get("function").is_some() {
+            env = env.declare_function(name);
+        } else {
+            env = env.declare(name);
+        }
+    }
+    env
 }
 
 /// print → parse must give the same tree (ids aside).

@@ -115,10 +115,8 @@ fn compile_matches(want: &Value, d: &Diagnostic) -> bool {
     let desc = s(want, "description");
     let ok_desc = match d.kind {
         DiagnosticKind::Compile(CompileKind::InvalidExpression) => {
-            // The CEL issue texts come from our parser/checker; the
-            // expression and the error class must agree.
-            let head = desc.split("`: [").next().unwrap_or("");
-            d.message.starts_with(head)
+            // The whole text, CEL issues included, must agree.
+            d.message == desc
         }
         DiagnosticKind::Index(IndexKind::MissingImport) => quoted(&desc) == quoted(&d.message),
         DiagnosticKind::Index(IndexKind::MissingScope) => d.message.starts_with(&desc),
@@ -136,17 +134,6 @@ fn compile_matches(want: &Value, d: &Diagnostic) -> bool {
     }
 }
 
-/// Known differences, each with its reason; listed, never counted as passed.
-fn compile_known(name: &str) -> Option<&'static str> {
-    match name {
-        "bad_variables.yaml" | "variables_index_lookup.yaml" => Some(
-            "needs the CEL type checker (undeclared references, `V[\"x\"]` overloads); \
-             pending the cel-checker merge",
-        ),
-        _ => None,
-    }
-}
-
 #[test]
 fn compile_cases() {
     let Some(root) = shared() else { return };
@@ -156,14 +143,9 @@ fn compile_cases() {
         .collect();
     let mut failures = Vec::new();
     let mut passed = 0;
-    let mut skipped = Vec::new();
     let mut noted = Vec::new();
     for case in cases(&root.join("compile"), "yaml") {
         let name = case.file_name().unwrap().to_string_lossy().to_string();
-        if let Some(reason) = compile_known(&name) {
-            skipped.push(format!("{name}: {reason}"));
-            continue;
-        }
         let want = read_case(&case);
         let input = std::fs::read_to_string(case.with_extension("yaml.input")).unwrap();
         let mut files = txtar(&input);
@@ -246,9 +228,6 @@ fn compile_cases() {
                 }
             }
         }
-    }
-    for s in &skipped {
-        println!("  KNOWN DIFFERENCE (not counted) {s}");
     }
     for n in &noted {
         println!("  NOTE (passed with a documented difference) {n}");
@@ -561,11 +540,6 @@ fn index_case_problems(want: &Value, diags: &[Diagnostic]) -> Vec<String> {
     problems
 }
 
-fn index_known(name: &str) -> Option<&'static str> {
-    let _ = name;
-    None
-}
-
 #[test]
 fn index_cases() {
     let Some(root) = shared() else { return };
@@ -573,10 +547,6 @@ fn index_cases() {
     let mut passed = 0;
     for case in cases(&root.join("index"), "yaml") {
         let name = case.file_name().unwrap().to_string_lossy().to_string();
-        if let Some(reason) = index_known(&name) {
-            println!("  KNOWN DIFFERENCE (not counted) {name}: {reason}");
-            continue;
-        }
         let want = read_case(&case);
         let files: Vec<(String, String)> = want
             .get("files")
@@ -623,11 +593,6 @@ fn strip_schema(mut v: Value) -> Value {
     v
 }
 
-fn parser_known(name: &str) -> Option<&'static str> {
-    let _ = name;
-    None
-}
-
 #[test]
 fn parser_cases() {
     let Some(root) = shared() else { return };
@@ -635,10 +600,6 @@ fn parser_cases() {
     let mut passed = 0;
     for case in cases(&root.join("parser"), "json") {
         let name = case.file_name().unwrap().to_string_lossy().to_string();
-        if let Some(reason) = parser_known(&name) {
-            println!("  KNOWN DIFFERENCE (not counted) {name}: {reason}");
-            continue;
-        }
         let want: Value = serde_json::from_str(&std::fs::read_to_string(&case).unwrap()).unwrap();
         let input = std::fs::read_to_string(case.with_extension("json.input")).unwrap();
         let got = parse_policy_documents("input", &input);

@@ -114,3 +114,15 @@ fn rendering_shows_line_caret_and_path() {
         "{shown}"
     );
 }
+
+#[test]
+fn expression_errors_are_reported_alongside_field_errors() {
+    let src = "apiVersion: api.cerbos.dev/v1\nresourcePolicy:\n  resource: doc\n  version: default\n  rules:\n    - actions: [view]\n      roles: [user]\n      effect: EFFECT_ALOW\n    - actions: [edit]\n      roles: [user]\n      effect: EFFECT_ALLOW\n      condition:\n        match:\n          expr: R.attr.status = \"draft\"\n";
+    let d = fail(&[("p.yaml", src)]);
+    assert!(d.iter().any(|d| d.message.contains("EFFECT_ALOW")), "{d:?}");
+    let cel = d
+        .iter()
+        .find(|d| d.kind == DiagnosticKind::Compile(CompileKind::InvalidExpression))
+        .expect("CEL error reported in the same run");
+    assert_eq!(cel.line, 14);
+}

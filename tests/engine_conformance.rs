@@ -2,6 +2,8 @@
 //! the CheckResources server cases, against the store compiled by our
 //! compiler, under the configurations stated in the conformance README.
 
+#![cfg(feature = "compiler")]
+
 use std::path::{Path, PathBuf};
 
 use base64::engine::general_purpose::STANDARD;

@@ -9,11 +9,12 @@ use clap::{Parser, Subcommand, ValueEnum};
 use portcullis::bundle::Bundle;
 use portcullis::compiler::{self, CompileOptions, Diagnostic};
 use portcullis::engine::{Engine, EngineConfig, SchemaEnforcement};
+use portcullis::verify::{self, FilterConfig, OutputFormat, VerifyOptions};
 
 /// Exit code for a failed compilation, as `cerbos compile` uses.
-const EXIT_COMPILE_FAILURE: u8 = 3;
+const EXIT_COMPILE_FAILURE: u8 = verify::EXIT_COMPILE_FAILURE;
 /// Exit code for unusable input (bad flags, unreadable files).
-const EXIT_USAGE: u8 = 2;
+const EXIT_USAGE: u8 = verify::EXIT_USAGE;
 
 #[derive(Parser)]
 #[command(
@@ -38,6 +39,22 @@ enum Command {
         /// Diagnostics format.
         #[arg(long, value_enum, default_value_t = Format::Text)]
         format: Format,
+        /// Do not run the `*_test.yaml` suites after compiling.
+        #[arg(long)]
+        skip_tests: bool,
+    },
+    /// Run the Cerbos-format test suites (`*_test.yaml`) of a policy folder.
+    Test {
+        /// Policy folder.
+        dir: PathBuf,
+        #[command(flatten)]
+        suites: SuiteFlags,
+        /// Output format.
+        #[arg(long, default_value = "tree")]
+        format: OutputFormat,
+        /// Colour the tree output.
+        #[arg(long)]
+        color: bool,
     },
     /// Answer CheckResources requests (a JSON array of Cerbos API request bodies).
     Check {
@@ -77,6 +94,47 @@ enum Command {
     },
 }
 
+/// How suites are selected and run, shared by `test` and `compile`.
+#[derive(clap::Args, Clone, Default)]
+struct SuiteFlags {
+    /// Folder holding the suites (default: the policy folder).
+    #[arg(long)]
+    tests: Option<PathBuf>,
+    /// `suite=glob;test=glob;principal=glob;resource=glob;action=glob` (repeatable).
+    #[arg(long = "test-filter")]
+    test_filter: Vec<String>,
+    /// Only tests whose `<suite>/<test>` matches this regular expression.
+    #[arg(long)]
+    run: Option<String>,
+    /// Run suites without schema enforcement (default: reject).
+    #[arg(long)]
+    ignore_schemas: bool,
+    /// One check per action instead of one per principal and resource.
+    #[arg(long)]
+    skip_batching: bool,
+    /// Deny actions whose conditions fail to evaluate.
+    #[arg(long)]
+    strict_evaluation: bool,
+}
+
+impl SuiteFlags {
+    fn options(&self) -> Result<VerifyOptions, String> {
+        let mut filter = FilterConfig::default();
+        for spec in &self.test_filter {
+            filter.parse_into(spec).map_err(|e| e.to_string())?;
+        }
+        Ok(VerifyOptions {
+            tests_dir: self.tests.clone(),
+            filter,
+            run: self.run.clone(),
+            ignore_schemas: self.ignore_schemas,
+            skip_batching: self.skip_batching,
+            strict_evaluation: self.strict_evaluation,
+            ..VerifyOptions::default()
+        })
+    }
+}
+
 #[derive(Clone, Copy, ValueEnum)]
 enum Format {
     Text,
@@ -97,7 +155,14 @@ fn main() -> ExitCode {
             dir,
             output,
             format,
-        } => compile(&dir, output.as_deref(), format),
+            skip_tests,
+        } => compile(&dir, output.as_deref(), format, skip_tests),
+        Command::Test {
+            dir,
+            suites,
+            format,
+            color,
+        } => run_suites(&dir, &suites, format, color),
         Command::Check {
             policies,
             bundle,
@@ -146,7 +211,26 @@ fn main() -> ExitCode {
     }
 }
 
-fn compile(dir: &Path, output: Option<&Path>, format: Format) -> ExitCode {
+fn run_suites(dir: &Path, flags: &SuiteFlags, format: OutputFormat, color: bool) -> ExitCode {
+    let options = match flags.options() {
+        Ok(options) => options,
+        Err(message) => {
+            eprintln!("error: {message}");
+            return ExitCode::from(EXIT_USAGE);
+        }
+    };
+    let outcome = verify::run(dir, &options);
+    match &outcome {
+        Ok(results) => print!("{}", verify::render(results, format, color)),
+        Err(verify::VerifyError::Compile(failure)) => {
+            report(dir, &failure.diagnostics, Format::Text)
+        }
+        Err(e) => eprintln!("error: {e}"),
+    }
+    ExitCode::from(verify::exit_code(&outcome))
+}
+
+fn compile(dir: &Path, output: Option<&Path>, format: Format, skip_tests: bool) -> ExitCode {
     match compiler::compile_dir(dir, &CompileOptions::default()) {
         Ok(compiled) => {
             report(dir, &compiled.warnings, format);
@@ -170,7 +254,25 @@ fn compile(dir: &Path, output: Option<&Path>, format: Format) -> ExitCode {
                     compiled.bundle.rows.len()
                 );
             }
-            ExitCode::SUCCESS
+            if skip_tests {
+                return ExitCode::SUCCESS;
+            }
+            // As `cerbos compile`: the suites next to the policies run too.
+            let outcome = verify::read_test_files(dir).and_then(|files| {
+                verify::run_bundle(&compiled.bundle, &files, &VerifyOptions::default())
+            });
+            match &outcome {
+                Ok(results) if results.suites.is_empty() => {}
+                Ok(results) => {
+                    let rendered = match format {
+                        Format::Text => verify::render(results, OutputFormat::Tree, false),
+                        Format::Json => verify::render(results, OutputFormat::Json, false),
+                    };
+                    eprint!("{rendered}");
+                }
+                Err(e) => eprintln!("error: {e}"),
+            }
+            ExitCode::from(verify::exit_code(&outcome))
         }
         Err(failure) => {
             report(dir, &failure.diagnostics, format);

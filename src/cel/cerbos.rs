@@ -949,3 +949,186 @@ fn path_match_any_of(_: &Activation, a: &[Value]) -> EvalResult {
     }
     Ok(Value::Bool(false))
 }
+
+#[cfg(all(test, feature = "compiler"))]
+mod tests {
+    use super::*;
+    use crate::cel::parser::parse;
+    use crate::cel::program::Program;
+    use crate::cel::time::parse_timestamp;
+
+    fn act() -> Activation {
+        let mut p = Principal {
+            id: "alice".into(),
+            roles: vec!["admin".into()],
+            policy_version: "default".into(),
+            ..Default::default()
+        };
+        p.attr.insert("n".into(), serde_json::json!(3));
+        p.attr.insert("tags".into(), serde_json::json!(["a", "b"]));
+        p.attr.insert("nothing".into(), serde_json::Value::Null);
+        let r = Resource {
+            kind: "doc".into(),
+            id: "d1".into(),
+            ..Default::default()
+        };
+        let jwt = serde_json::json!({"iss": "me", "aud": ["x"]});
+        let now = parse_timestamp("2021-04-22T10:05:20.021-05:00").expect("now");
+        let mut a = activation(&p, &r, jwt.as_object(), now);
+        a.set(
+            slots::VARIABLES,
+            variables_value([("flag".to_string(), Value::Bool(true))]),
+        );
+        a.set(
+            slots::GLOBALS,
+            variables_value([("env".to_string(), Value::from("test"))]),
+        );
+        a.set(slots::RUNTIME, runtime_value(&["owner".to_string()]));
+        a
+    }
+
+    fn eval(src: &str) -> Result<Value, String> {
+        let parsed = parse(src).map_err(|e| format!("{e:?}"))?;
+        let prog = Program::prepare(&parsed.expr, &declarations()).map_err(|e| e.to_string())?;
+        prog.eval(&act()).map_err(|e| e.to_string())
+    }
+
+    fn truthy(src: &str) {
+        assert_eq!(eval(src), Ok(Value::Bool(true)), "{src}");
+    }
+
+    fn fails(src: &str, msg: &str) {
+        assert_eq!(eval(src), Err(msg.to_string()), "{src}");
+    }
+
+    #[test]
+    fn request_model() {
+        truthy(r#"request.principal.id == "alice" && P.id == request.principal.id"#);
+        truthy(r#"R.policyVersion == "" && P.policy_version == "default""#);
+        truthy(r#"request.aux_data.jwt.iss == "me" && request.auxData.jwt.aud == ["x"]"#);
+        truthy(r#"has(P.roles) && !has(R.scope) && !has(R.attr) && has(P.attr)"#);
+        truthy(r#"runtime.effectiveDerivedRoles == ["owner"]"#);
+        truthy(r#"runtime.effective_derived_roles.size() == 1"#);
+        truthy(r#"P.attr.n / 2.0 == 1.5 && P.attr.n == 3 && P.attr.nothing == null"#);
+        fails("P.attr.n / 2", "no such overload: _/_(double, int)");
+        truthy(r#"V.flag && variables.flag && G.env == "test" && globals.env == "test""#);
+        truthy(r#"has(V.flag) && !has(V.other) && !has(C.x)"#);
+        fails("P.attr.missing", "no such key: missing");
+        fails("V.other", "undefined field 'other'");
+        fails("C.x", "undefined field 'x'");
+        fails(r#"P.attr.n + "x""#, "no such overload: _+_(double, string)");
+    }
+
+    #[test]
+    fn set_functions() {
+        truthy("[1, 2].is_subset([1, 2, 3]) && [1, 1].isSubset([1]) && [].isSubset([1])");
+        truthy("[1.0, 2].isSubset([1, 2]) && ![1, 4].isSubset([1, 2])");
+        truthy("[1, 3, 5].except([5, 3]) == [1] && [1, 2].except([1.0, 2]) == []");
+        truthy("intersect([1, 2, 2, 3], [2, 3]) == [2, 3] && [3, 2, 2].intersect([2, 3, 4]) == [3, 2, 2]");
+        truthy("[1, 2].hasIntersection([2]) && !has_intersection([1], [2])");
+        truthy("id(5) == 5");
+    }
+
+    #[test]
+    fn hierarchies() {
+        truthy(r#"hierarchy("a.b.c") == hierarchy(["a", "b", "c"])"#);
+        truthy(r#"hierarchy("aXXbXXc", "XX") == hierarchy("a.b.c")"#);
+        truthy(r#"hierarchy("a.b.c")[1] == "b" && hierarchy("a.b.c").size() == 3"#);
+        truthy(
+            r#"hierarchy("a.b").ancestorOf(hierarchy("a.b.c")) && !hierarchy("a.b").ancestorOf(hierarchy("a.b"))"#,
+        );
+        truthy(
+            r#"hierarchy("a.b.c").descendentOf(hierarchy("a")) && hierarchy("a.b.c").immediateChildOf(hierarchy("a.b"))"#,
+        );
+        truthy(
+            r#"!hierarchy("a").immediateParentOf(hierarchy("a.b.c")) && hierarchy("a.b.c").siblingOf(hierarchy("a.b.z"))"#,
+        );
+        truthy(
+            r#"hierarchy("a.b").overlaps(hierarchy("a.b.c")) && !hierarchy("a.x").overlaps(hierarchy("a.b.c"))"#,
+        );
+        truthy(r#"hierarchy("a.b.c").commonAncestors(hierarchy("a.b.c")) == hierarchy("a.b")"#);
+        truthy(r#"hierarchy("a.b").commonAncestors(hierarchy("a.b.c.d")) == hierarchy("a.b")"#);
+        truthy(r#"hierarchy("a.b").commonAncestors(hierarchy("x.y.z")).size() == 0"#);
+        truthy(r#"string(hierarchy(["p", "q"])) == "p.q""#);
+        fails(r#"hierarchy("a.b")[5]"#, "index out of range");
+    }
+
+    #[test]
+    fn spiffe() {
+        let id = r#"spiffeID("spiffe://example.org/ns/web/sa/api")"#;
+        truthy(&format!(r#"{id}.path() == "/ns/web/sa/api""#));
+        truthy(&format!(
+            r#"{id}.trustDomain() == spiffeTrustDomain("example.org")"#
+        ));
+        truthy(&format!(
+            r#"{id}.isMemberOf(spiffeTrustDomain("spiffe://example.org"))"#
+        ));
+        truthy(r#"spiffeTrustDomain("example.org").id() == "spiffe://example.org""#);
+        truthy(r#"spiffeTrustDomain("spiffe://example.org/x").name() == "example.org""#);
+        truthy(&format!(r#"spiffeMatchAny().matchesID({id})"#));
+        truthy(&format!(
+            r#"spiffeMatchExact({id}).matchesID("spiffe://example.org/ns/web/sa/api")"#
+        ));
+        truthy(&format!(
+            r#"!spiffeMatchExact({id}).matchesID("spiffe://example.org/other")"#
+        ));
+        truthy(&format!(
+            r#"spiffeMatchOneOf(["spiffe://example.org/a", "spiffe://example.org/ns/web/sa/api"]).matchesID({id})"#
+        ));
+        truthy(&format!(
+            r#"spiffeMatchTrustDomain("example.org").matchesID({id})"#
+        ));
+        truthy(r#"!spiffeMatchTrustDomain("example.org").matchesID("spiffe://other.org/x")"#);
+        assert!(eval(r#"spiffeID("http://example.org/x")"#).is_err());
+        assert!(eval(r#"spiffeID("spiffe://Example.org/x")"#).is_err());
+        assert!(eval(r#"spiffeID("spiffe://example.org/a//b")"#).is_err());
+    }
+
+    #[test]
+    fn paths() {
+        truthy(
+            r#"basePath("/srv/data/file.txt") == "file.txt" && dirPath("/srv/data/file.txt") == "/srv/data""#,
+        );
+        truthy(
+            r#"extPath("/srv/a.tar.gz") == ".gz" && joinPath(["/srv", "data", "x"]) == "/srv/data/x""#,
+        );
+        truthy(r#"joinPath([]) == "" && volumeName("/srv") == "" && volumeName("C:\\x") == "C:""#);
+        truthy(r#"relPath("/srv/a/b", "/srv/a/c") == "../c""#);
+        truthy(
+            r#"pathHasPrefix("/srv/data/x", "/srv/data") && !pathHasPrefix("/srv/database", "/srv/data")"#,
+        );
+        truthy(r#""C:\\srv\\data\\x".pathHasPrefix("C:\\srv\\data")"#);
+        truthy(r#"pathHasPrefix("\\\\host\\share\\dir", "\\\\host\\share")"#);
+        truthy(r#"pathMatch("/srv/a.zip", "/srv/*.zip") && !"/srv/a.zip".pathMatch("/srv/*.txt")"#);
+        truthy(r#"pathMatchAnyOf("C:\\srv\\a.zip", ["C:\\srv\\*.gz", "C:\\srv\\*.zip"])"#);
+        truthy(r#"dirPath("C:\\srv\\a.zip") == "C:\\srv" && dirPath("C:\\") == "C:\\""#);
+    }
+
+    #[test]
+    fn time_and_ip() {
+        truthy(r#"now() == timestamp("2021-04-22T15:05:20.021Z")"#);
+        truthy(r#"timestamp("2021-04-20T15:05:20.021Z").timeSince() == duration("48h")"#);
+        truthy(r#"timeSince(now()) == duration("0s")"#);
+        truthy(
+            r#""10.1.2.3".inIPAddrRange("10.0.0.0/8") && !"11.1.2.3".inIPAddrRange("10.0.0.0/8")"#,
+        );
+        truthy(r#""2001:db8::1".inIPAddrRange("2001:db8::/32")"#);
+        fails(
+            r#""nope".inIPAddrRange("10.0.0.0/8")"#,
+            "invalid IP address: nope",
+        );
+    }
+
+    #[test]
+    fn outputs_render_as_json() {
+        let v = eval(r#"{"a": [1, 2.5, "x", true, null], "t": timestamp("2021-01-01T00:00:00Z"), "d": duration("90s"), "h": P.attr.n}"#)
+            .expect("eval");
+        assert_eq!(
+            v.to_json().expect("json"),
+            serde_json::json!({"a": [1, 2.5, "x", true, null], "t": "2021-01-01T00:00:00Z", "d": "90s", "h": 3})
+        );
+        assert!(eval("double('NaN')")
+            .map(|v| v.to_json().is_err())
+            .unwrap_or(false));
+    }
+}

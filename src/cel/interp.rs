@@ -6,7 +6,10 @@
 
 use std::sync::Arc;
 
-use super::program::{Activation, CompNode, Node, Program};
+use std::borrow::Cow;
+
+use super::program::{Activation, CompNode, Node, PathStep, Program, RelOp};
+use super::value::value_eq;
 use super::value::{EvalError, EvalResult, Map, Opaque, Value};
 
 struct Ctx<'a> {
@@ -69,6 +72,44 @@ fn eval(n: &Node, ctx: &mut Ctx<'_>) -> EvalResult {
             let v = eval(operand, ctx)?;
             select(&v, field, *test_only, *optional)
         }
+        Node::Path { root, steps } => {
+            let start: &Value = match root.as_ref() {
+                Node::Slot(i, name) => ctx
+                    .act
+                    .get(*i)
+                    .ok_or_else(|| EvalError::NoSuchAttribute(name.to_string()))?,
+                Node::Local(i) => match ctx.locals.get(*i) {
+                    Some(Ok(v)) => v,
+                    Some(Err(e)) => return Err(e.clone()),
+                    None => return Err(EvalError::NoSuchAttribute(String::new())),
+                },
+                other => return walk_owned(eval(other, ctx)?, steps),
+            };
+            walk(start, steps)
+        }
+        Node::Rel { op, a, b } => {
+            let (l, r) = if borrowable(a) && borrowable(b) {
+                let c: &Ctx<'_> = ctx;
+                (
+                    borrowed(a, c.act, &c.locals).unwrap_or(Err(EvalError::NoSuchOverload))?,
+                    borrowed(b, c.act, &c.locals).unwrap_or(Err(EvalError::NoSuchOverload))?,
+                )
+            } else {
+                (Cow::Owned(eval(a, ctx)?), Cow::Owned(eval(b, ctx)?))
+            };
+            match op {
+                RelOp::Eq => Ok(Value::Bool(value_eq(&l, &r, 0))),
+                RelOp::Ne => Ok(Value::Bool(!value_eq(&l, &r, 0))),
+                RelOp::In => match r.as_ref() {
+                    Value::List(list) => Ok(Value::Bool(list.iter().any(|e| value_eq(e, &l, 0)))),
+                    Value::Map(m) => Ok(Value::Bool(m.contains_key(&l))),
+                    _ => Err(super::functions::no_overload(
+                        "@in",
+                        &[l.into_owned(), r.into_owned()],
+                    )),
+                },
+            }
+        }
         Node::And(a, b) => {
             let l = eval(a, ctx);
             if bool_of(&l) == Some(false) {
@@ -104,31 +145,35 @@ fn eval(n: &Node, ctx: &mut Ctx<'_>) -> EvalResult {
             Ok(Value::Bool(b)) => Ok(Value::Bool(b)),
             _ => Ok(Value::Bool(true)),
         },
-        Node::Call { func, args, .. } => match args.as_slice() {
-            [] => func(ctx.act, &[]),
-            [a] => {
-                let a = eval(a, ctx)?;
-                func(ctx.act, std::slice::from_ref(&a))
-            }
-            [a, b] => {
-                let a = eval(a, ctx)?;
-                let b = eval(b, ctx)?;
-                func(ctx.act, &[a, b])
-            }
-            [a, b, c] => {
-                let a = eval(a, ctx)?;
-                let b = eval(b, ctx)?;
-                let c = eval(c, ctx)?;
-                func(ctx.act, &[a, b, c])
-            }
-            many => {
-                let mut vals = Vec::with_capacity(many.len());
-                for a in many {
-                    vals.push(eval(a, ctx)?);
+        Node::Call { func, name, args } => {
+            let detail = |e: EvalError, vals: &[Value]| match e {
+                EvalError::NoSuchOverload => super::functions::no_overload(name, vals),
+                other => other,
+            };
+            match args.as_slice() {
+                [] => func(ctx.act, &[]).map_err(|e| detail(e, &[])),
+                [a] => {
+                    let a = eval(a, ctx)?;
+                    let vals = std::slice::from_ref(&a);
+                    func(ctx.act, vals).map_err(|e| detail(e, vals))
                 }
-                func(ctx.act, &vals)
+                [a, b] => {
+                    let vals = [eval(a, ctx)?, eval(b, ctx)?];
+                    func(ctx.act, &vals).map_err(|e| detail(e, &vals))
+                }
+                [a, b, c] => {
+                    let vals = [eval(a, ctx)?, eval(b, ctx)?, eval(c, ctx)?];
+                    func(ctx.act, &vals).map_err(|e| detail(e, &vals))
+                }
+                many => {
+                    let mut vals = Vec::with_capacity(many.len());
+                    for a in many {
+                        vals.push(eval(a, ctx)?);
+                    }
+                    func(ctx.act, &vals).map_err(|e| detail(e, &vals))
+                }
             }
-        },
+        }
         Node::OptOr {
             target,
             alt,
@@ -194,6 +239,92 @@ fn eval(n: &Node, ctx: &mut Ctx<'_>) -> EvalResult {
         }
         Node::Comprehension(c) => comprehension(c, ctx),
     }
+}
+
+fn borrowable(n: &Node) -> bool {
+    match n {
+        Node::Const(_) | Node::Slot(..) | Node::Local(_) => true,
+        Node::Path { root, .. } => matches!(root.as_ref(), Node::Slot(..) | Node::Local(_)),
+        _ => false,
+    }
+}
+
+/// Evaluates constants, variables and variable-rooted paths without
+/// cloning; `None` for nodes that need the full evaluator.
+fn borrowed<'a>(
+    n: &'a Node,
+    act: &'a Activation,
+    locals: &'a [EvalResult],
+) -> Option<EvalResult<Cow<'a, Value>>> {
+    let root = |r: &'a Node| -> Option<EvalResult<&'a Value>> {
+        match r {
+            Node::Slot(i, name) => Some(
+                act.get(*i)
+                    .ok_or_else(|| EvalError::NoSuchAttribute(name.to_string())),
+            ),
+            Node::Local(i) => Some(match locals.get(*i) {
+                Some(Ok(v)) => Ok(v),
+                Some(Err(e)) => Err(e.clone()),
+                None => Err(EvalError::NoSuchAttribute(String::new())),
+            }),
+            _ => None,
+        }
+    };
+    match n {
+        Node::Const(v) => Some(Ok(Cow::Borrowed(v))),
+        Node::Slot(..) | Node::Local(_) => root(n).map(|r| r.map(Cow::Borrowed)),
+        Node::Path { root: r, steps } => root(r).map(|v| v.and_then(|v| walk_ref(v, steps))),
+        _ => None,
+    }
+}
+
+fn walk_ref<'a>(mut v: &'a Value, steps: &[PathStep]) -> EvalResult<Cow<'a, Value>> {
+    for (i, step) in steps.iter().enumerate() {
+        let next = match (step, v) {
+            (PathStep::Field { ty, idx, .. }, Value::Message(m)) if std::ptr::eq(m.ty, *ty) => {
+                match m.fields.get(*idx) {
+                    Some(Some(x)) => Some(x),
+                    _ => None,
+                }
+            }
+            (PathStep::Key(k), Value::Map(m)) => match m.get_str(k) {
+                Some(x) => Some(x),
+                None => return Err(EvalError::NoSuchKey(k.to_string())),
+            },
+            _ => None,
+        };
+        match next {
+            Some(x) => v = x,
+            None => {
+                let owned = step_owned(v, step)?;
+                return walk_owned(owned, steps.get(i + 1..).unwrap_or(&[])).map(Cow::Owned);
+            }
+        }
+    }
+    Ok(Cow::Borrowed(v))
+}
+
+/// Follows `steps` from `v` by reference, cloning only the result (or
+/// switching to owned values where a default must be materialised).
+fn walk(v: &Value, steps: &[PathStep]) -> EvalResult {
+    walk_ref(v, steps).map(Cow::into_owned)
+}
+
+fn step_owned(v: &Value, step: &PathStep) -> EvalResult {
+    match (step, v) {
+        (PathStep::Field { ty, idx, .. }, Value::Message(m)) if std::ptr::eq(m.ty, *ty) => {
+            m.get(*idx)
+        }
+        (PathStep::Field { name, .. }, _) => select(v, name, false, false),
+        (PathStep::Key(k), _) => select(v, k, false, false),
+    }
+}
+
+fn walk_owned(mut v: Value, steps: &[PathStep]) -> EvalResult {
+    for step in steps {
+        v = step_owned(&v, step)?;
+    }
+    Ok(v)
 }
 
 fn set_local(ctx: &mut Ctx<'_>, i: usize, v: EvalResult) {

@@ -21,4 +21,5 @@ pub mod parser;
 pub mod printer;
 pub mod program;
 pub mod time;
+pub mod tz;
 pub mod value;

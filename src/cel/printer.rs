@@ -5,7 +5,8 @@
 //! (node ids aside). Macro expansions are printed as the macro call they
 //! came from (`all`, `exists`, `exists_one`, `existsOne`, `map`, `filter`,
 //! `transformList`, `transformMap`, `transformMapEntry`, `cel.bind`,
-//! `optMap`, `optFlatMap`), so they re-expand to the same comprehension.
+//! `optMap`, `optFlatMap`), so they re-expand to the same comprehension;
+//! `math.@max`/`math.@min` print as `math.greatest`/`math.least`.
 //!
 //! Trees that no CEL source produces cannot round-trip and are printed on a
 //! best-effort basis: comprehensions of any other shape (printed as a
@@ -18,7 +19,7 @@
 //! chains or `-` literal folding would otherwise change the tree.
 
 use crate::cel::ast::{Comprehension, Expr, ExprKind, Literal};
-use crate::cel::parser::ACCUMULATOR_VAR;
+use crate::cel::parser::{on_big_stack_if, tree_height, ACCUMULATOR_VAR, SHALLOW_TREE};
 use std::fmt::Write;
 
 /// Nesting beyond this is not printed (the parser never produces it; the
@@ -27,12 +28,15 @@ const MAX_PRINT_DEPTH: u32 = 2_000;
 
 /// Prints `e` as CEL source; see the module docs for the round-trip property.
 pub fn print(e: &Expr) -> String {
-    let mut p = Printer {
-        out: String::new(),
-        depth: 0,
-    };
-    p.expr(e);
-    p.out
+    let deep = tree_height(e) > SHALLOW_TREE;
+    on_big_stack_if(deep, || {
+        let mut p = Printer {
+            out: String::new(),
+            depth: 0,
+        };
+        p.expr(e);
+        p.out
+    })
 }
 
 struct Printer {
@@ -91,6 +95,11 @@ fn is_number_literal(e: &Expr) -> bool {
         e.kind,
         ExprKind::Literal(Literal::Int(_) | Literal::Double(_) | Literal::Uint(_))
     )
+}
+
+/// Is `s` a CEL identifier (`[A-Za-z_][A-Za-z0-9_]*`)?
+pub fn is_identifier(s: &str) -> bool {
+    is_ident(s)
 }
 
 fn is_ident(s: &str) -> bool {
@@ -600,7 +609,13 @@ impl Printer {
                 self.operand(r, rmin);
             }
             _ => {
-                self.out.push_str(function);
+                // ext.Math's macros expand to these internal names.
+                let shown = match function {
+                    "math.@max" => "math.greatest",
+                    "math.@min" => "math.least",
+                    f => f,
+                };
+                self.out.push_str(shown);
                 self.out.push('(');
                 self.list(&args.iter().collect::<Vec<_>>());
                 self.out.push(')');

@@ -115,6 +115,10 @@ pub struct Activation {
     slots: Vec<Option<Value>>,
     now: Option<Timestamp>,
     budget: Cell<u64>,
+    /// Set when `now()`/`timeSince` read the time; shared by clones so that
+    /// every activation derived from one request reports into one flag
+    /// (the test runner errors a test whose policy used an unset `now`).
+    now_read: std::rc::Rc<Cell<bool>>,
 }
 
 impl Activation {
@@ -124,6 +128,7 @@ impl Activation {
             slots: vec![None; slot_count],
             now: None,
             budget: Cell::new(DEFAULT_BUDGET),
+            now_read: std::rc::Rc::new(Cell::new(false)),
         }
     }
 
@@ -144,9 +149,17 @@ impl Activation {
         self.now = Some(now);
     }
 
-    /// The fixed `now`, if set.
+    /// The fixed `now`, if set. Counts as a read of the time (see
+    /// [`Activation::now_was_read`]).
     pub fn now(&self) -> Option<Timestamp> {
+        self.now_read.set(true);
         self.now
+    }
+
+    /// Whether an expression read the time through this activation or a
+    /// clone of it.
+    pub fn now_was_read(&self) -> bool {
+        self.now_read.get()
     }
 
     /// Sets the remaining evaluation budget.
@@ -213,13 +226,26 @@ pub(crate) enum Node {
         test_only: bool,
         optional: bool,
     },
+    /// A chain of field/key selections from a variable, walked by reference
+    /// so only the final value is cloned.
+    Path {
+        root: Box<Node>,
+        steps: Vec<PathStep>,
+    },
     And(Box<Node>, Box<Node>),
     Or(Box<Node>, Box<Node>),
     Cond(Box<Node>, Box<Node>, Box<Node>),
     NotStrictlyFalse(Box<Node>),
     Call {
         func: FnImpl,
+        name: Arc<str>,
         args: Vec<Node>,
+    },
+    /// `==`, `!=`, `in` on operands borrowed where possible.
+    Rel {
+        op: RelOp,
+        a: Box<Node>,
+        b: Box<Node>,
     },
     /// `optional.or` / `optional.orValue`: the argument is evaluated lazily.
     OptOr {
@@ -235,6 +261,54 @@ pub(crate) enum Node {
         entries: Vec<(Node, Node, bool)>,
     },
     Comprehension(Box<CompNode>),
+}
+
+/// Operators of [`Node::Rel`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum RelOp {
+    Eq,
+    Ne,
+    In,
+}
+
+/// One step of a [`Node::Path`].
+#[derive(Debug, Clone)]
+pub(crate) enum PathStep {
+    /// Field `idx` of a message statically known to be of type `ty`.
+    Field {
+        ty: &'static MessageType,
+        idx: usize,
+        name: Arc<str>,
+    },
+    /// `.name` on a map, message or variables object.
+    Key(Arc<str>),
+}
+
+fn path_push(op: Node, step: PathStep) -> Node {
+    match op {
+        Node::Path { root, mut steps } => {
+            steps.push(step);
+            Node::Path { root, steps }
+        }
+        root @ (Node::Slot(..) | Node::Local(_)) => Node::Path {
+            root: Box::new(root),
+            steps: vec![step],
+        },
+        other => match step {
+            PathStep::Field { ty, idx, name } => Node::Field {
+                operand: Box::new(other),
+                ty,
+                idx,
+                name,
+            },
+            PathStep::Key(field) => Node::Select {
+                operand: Box::new(other),
+                field,
+                test_only: false,
+                optional: false,
+            },
+        },
+    }
 }
 
 #[derive(Debug, Clone)]
@@ -469,16 +543,11 @@ impl Preparer<'_> {
                             Some(super::value::FieldKind::Message(t)) => StaticTy::Msg(t),
                             _ => StaticTy::Dyn,
                         };
-                        return Ok((
-                            Node::Field {
-                                operand: Box::new(op),
-                                ty: m,
-                                idx,
-                                name,
-                            },
-                            next,
-                        ));
+                        return Ok((path_push(op, PathStep::Field { ty: m, idx, name }), next));
                     }
+                }
+                if !*test_only && !*optional {
+                    return Ok((path_push(op, PathStep::Key(name)), StaticTy::Dyn));
                 }
                 Ok((
                     Node::Select {
@@ -648,6 +717,7 @@ impl Preparer<'_> {
                         return Ok((
                             Node::Call {
                                 func: f,
+                                name: Arc::from(full.as_str()),
                                 args: nodes,
                             },
                             StaticTy::Dyn,
@@ -696,7 +766,52 @@ impl Preparer<'_> {
         for i in 0..args.len() {
             nodes.push(arg(self, i)?);
         }
-        Ok((Node::Call { func, args: nodes }, StaticTy::Dyn))
+        // Constant folding: calls on literals (`hierarchy("a.b")`,
+        // `duration("1h")`, `[1, 2].size()`) are evaluated once here. Errors
+        // stay at run time; `now`/`timeSince` depend on the activation.
+        if !matches!(function, "now" | "timeSince")
+            && nodes.iter().all(|n| matches!(n, Node::Const(_)))
+        {
+            let vals: Vec<Value> = nodes
+                .iter()
+                .filter_map(|n| match n {
+                    Node::Const(v) => Some(v.clone()),
+                    _ => None,
+                })
+                .collect();
+            if let Ok(v) = func(&Activation::new(0), &vals) {
+                return Ok((Node::Const(v), StaticTy::Dyn));
+            }
+        }
+        // Equality and membership compare operands by reference (no clones).
+        let rel = match (function, target.is_none()) {
+            ("_==_", true) => Some(RelOp::Eq),
+            ("_!=_", true) => Some(RelOp::Ne),
+            ("@in", true) => Some(RelOp::In),
+            _ => None,
+        };
+        if let (Some(op), 2) = (rel, nodes.len()) {
+            let mut it = nodes.into_iter();
+            if let (Some(a), Some(b)) = (it.next(), it.next()) {
+                return Ok((
+                    Node::Rel {
+                        op,
+                        a: Box::new(a),
+                        b: Box::new(b),
+                    },
+                    StaticTy::Dyn,
+                ));
+            }
+            return Err(PrepareError::Malformed(function.to_string()));
+        }
+        Ok((
+            Node::Call {
+                func,
+                name: Arc::from(function),
+                args: nodes,
+            },
+            StaticTy::Dyn,
+        ))
     }
 }
 

@@ -1,8 +1,8 @@
 //! Timestamps and durations with cel-go's ranges, parsing and formatting.
 //!
 //! Calendar arithmetic is done here on plain integers (proleptic Gregorian,
-//! days since the Unix epoch); only the IANA offset lookup uses `jiff` and
-//! its bundled time-zone database.
+//! days since the Unix epoch); only the IANA offset lookup goes elsewhere
+//! (`super::tz`: jiff natively, the host's `Intl` in the runtime wasm).
 
 /// Seconds of 0001-01-01T00:00:00Z, the smallest CEL timestamp.
 pub const MIN_TIMESTAMP_SECS: i64 = -62_135_596_800;
@@ -387,10 +387,7 @@ pub fn zone_offset(tz: &str, t: &Timestamp) -> Result<i64, String> {
     if tz.is_empty() || tz == "UTC" {
         return Ok(0);
     }
-    let zone = jiff::tz::TimeZone::get(tz).map_err(|_| format!("unknown time zone {tz}"))?;
-    let ts = jiff::Timestamp::new(t.secs, t.nanos as i32)
-        .map_err(|_| "timestamp out of range".to_string())?;
-    Ok(i64::from(zone.to_offset(ts).seconds()))
+    super::tz::offset_seconds(tz, t.secs)
 }
 
 fn go_atoi(s: &str) -> Option<i64> {

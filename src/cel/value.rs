@@ -55,8 +55,9 @@ pub enum EvalError {
     /// Arguments of types no overload of the function accepts.
     #[error("no such overload")]
     NoSuchOverload,
-    /// A function called with arguments of the wrong types, with details.
-    #[error("no matching overload for '{function}' applied to '({args})'")]
+    /// A function called with arguments of the wrong types, with details
+    /// (cel-go's runtime dispatch wording).
+    #[error("no such overload: {function}({args})")]
     NoMatchingOverload {
         /// Function name.
         function: String,

@@ -2,8 +2,10 @@
 //! expression, and list the `V.x` / `C.x` names it references.
 
 use std::collections::BTreeSet;
+use std::sync::OnceLock;
 
-use crate::cel::ast::{Expr, ExprKind};
+use crate::cel::ast::Expr;
+use crate::cel::checker::{check, referenced_fields, CheckEnv};
 
 /// One problem with an expression.
 #[derive(Debug, Clone, PartialEq)]
@@ -28,6 +30,18 @@ pub(crate) fn compile_expr(src: &str) -> Result<Expr, Vec<ExprIssue>> {
             })
             .collect::<Vec<_>>()
     })?;
+    static ENV: OnceLock<CheckEnv> = OnceLock::new();
+    // Cerbos's declarations, the runtime's function table and its literal
+    // parsers for `duration`, `timestamp` and `matches`.
+    let env = ENV.get_or_init(CheckEnv::cerbos);
+    check(&parsed, env).map_err(|errs| {
+        errs.into_iter()
+            .map(|e| ExprIssue {
+                message: e.message,
+                offset: Some(e.offset),
+            })
+            .collect::<Vec<_>>()
+    })?;
     Ok(parsed.expr)
 }
 
@@ -40,51 +54,11 @@ pub(crate) struct Refs {
     pub consts: BTreeSet<String>,
 }
 
-/// Collects `Select(Ident(V|variables|C|constants), field)` references.
-/// Purely syntactic, as in Cerbos; iterative so hostile nesting cannot
-/// overflow the stack.
+/// The `V.x` / `C.x` references of an expression (syntactic, as in Cerbos;
+/// comprehension variables that shadow `V` or `C` do not count).
 pub(crate) fn references(e: &Expr) -> Refs {
-    let mut refs = Refs::default();
-    let mut stack: Vec<&Expr> = vec![e];
-    while let Some(e) = stack.pop() {
-        match &e.kind {
-            ExprKind::Literal(_) | ExprKind::Ident(_) => {}
-            ExprKind::Select { operand, field, .. } => {
-                if let ExprKind::Ident(name) = &operand.kind {
-                    match name.as_str() {
-                        "V" | "variables" => {
-                            refs.vars.insert(field.clone());
-                        }
-                        "C" | "constants" => {
-                            refs.consts.insert(field.clone());
-                        }
-                        _ => {}
-                    }
-                }
-                stack.push(operand);
-            }
-            ExprKind::Call { target, args, .. } => {
-                if let Some(t) = target {
-                    stack.push(t);
-                }
-                stack.extend(args.iter());
-            }
-            ExprKind::List { elements, .. } => stack.extend(elements.iter()),
-            ExprKind::Map { entries } => {
-                for en in entries {
-                    stack.push(&en.key);
-                    stack.push(&en.value);
-                }
-            }
-            ExprKind::Struct { fields, .. } => stack.extend(fields.iter().map(|f| &f.value)),
-            ExprKind::Comprehension(c) => {
-                stack.push(&c.iter_range);
-                stack.push(&c.accu_init);
-                stack.push(&c.loop_condition);
-                stack.push(&c.loop_step);
-                stack.push(&c.result);
-            }
-        }
+    Refs {
+        vars: referenced_fields(e, &["V", "variables"]),
+        consts: referenced_fields(e, &["C", "constants"]),
     }
-    refs
 }

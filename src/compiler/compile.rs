@@ -253,21 +253,14 @@ impl<'a> Compiler<'a> {
                 r
             }
             Err(issues) => {
-                let first_offset = issues.iter().find_map(|i| i.offset);
-                let at = match first_offset {
-                    Some(off) => scalar_offset_pos(&site.unit.src, site.text.at, text, off),
-                    None => site.text.at,
-                };
-                let msgs: Vec<String> = issues.into_iter().map(|i| i.message).collect();
-                let mut d = Diagnostic::error(
+                self.diags.push(invalid_expression(
                     &site.unit.file,
-                    pos(at),
-                    DiagnosticKind::Compile(CompileKind::InvalidExpression),
-                    format!("Invalid expression `{}`: [{}]", text, msgs.join(", ")),
-                )
-                .with_path(site.path);
-                d.field_position = Some(pos(site.report_at));
-                self.diags.push(d);
+                    &site.unit.src,
+                    site.text,
+                    site.path,
+                    site.report_at,
+                    issues,
+                ));
                 self.expr_ids.insert(text.clone(), None);
                 None
             }
@@ -1224,9 +1217,13 @@ impl<'a> Compiler<'a> {
 
     /// Loads a schema (and the schemas it `$ref`s) into the bundle.
     fn load_schema(&mut self, reference: &str) -> Result<(), String> {
-        let mut todo = vec![reference.to_string()];
+        let rel = schema_path(reference).ok_or_else(|| {
+            format!("unsupported schema reference \"{reference}\": only cerbos:/// and relative references can be bundled")
+        })?;
+        // (key in the bundle = the reference as written, path under _schemas/)
+        let mut todo = vec![(reference.to_string(), rel)];
         let mut hops = 0;
-        while let Some(r) = todo.pop() {
+        while let Some((r, rel)) = todo.pop() {
             if self.bundle.schemas.contains_key(&r) {
                 continue;
             }
@@ -1234,9 +1231,6 @@ impl<'a> Compiler<'a> {
             if hops > MAX_SCHEMA_REFS {
                 return Err("too many schema references".into());
             }
-            let rel = schema_path(&r).ok_or_else(|| {
-                format!("unsupported schema reference \"{r}\": only cerbos:/// and relative references can be bundled")
-            })?;
             let file = format!("_schemas/{rel}");
             let text = self
                 .schema_files
@@ -1262,7 +1256,7 @@ impl<'a> Compiler<'a> {
                     ));
                 }
             }
-            collect_refs(&doc, &mut todo);
+            collect_refs(&doc, &rel, &mut todo);
             self.bundle.schemas.insert(r, doc);
         }
         Ok(())
@@ -1305,6 +1299,168 @@ impl<'a> Compiler<'a> {
     }
 }
 
+/// The diagnostic for an expression that does not parse or check: placed
+/// at the first problem inside the expression, remembering where Cerbos
+/// reports it.
+fn invalid_expression(
+    file: &str,
+    src: &str,
+    text: &S<String>,
+    path: String,
+    report_at: Pos,
+    issues: Vec<celx::ExprIssue>,
+) -> Diagnostic {
+    let at = match issues.iter().find_map(|i| i.offset) {
+        Some(off) => scalar_offset_pos(src, text.at, &text.v, off),
+        None => text.at,
+    };
+    let msgs: Vec<String> = issues.into_iter().map(|i| i.message).collect();
+    let mut d = Diagnostic::error(
+        file,
+        pos(at),
+        DiagnosticKind::Compile(CompileKind::InvalidExpression),
+        format!("Invalid expression `{}`: [{}]", text.v, msgs.join(", ")),
+    )
+    .with_path(path);
+    d.field_position = Some(pos(report_at));
+    d
+}
+
+/// Checks every CEL expression of a policy on its own (no imports or
+/// references), for policies that failed validation: their expression
+/// errors are reported in the same run instead of after the next fix.
+pub(crate) fn check_expressions(file: &str, src: &str, policy: &Policy) -> Vec<Diagnostic> {
+    let mut sites: Vec<(&S<String>, String, Pos)> = Vec::new();
+    fn matcher<'m>(
+        m: &'m Match,
+        path: String,
+        out: &mut Vec<(&'m S<String>, String, Pos)>,
+        depth: usize,
+    ) {
+        if depth > 64 {
+            return;
+        }
+        let (list, name) = match m {
+            Match::Expr(t) => {
+                out.push((t, format!("{path}.expr"), t.key));
+                return;
+            }
+            Match::All(l) => (l, "all"),
+            Match::Any(l) => (l, "any"),
+            Match::None(l) => (l, "none"),
+        };
+        for (i, c) in list.of.iter().enumerate() {
+            matcher(c, format!("{path}.{name}.of[{i}]"), out, depth + 1);
+        }
+    }
+    fn rule<'m>(
+        cond: &'m Option<LocCondition>,
+        output: &'m Option<Output>,
+        path: &str,
+        out: &mut Vec<(&'m S<String>, String, Pos)>,
+    ) {
+        if let Some(LocCondition {
+            cond: Condition::Match(m),
+            ..
+        }) = cond
+        {
+            matcher(m, format!("{path}.condition.match"), out, 0);
+        }
+        if let Some(o) = output {
+            if let Some(e) = &o.expr {
+                out.push((e, format!("{path}.output.expr"), e.key));
+            }
+            if let Some(w) = &o.when {
+                if let Some(e) = &w.rule_activated {
+                    out.push((e, format!("{path}.output.when.ruleActivated"), e.key));
+                }
+                if let Some(e) = &w.condition_not_met {
+                    out.push((e, format!("{path}.output.when.conditionNotMet"), e.key));
+                }
+            }
+        }
+    }
+    fn locals(v: &Option<Variables>) -> Option<&Vec<(S<String>, S<String>)>> {
+        v.as_ref().map(|v| &v.local.0)
+    }
+    let b = body_name(&policy.body);
+    let mut vars: Vec<(&S<String>, String)> = Vec::new();
+    if let Some(tl) = &policy.variables {
+        for (k, t) in &tl.v.0 {
+            vars.push((t, key_path("$.variables", &k.v)));
+        }
+    }
+    let local = match &policy.body {
+        Body::ResourcePolicy(p) => {
+            for (i, r) in p.rules.iter().enumerate() {
+                rule(
+                    &r.condition,
+                    &r.output,
+                    &format!("$.{b}.rules[{i}]"),
+                    &mut sites,
+                );
+            }
+            locals(&p.variables)
+        }
+        Body::PrincipalPolicy(p) => {
+            for (i, r) in p.rules.iter().enumerate() {
+                for (k, a) in r.actions.iter().enumerate() {
+                    rule(
+                        &a.condition,
+                        &a.output,
+                        &format!("$.{b}.rules[{i}].actions[{k}]"),
+                        &mut sites,
+                    );
+                }
+            }
+            locals(&p.variables)
+        }
+        Body::RolePolicy(p) => {
+            for (i, r) in p.rules.iter().enumerate() {
+                rule(
+                    &r.condition,
+                    &r.output,
+                    &format!("$.{b}.rules[{i}]"),
+                    &mut sites,
+                );
+            }
+            locals(&p.variables)
+        }
+        Body::DerivedRoles(d) => {
+            for (i, r) in d.definitions.iter().enumerate() {
+                rule(
+                    &r.condition,
+                    &None,
+                    &format!("$.{b}.definitions[{i}]"),
+                    &mut sites,
+                );
+            }
+            locals(&d.variables)
+        }
+        Body::ExportVariables(e) => {
+            for (k, t) in &e.definitions.0 {
+                vars.push((t, key_path("$.exportVariables.definitions", &k.v)));
+            }
+            None
+        }
+        Body::ExportConstants(_) => None,
+    };
+    for (k, t) in local.into_iter().flatten() {
+        vars.push((t, key_path(&format!("$.{b}.variables.local"), &k.v)));
+    }
+    for (t, path) in vars {
+        sites.push((t, path, t.at));
+    }
+    sites
+        .into_iter()
+        .filter_map(|(text, path, report_at)| {
+            celx::compile_expr(&text.v)
+                .err()
+                .map(|issues| invalid_expression(file, src, text, path, report_at, issues))
+        })
+        .collect()
+}
+
 /// `cerbos:///a/b.json` or `a/b.json` → `a/b.json`.
 fn schema_path(r: &str) -> Option<String> {
     let rel = if let Some(rest) = r.strip_prefix("cerbos:///") {
@@ -1321,7 +1477,11 @@ fn schema_path(r: &str) -> Option<String> {
     Some(rel.to_string())
 }
 
-fn collect_refs(doc: &serde_json::Value, out: &mut Vec<String>) {
+/// The `$ref`s of a schema that point at other store schemas: `cerbos:///x`,
+/// `/x` (from the `_schemas` root) and `x` (next to the referring schema).
+/// Remote references are left to the validator, which reports them.
+fn collect_refs(doc: &serde_json::Value, current: &str, out: &mut Vec<(String, String)>) {
+    let dir = current.rsplit_once('/').map_or("", |(d, _)| d);
     let mut stack = vec![doc];
     while let Some(v) = stack.pop() {
         match v {
@@ -1330,8 +1490,19 @@ fn collect_refs(doc: &serde_json::Value, out: &mut Vec<String>) {
                     if k == "$ref" {
                         if let serde_json::Value::String(s) = x {
                             let base = s.split('#').next().unwrap_or("");
-                            if base.starts_with("cerbos:///") {
-                                out.push(base.to_string());
+                            let rel = if let Some(p) = base.strip_prefix("cerbos:///") {
+                                Some(p.to_string())
+                            } else if base.is_empty() || base.contains(':') {
+                                None
+                            } else if let Some(p) = base.strip_prefix('/') {
+                                Some(p.to_string())
+                            } else if dir.is_empty() {
+                                Some(base.to_string())
+                            } else {
+                                Some(format!("{dir}/{base}"))
+                            };
+                            if let Some(rel) = rel.filter(|r| !r.split('/').any(|p| p == "..")) {
+                                out.push((base.to_string(), rel));
                             }
                         }
                     } else {

@@ -231,6 +231,12 @@ fn load_policy(path: &str, content: String, out: &mut Loaded) {
             .push(Diagnostic::error(path, index::pos(e.pos), e.kind, e.message).with_path(e.path));
     }
     if failed {
+        // The policy stays out of the store, but its expressions are still
+        // checked so that their errors show up in this run too.
+        if let Some(p) = &policy {
+            out.diags
+                .extend(compile::check_expressions(path, &content, p));
+        }
         return;
     }
     if let Some(policy) = policy {

@@ -7,6 +7,14 @@
 //! same reader); this module builds the tree, resolves anchors and aliases,
 //! applies `<<` merge keys, rejects duplicate keys, and caps nesting depth and
 //! alias expansion so that hostile input cannot exhaust the stack or memory.
+//!
+//! Why `saphyr-parser`: it is maintained (the successor of yaml-rust, which
+//! `serde_yaml`'s archival left as the live pure-Rust line), YAML 1.2
+//! compliant, free of `unsafe`, small (two dependencies), and its event API
+//! reports a position for every node and every error without panicking.
+//! The higher-level `saphyr`/`serde-saphyr` loaders were not used because
+//! the compiler needs key positions, merge keys and Cerbos-specific error
+//! hints that are easiest to get from the raw events.
 
 use std::borrow::Cow;
 use std::collections::HashMap;

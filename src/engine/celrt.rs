@@ -109,6 +109,11 @@ pub(crate) struct CelEnv {
 }
 
 impl CelEnv {
+    /// Whether any evaluation of this input read the time.
+    pub(crate) fn now_was_read(&self) -> bool {
+        self.act.now_was_read() || self.no_runtime.now_was_read()
+    }
+
     pub(crate) fn new(engine: &Engine, input: &CheckInput, now_unix_nanos: i64) -> CelEnv {
         let p = &input.principal;
         let r = &input.resource;

@@ -5,7 +5,29 @@
 //! not only effects (`cerbos-semantics.md` §2.3–2.13).
 
 use std::collections::{BTreeSet, HashMap, HashSet};
+use std::hash::{BuildHasherDefault, Hasher};
 use std::rc::Rc;
+
+/// Hasher for small integer keys (dense condition-cache ids): no SipHash needed.
+#[derive(Default)]
+struct IdHasher(u64);
+
+impl Hasher for IdHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        for b in bytes {
+            self.0 =
+                (self.0.rotate_left(5) ^ u64::from(*b)).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
+        }
+    }
+
+    fn write_u32(&mut self, n: u32) {
+        self.0 = u64::from(n).wrapping_mul(0x9e37_79b9_7f4a_7c15);
+    }
+}
 
 use crate::bundle::{
     Condition, DerivedRoleId, Effect as RowEffect, ExprId, ParamSetId, PolicyKind, ScopePermissions,
@@ -13,7 +35,7 @@ use crate::bundle::{
 
 use super::celrt::{CelEnv, CelValue, Vars};
 use super::config::SchemaEnforcement;
-use super::index::{Binding, ConditionRef, EvalKey};
+use super::index::{Binding, ConditionRef};
 use super::names::{
     principal_policy_key, resource_policy_key, sanitize, scope_parents, scope_value,
 };
@@ -40,6 +62,8 @@ struct EffectInfo {
     effect: Eff,
     policy: String,
     scope: String,
+    /// Name of the rule that decided (for test-runner reports; not in the API).
+    rule: String,
 }
 
 /// A strict-mode evaluation failure: the action is denied.
@@ -66,7 +90,7 @@ struct Eval<'e> {
     cel: CelEnv,
     strict: bool,
     var_cache: HashMap<VarKey, Rc<Vars>>,
-    cond_cache: HashMap<EvalKey, bool>,
+    cond_cache: HashMap<u32, bool, BuildHasherDefault<IdHasher>>,
     cel_errors: BTreeSet<(String, String)>,
     outputs: Vec<OutputEntry>,
 }
@@ -88,6 +112,7 @@ pub(crate) fn check_input(engine: &Engine, input: &CheckInput, now_unix_nanos: i
             effect,
             policy: info.policy,
             scope: info.scope,
+            rule: info.rule,
         };
         match effects.iter_mut().find(|(a, _)| a == action) {
             // DENY is sticky when an action is set twice.
@@ -114,6 +139,7 @@ pub(crate) fn check_input(engine: &Engine, input: &CheckInput, now_unix_nanos: i
                     effect: Effect::Deny,
                     policy: NO_MATCH.to_string(),
                     scope: String::new(),
+                    rule: String::new(),
                 });
             actions.push((a.clone(), v));
         }
@@ -200,6 +226,7 @@ pub(crate) fn check_input(engine: &Engine, input: &CheckInput, now_unix_nanos: i
                                 effect: Eff::Deny,
                                 policy: r_key.clone(),
                                 scope: String::new(),
+                                rule: String::new(),
                             },
                         );
                     }
@@ -226,19 +253,21 @@ pub(crate) fn check_input(engine: &Engine, input: &CheckInput, now_unix_nanos: i
         cel: CelEnv::new(engine, input, now_unix_nanos),
         strict: cfg.strict_evaluation,
         var_cache: HashMap::new(),
-        cond_cache: HashMap::new(),
+        cond_cache: HashMap::default(),
         cel_errors: BTreeSet::new(),
         outputs: Vec::new(),
     };
     let mut processed_scoped_drs: HashMap<String, Rc<ScopedDerivedRoles>> = HashMap::new();
     let mut effective_derived_roles: Vec<String> = Vec::new();
     let mut bindings: Vec<Binding> = Vec::new();
+    let empty_vars = Rc::new(Vars::default());
 
     for action in &input.actions {
         let mut action_effect = EffectInfo {
             effect: Eff::NoMatch,
             policy: String::new(),
             scope: String::new(),
+            rule: String::new(),
         };
         'policies: for pt in [PolicyKind::Principal, PolicyKind::Resource] {
             let (main_key, scopes) = if pt == PolicyKind::Principal {
@@ -253,10 +282,12 @@ pub(crate) fn check_input(engine: &Engine, input: &CheckInput, now_unix_nanos: i
                     break;
                 }
                 let mut has_allow = false;
+                let mut allow_rule = "";
                 let mut role_effect = EffectInfo {
                     effect: Eff::NoMatch,
                     policy: NO_MATCH.to_string(),
                     scope: String::new(),
+                    rule: String::new(),
                 };
                 if (pt == PolicyKind::Resource && scoped_resource_exists)
                     || (pt == PolicyKind::Principal && scoped_principal_exists)
@@ -303,12 +334,12 @@ pub(crate) fn check_input(engine: &Engine, input: &CheckInput, now_unix_nanos: i
                         let Some(view) = idx.view(&engine.bundle, b) else {
                             continue;
                         };
-                        let origin_key = engine.policy_key(view.origin);
+                        let origin_key = || engine.policy_key(view.origin);
                         let (constants, variables) = match view.params {
                             Some(ps) => (ev.constants(ps), ev.binding_variables(ps)),
-                            None => (CelValue::empty_vars(), Rc::new(Vars::default())),
+                            None => (engine.empty_vars().clone(), empty_vars.clone()),
                         };
-                        let satisfied = match view.eval_key.and_then(|k| ev.cond_cache.get(k)) {
+                        let satisfied = match view.eval_key.and_then(|k| ev.cond_cache.get(&k)) {
                             Some(c) => *c,
                             None => {
                                 if let Some(dr_id) = view.derived_role {
@@ -316,15 +347,16 @@ pub(crate) fn check_input(engine: &Engine, input: &CheckInput, now_unix_nanos: i
                                         Err(StrictError) => {
                                             action_effect = EffectInfo {
                                                 effect: Eff::Deny,
-                                                policy: origin_key,
+                                                policy: origin_key(),
                                                 scope: scope.clone(),
+                                                rule: view.name.to_string(),
                                             };
                                             break 'policies;
                                         }
                                         Ok(None) => continue,
                                         Ok(Some(false)) => {
                                             if let Some(k) = view.eval_key {
-                                                ev.cond_cache.insert(k.clone(), false);
+                                                ev.cond_cache.insert(k, false);
                                             }
                                             continue;
                                         }
@@ -335,14 +367,15 @@ pub(crate) fn check_input(engine: &Engine, input: &CheckInput, now_unix_nanos: i
                                     Err(StrictError) => {
                                         action_effect = EffectInfo {
                                             effect: Eff::Deny,
-                                            policy: origin_key,
+                                            policy: origin_key(),
                                             scope: scope.clone(),
+                                            rule: view.name.to_string(),
                                         };
                                         break 'policies;
                                     }
                                     Ok(sat) => {
                                         if let Some(k) = view.eval_key {
-                                            ev.cond_cache.insert(k.clone(), sat);
+                                            ev.cond_cache.insert(k, sat);
                                         }
                                         sat
                                     }
@@ -356,12 +389,18 @@ pub(crate) fn check_input(engine: &Engine, input: &CheckInput, now_unix_nanos: i
                                 ev.outputs.push(entry);
                             }
                             match view.effect {
-                                RowEffect::Allow => has_allow = true,
+                                RowEffect::Allow => {
+                                    if !has_allow {
+                                        allow_rule = view.name;
+                                    }
+                                    has_allow = true;
+                                }
                                 RowEffect::Deny => {
                                     role_effect.effect = Eff::Deny;
                                     role_effect.scope = scope.clone();
+                                    role_effect.rule = view.name.to_string();
                                     if view.from_role_policy {
-                                        role_effect.policy = origin_key;
+                                        role_effect.policy = origin_key();
                                     }
                                     break 'scopes;
                                 }
@@ -378,6 +417,7 @@ pub(crate) fn check_input(engine: &Engine, input: &CheckInput, now_unix_nanos: i
                             ScopePermissions::OverrideParent => {
                                 role_effect.effect = Eff::Allow;
                                 role_effect.scope = scope.clone();
+                                role_effect.rule = allow_rule.to_string();
                                 break 'scopes;
                             }
                             ScopePermissions::Unspecified => {}
@@ -406,6 +446,7 @@ pub(crate) fn check_input(engine: &Engine, input: &CheckInput, now_unix_nanos: i
     finish(effects, &mut out);
     out.effective_derived_roles = effective_derived_roles;
     out.outputs = ev.outputs;
+    out.used_now = ev.cel.now_was_read();
     out.evaluation_errors = ev
         .cel_errors
         .into_iter()

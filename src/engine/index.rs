@@ -4,6 +4,7 @@
 //! role and action dimensions are matched per row (literal or glob).
 //! Queries return rows in table order, as Cerbos's bitmaps do.
 
+use std::borrow::Cow;
 use std::collections::{HashMap, HashSet};
 
 use crate::bundle::{
@@ -66,7 +67,8 @@ pub(crate) struct IndexedRow {
     pub(crate) resource: Matcher,
     /// Role-policy allow-list, kept as raw strings (matched with `==` or as a glob).
     pub(crate) allow_actions: Option<Vec<String>>,
-    pub(crate) eval_key: EvalKey,
+    /// Dense id of the row's [`EvalKey`] (rows of one rule share it).
+    pub(crate) eval_key: u32,
 }
 
 /// Rows of one (kind, version, scope).
@@ -78,6 +80,8 @@ struct Table {
     globs: Vec<(Matcher, Vec<u32>)>,
     /// Role-policy rows (allow-lists), ascending.
     role_policy_rows: Vec<u32>,
+    /// Resource tables: sanitized kind → the resource policy at this version and scope.
+    policies: HashMap<String, PolicyId>,
 }
 
 impl Table {
@@ -102,20 +106,23 @@ impl Table {
     }
 
     /// Row ids whose resource dimension matches `resource`, ascending.
-    fn resource_rows(&self, resource: &str) -> Vec<u32> {
-        let mut out: Vec<u32> = self.literal.get(resource).cloned().unwrap_or_default();
-        let mut merged = false;
+    fn resource_rows(&self, resource: &str) -> Cow<'_, [u32]> {
+        let literal: &[u32] = self.literal.get(resource).map_or(&[], Vec::as_slice);
+        let mut out: Option<Vec<u32>> = None;
         for (m, ids) in &self.globs {
             if m.matches(resource) {
-                out.extend_from_slice(ids);
-                merged = true;
+                out.get_or_insert_with(|| literal.to_vec())
+                    .extend_from_slice(ids);
             }
         }
-        if merged {
-            out.sort_unstable();
-            out.dedup();
+        match out {
+            None => Cow::Borrowed(literal),
+            Some(mut v) => {
+                v.sort_unstable();
+                v.dedup();
+                Cow::Owned(v)
+            }
         }
-        out
     }
 
     fn resource_exists(&self, resource: &str) -> bool {
@@ -166,8 +173,6 @@ pub(crate) struct Index {
     scope_permissions: HashMap<String, ScopePermissions>,
     /// scope → role → transitive parent roles (declaration order, deduplicated).
     parent_roles: HashMap<String, HashMap<String, Vec<String>>>,
-    /// (sanitized kind, version, scope) → resource policy.
-    resource_policies: HashMap<(String, String, String), PolicyId>,
 }
 
 /// Cap on parent-role chains, so a hostile bundle cannot loop forever.
@@ -176,14 +181,17 @@ const MAX_PARENT_ROLES: usize = 1024;
 impl Index {
     pub(crate) fn build(bundle: &Bundle) -> Index {
         let mut idx = Index::default();
+        let mut keys: HashMap<EvalKey, u32> = HashMap::new();
         for (i, row) in bundle.rows.iter().enumerate() {
             let id = u32::try_from(i).unwrap_or(u32::MAX);
+            let next = u32::try_from(keys.len()).unwrap_or(u32::MAX);
+            let key_id = *keys.entry(eval_key(row, id)).or_insert(next);
             let indexed = IndexedRow {
                 role: Matcher::new(&row.role),
                 action: row.action.as_deref().map(Matcher::new),
                 resource: Matcher::new(&row.resource),
                 allow_actions: row.allow_actions.clone(),
-                eval_key: eval_key(row, id),
+                eval_key: key_id,
             };
             let table = idx
                 .tables
@@ -222,8 +230,15 @@ impl Index {
         for (pid, p) in bundle.policies.iter().enumerate() {
             if p.kind == PolicyKind::Resource {
                 let pid = PolicyId::try_from(pid).unwrap_or(PolicyId::MAX);
-                idx.resource_policies
-                    .entry((sanitize(&p.name), p.version.clone(), p.scope.clone()))
+                idx.tables
+                    .entry(PolicyKind::Resource)
+                    .or_default()
+                    .entry(p.version.clone())
+                    .or_default()
+                    .entry(p.scope.clone())
+                    .or_default()
+                    .policies
+                    .entry(sanitize(&p.name))
                     .or_insert(pid);
             }
         }
@@ -251,8 +266,9 @@ impl Index {
         version: &str,
         scope: &str,
     ) -> Option<PolicyId> {
-        self.resource_policies
-            .get(&(kind.to_string(), version.to_string(), scope.to_string()))
+        self.table(PolicyKind::Resource, version, scope)?
+            .policies
+            .get(kind)
             .copied()
     }
 
@@ -262,16 +278,21 @@ impl Index {
 
     /// `AddParentRoles([scope], roles)`: the roles followed by each one's
     /// transitive parents from role policies at exactly `scope`.
-    pub(crate) fn add_parent_roles(&self, scope: &str, roles: &[String]) -> Vec<String> {
+    pub(crate) fn add_parent_roles<'r>(
+        &self,
+        scope: &str,
+        roles: &'r [String],
+    ) -> Cow<'r, [String]> {
+        let Some(map) = self.parent_roles.get(scope) else {
+            return Cow::Borrowed(roles);
+        };
         let mut out: Vec<String> = roles.to_vec();
-        if let Some(map) = self.parent_roles.get(scope) {
-            for role in roles {
-                if let Some(parents) = map.get(role) {
-                    out.extend(parents.iter().cloned());
-                }
+        for role in roles {
+            if let Some(parents) = map.get(role) {
+                out.extend(parents.iter().cloned());
             }
         }
-        out
+        Cow::Owned(out)
     }
 
     /// `ScopedResourceExists`.
@@ -316,7 +337,7 @@ impl Index {
         if kind == PolicyKind::Resource && !table.role_policy_rows.is_empty() {
             self.role_policy_bindings(bundle, table, resource, action, roles, out);
         }
-        for id in table.resource_rows(resource) {
+        for &id in table.resource_rows(resource).iter() {
             let (Some(ir), Some(row)) = (self.rows.get(id as usize), bundle.rows.get(id as usize))
             else {
                 continue;
@@ -470,7 +491,7 @@ pub(crate) struct BindingView<'a> {
     pub(crate) from_role_policy: bool,
     pub(crate) origin: PolicyId,
     pub(crate) name: &'a str,
-    pub(crate) eval_key: Option<&'a EvalKey>,
+    pub(crate) eval_key: Option<u32>,
 }
 
 /// A condition, possibly negated (`none: [cond]`) for synthetic role-policy DENYs.
@@ -501,7 +522,7 @@ impl Index {
                     from_role_policy: row.from_role_policy,
                     origin: row.origin,
                     name: &row.name,
-                    eval_key: self.rows.get(id as usize).map(|r| &r.eval_key),
+                    eval_key: self.rows.get(id as usize).map(|r| r.eval_key),
                 }
             }
             Binding::RoleNoMatchDeny { origin } => BindingView {
@@ -529,7 +550,7 @@ impl Index {
                     from_role_policy: true,
                     origin: row.origin,
                     name: &row.name,
-                    eval_key: self.rows.get(id as usize).map(|r| &r.eval_key),
+                    eval_key: self.rows.get(id as usize).map(|r| r.eval_key),
                 }
             }
             Binding::RoleConditionalDeny { row: id } => {
@@ -546,7 +567,7 @@ impl Index {
                     from_role_policy: true,
                     origin: row.origin,
                     name: &row.name,
-                    eval_key: self.rows.get(id as usize).map(|r| &r.eval_key),
+                    eval_key: self.rows.get(id as usize).map(|r| r.eval_key),
                 }
             }
         })

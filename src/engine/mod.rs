@@ -63,6 +63,7 @@ pub struct Engine {
     programs: Vec<Prepared>,
     constants: Vec<CelValue>,
     globals: CelValue,
+    empty_vars: CelValue,
     /// (sanitized kind, version) → root resource policy, for schema lookup.
     root_policies: HashMap<(String, String), PolicyId>,
     aux: AuxDataVerifier,
@@ -127,6 +128,7 @@ impl Engine {
             programs,
             constants,
             globals,
+            empty_vars: CelValue::empty_vars(),
             root_policies,
             aux,
         })
@@ -298,7 +300,11 @@ impl Engine {
         self.constants
             .get(ps as usize)
             .cloned()
-            .unwrap_or_else(CelValue::empty_vars)
+            .unwrap_or_else(|| self.empty_vars.clone())
+    }
+
+    pub(crate) fn empty_vars(&self) -> &CelValue {
+        &self.empty_vars
     }
 
     pub(crate) fn globals(&self) -> &CelValue {

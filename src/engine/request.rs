@@ -165,6 +165,10 @@ pub struct ActionEffect {
     /// Scope where the decision was made (empty = root).
     #[serde(default, skip_serializing_if = "String::is_empty")]
     pub scope: String,
+    /// Name of the rule that decided, when one did. Not part of the Cerbos
+    /// API; the test runner shows it next to failures.
+    #[serde(skip)]
+    pub rule: String,
 }
 
 /// Where a schema violation was found.
@@ -281,6 +285,11 @@ pub struct CheckOutput {
     /// CEL errors, deduplicated and sorted.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub evaluation_errors: Vec<EvaluationError>,
+    /// A condition, variable or output read `now()` (or `timeSince`) while
+    /// evaluating this input. Not part of the Cerbos API; the test runner
+    /// uses it to reject tests that rely on an unset `now`.
+    #[serde(skip)]
+    pub used_now: bool,
 }
 
 /// Resource echo in a result entry.

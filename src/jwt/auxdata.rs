@@ -17,14 +17,14 @@
 use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex};
 
-use serde::Deserialize;
 use serde_json::{Map, Number, Value};
 use thiserror::Error;
 
 use super::b64;
-use super::cache::{cache_key, TokenCache, DEFAULT_CACHE_CAPACITY};
+use super::cache::{TokenCache, DEFAULT_CACHE_CAPACITY};
 use super::claims::{audience_list, check_times, rfc3339_utc, VerifyOptions};
 use super::error::{JwtError, KeyError};
+use super::fields::Fields;
 use super::keyset::{CerbosKeyChecks, KeySet, KidMode};
 use super::VerifiedToken;
 
@@ -37,86 +37,161 @@ pub const FAILED_TO_EXTRACT_JWT: &str = "failed to extract JWT";
 pub const GRPC_INVALID_ARGUMENT: i32 = 3;
 
 /// `auxData.jwt` configuration, as in Cerbos's config file (camelCase).
-#[derive(Debug, Clone, Default, Deserialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
+#[derive(Debug, Clone, Default)]
 pub struct AuxDataConfig {
     /// Key sets by id.
-    #[serde(default)]
     pub key_sets: Vec<KeySetConfig>,
     /// Skip signature verification (time claims are still validated).
-    #[serde(default)]
     pub disable_verification: bool,
     /// Accepted clock skew: seconds as a number, or a Go duration string
     /// (`"2s"`, `"1m30s"`, `"500ms"`); sub-second parts are dropped.
-    #[serde(default)]
     pub acceptable_time_skew: Option<Value>,
     /// Verified-token cache size (Cerbos semantics: negative disables it,
     /// absent or 0 uses the default of 1024).
-    #[serde(default)]
     pub cache_size: Option<i64>,
     /// Largest token accepted, bytes (extension; default 16 KiB).
-    #[serde(default)]
     pub max_token_bytes: Option<usize>,
 }
 
+impl AuxDataConfig {
+    /// Reads the `auxData.jwt` object (camelCase member names as in
+    /// Cerbos's configuration; unknown members are refused).
+    pub fn from_value(v: &Value) -> Result<AuxDataConfig, AuxDataConfigError> {
+        read_config(v).map_err(AuxDataConfigError::Shape)
+    }
+}
+
+/// Deserializes through [`AuxDataConfig::from_value`], so
+/// `serde_json::from_value::<AuxDataConfig>(…)` applies the same checks.
+impl<'de> serde::Deserialize<'de> for AuxDataConfig {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let v = Value::deserialize(d)?;
+        AuxDataConfig::from_value(&v).map_err(serde::de::Error::custom)
+    }
+}
+
+fn read_config(v: &Value) -> Result<AuxDataConfig, String> {
+    let Some(f) = Fields::new(
+        v,
+        "auxData.jwt",
+        &[
+            "keySets",
+            "disableVerification",
+            "acceptableTimeSkew",
+            "cacheSize",
+            "maxTokenBytes",
+        ],
+    )?
+    else {
+        return Ok(AuxDataConfig::default());
+    };
+    let mut key_sets = Vec::new();
+    for (i, ks) in f.array("keySets")?.iter().enumerate() {
+        let path = format!("auxData.jwt.keySets[{i}]");
+        let Some(k) = Fields::new(ks, &path, &["id", "local", "remote", "insecure"])? else {
+            return Err(format!("{path}: expected an object"));
+        };
+        let lpath = format!("{path}.local");
+        let local = match k.value("local") {
+            None => None,
+            Some(l) => Fields::new(l, &lpath, &["data", "file", "pem", "inline"])?
+                .map(|l| -> Result<LocalSource, String> {
+                    Ok(LocalSource {
+                        data: l.string("data")?,
+                        file: l.string("file")?,
+                        pem: l.boolean("pem")?.unwrap_or(false),
+                        inline: l.string("inline")?,
+                    })
+                })
+                .transpose()?,
+        };
+        let rpath = format!("{path}.remote");
+        let remote = match k.value("remote") {
+            None => None,
+            Some(r) => Fields::new(r, &rpath, &["url", "refreshInterval"])?
+                .map(|r| -> Result<RemoteSource, String> {
+                    Ok(RemoteSource {
+                        url: r.string("url")?.unwrap_or_default(),
+                        refresh_interval: r.value("refreshInterval").cloned(),
+                    })
+                })
+                .transpose()?,
+        };
+        let ipath = format!("{path}.insecure");
+        let insecure = match k.value("insecure") {
+            None => InsecureOptions::default(),
+            Some(x) => match Fields::new(x, &ipath, &["optionalAlg", "optionalKid"])? {
+                None => InsecureOptions::default(),
+                Some(x) => InsecureOptions {
+                    optional_alg: x.boolean("optionalAlg")?.unwrap_or(false),
+                    optional_kid: x.boolean("optionalKid")?.unwrap_or(false),
+                },
+            },
+        };
+        key_sets.push(KeySetConfig {
+            id: k.string("id")?.unwrap_or_default(),
+            local,
+            remote,
+            insecure,
+        });
+    }
+    let max_token_bytes = match f.int("maxTokenBytes")? {
+        None => None,
+        Some(n) => {
+            Some(usize::try_from(n).map_err(|_| "maxTokenBytes must not be negative".to_owned())?)
+        }
+    };
+    Ok(AuxDataConfig {
+        key_sets,
+        disable_verification: f.boolean("disableVerification")?.unwrap_or(false),
+        acceptable_time_skew: f.value("acceptableTimeSkew").cloned(),
+        cache_size: f.int("cacheSize")?,
+        max_token_bytes,
+    })
+}
+
 /// One `keySets[]` entry.
-#[derive(Debug, Clone, Default, Deserialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
+#[derive(Debug, Clone, Default)]
 pub struct KeySetConfig {
     /// Unique id referenced by `auxData.jwt.keySetId`.
-    #[serde(default)]
     pub id: String,
     /// Keys given in the configuration.
-    #[serde(default)]
     pub local: Option<LocalSource>,
     /// Keys fetched from a URL (by the host).
-    #[serde(default)]
     pub remote: Option<RemoteSource>,
     /// Relaxations, as in Cerbos.
-    #[serde(default)]
     pub insecure: InsecureOptions,
 }
 
 /// `local` key source.
-#[derive(Debug, Clone, Default, Deserialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
+#[derive(Debug, Clone, Default)]
 pub struct LocalSource {
     /// Base64 (standard, padded) of the JWKS/JWK or PEM text.
-    #[serde(default)]
     pub data: Option<String>,
     /// A file path: not available inside the runtime.
-    #[serde(default)]
     pub file: Option<String>,
     /// Whether the key text is PEM.
-    #[serde(default)]
     pub pem: bool,
     /// Extension: the key text itself (JWKS/JWK JSON, or PEM with `pem`).
-    #[serde(default)]
     pub inline: Option<String>,
 }
 
 /// `remote` key source; the host fetches `url` and calls
 /// [`AuxDataVerifier::set_remote_keyset`].
-#[derive(Debug, Clone, Default, Deserialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
+#[derive(Debug, Clone, Default)]
 pub struct RemoteSource {
     /// JWKS URL.
-    #[serde(default)]
     pub url: String,
     /// Refresh interval (the host's business; kept for completeness).
-    #[serde(default)]
     pub refresh_interval: Option<Value>,
 }
 
 /// `insecure` relaxations.
-#[derive(Debug, Clone, Copy, Default, Deserialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
+#[derive(Debug, Clone, Copy, Default)]
 pub struct InsecureOptions {
     /// Allow JWKs without `alg` (the algorithm is inferred from the key).
-    #[serde(default)]
     pub optional_alg: bool,
     /// Allow tokens without `kid` (every key is tried).
-    #[serde(default)]
     pub optional_kid: bool,
 }
 
@@ -189,7 +264,7 @@ impl AuxDataError {
             } => {
                 let mut s = String::from(FAILED_TO_EXTRACT_JWT);
                 if let Some(n) = name {
-                    s.push_str(&format!(": failed to extract JWT {n:?}"));
+                    s.push_str(&format!(": failed to extract JWT {}", go_quote(n)));
                 }
                 s.push_str(": ");
                 s.push_str(description);
@@ -250,6 +325,8 @@ impl AuxDataClaims {
 enum KeySetState {
     Ready(KeySet),
     RemotePending,
+    /// Verification is disabled, so the keys were never loaded.
+    Unused,
 }
 
 struct NamedKeySet {
@@ -323,7 +400,7 @@ fn parse_go_duration(s: &str) -> Option<f64> {
             .find(|c: char| !(c.is_ascii_digit() || c == '.'))
             .unwrap_or(rest.len());
         let (num, after) = rest.split_at(num_len);
-        let value: f64 = num.parse().ok()?;
+        let value = super::claims::parse_decimal(num)?;
         let unit_len = after
             .find(|c: char| c.is_ascii_digit() || c == '.')
             .unwrap_or(after.len());
@@ -435,7 +512,15 @@ impl AuxDataVerifier {
                             ks.id
                         )));
                     }
-                    KeySetState::Ready(configure(load_local(l, &ks.id, ks.insecure)?, ks.insecure))
+                    if config.disable_verification {
+                        // Cerbos builds no key sets when verification is off.
+                        KeySetState::Unused
+                    } else {
+                        KeySetState::Ready(configure(
+                            load_local(l, &ks.id, ks.insecure)?,
+                            ks.insecure,
+                        ))
+                    }
                 }
             };
             key_sets.push(NamedKeySet {
@@ -468,9 +553,16 @@ impl AuxDataVerifier {
 
     /// Builds a verifier from configuration JSON (the `auxData.jwt` object).
     pub fn from_json(config_json: &str) -> Result<AuxDataVerifier, AuxDataConfigError> {
-        let cfg: AuxDataConfig = serde_json::from_str(config_json)
+        let v = super::json::parse_value(config_json.as_bytes(), 16)
             .map_err(|e| AuxDataConfigError::Shape(e.to_string()))?;
-        AuxDataVerifier::new(&cfg)
+        AuxDataVerifier::new(&AuxDataConfig::from_value(&v)?)
+    }
+
+    /// Number of verified tokens currently cached.
+    pub fn cached_tokens(&self) -> usize {
+        self.cache
+            .as_ref()
+            .map_or(0, |c| c.lock().unwrap_or_else(|e| e.into_inner()).len())
     }
 
     /// Ids of the configured key sets.
@@ -569,9 +661,9 @@ impl AuxDataVerifier {
                 .map(Arc::new)
                 .map_err(AuxDataError::from_jwt);
         }
-        let ks = if keyset_id.is_empty() {
+        let (scope, ks) = if keyset_id.is_empty() {
             match self.key_sets.as_slice() {
-                [only] => only,
+                [only] => (0, only),
                 _ => {
                     return Err(AuxDataError::extraction(
                         "cannot determine keyset to use for validating the JWT",
@@ -582,14 +674,16 @@ impl AuxDataVerifier {
         } else {
             self.key_sets
                 .iter()
-                .find(|k| k.id == keyset_id)
+                .enumerate()
+                .find(|(_, k)| k.id == keyset_id)
+                .map(|(i, k)| (u32::try_from(i).unwrap_or(u32::MAX), k))
                 .ok_or_else(|| {
                     AuxDataError::extraction(format!("keyset not found: {keyset_id}"), None)
                 })?
         };
         let set = match &ks.state {
             KeySetState::Ready(s) => s,
-            KeySetState::RemotePending => {
+            KeySetState::RemotePending | KeySetState::Unused => {
                 return Err(AuxDataError::extraction(
                     "failed to retrieve keyset: failed to look up remote keyset",
                     None,
@@ -602,12 +696,11 @@ impl AuxDataVerifier {
                 max: self.options.max_token_bytes,
             }));
         }
-        let key = cache_key(ks.id.as_bytes(), token);
         if let Some(cache) = &self.cache {
             let hit = cache
                 .lock()
                 .unwrap_or_else(|e| e.into_inner())
-                .get(&key, now);
+                .get(scope, token, now);
             if let Some(t) = hit {
                 check_times(&t.times, &self.options, now).map_err(AuxDataError::from_jwt)?;
                 return Ok(t);
@@ -617,13 +710,32 @@ impl AuxDataVerifier {
             super::verify(token, set, &self.options, now).map_err(AuxDataError::from_jwt)?,
         );
         if let Some(cache) = &self.cache {
-            cache
-                .lock()
-                .unwrap_or_else(|e| e.into_inner())
-                .insert(key, Arc::clone(&verified), now);
+            cache.lock().unwrap_or_else(|e| e.into_inner()).insert(
+                scope,
+                token,
+                Arc::clone(&verified),
+                now,
+            );
         }
         Ok(verified)
     }
+}
+
+/// Double-quotes `s` the way Go's `%q` does for printable text (escaping
+/// `"` and `\\`), without pulling in Rust's `Debug` string escaper.
+fn go_quote(s: &str) -> String {
+    let mut out = String::with_capacity(s.len() + 2);
+    out.push('"');
+    for c in s.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            '\n' => out.push_str("\\n"),
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+    out
 }
 
 struct AuxRequest {
@@ -704,7 +816,7 @@ fn parse_request(aux: &Value) -> Result<AuxRequest, AuxDataError> {
                                     .into(),
                             ));
                         }
-                        let path = format!("aux_data.jwts[{name:?}]");
+                        let path = format!("aux_data.jwts[{}]", go_quote(name));
                         match parse_jwt_ref(entry, &path)? {
                             Some(r) => {
                                 req.jwts.insert(name.clone(), r);

@@ -111,15 +111,38 @@ fn numeric_date(
             .filter(|f| f.is_finite())
             .map(Some)
             .ok_or(JwtError::InvalidClaimType(name)),
-        Some(Value::String(s)) if lenient => s
-            .trim()
-            .parse::<f64>()
-            .ok()
+        Some(Value::String(s)) if lenient => parse_decimal(s.trim())
             .filter(|f| f.is_finite())
             .map(Some)
             .ok_or(JwtError::InvalidClaimType(name)),
         Some(_) => Err(JwtError::InvalidClaimType(name)),
     }
+}
+
+/// Parses a plain decimal number (`12`, `-3.5`, `1e9`) with serde_json's
+/// number parser, which the crate links anyway; `str::parse::<f64>` would
+/// add a second float parser to the wasm.
+pub(crate) fn parse_decimal(s: &str) -> Option<f64> {
+    let t = s.strip_prefix('+').unwrap_or(s);
+    // JSON forbids "1." and ".5"; accept them by padding with a zero.
+    let padded;
+    let t = if t.ends_with('.') {
+        padded = format!("{t}0");
+        padded.as_str()
+    } else if let Some(rest) = t.strip_prefix('.') {
+        padded = format!("0.{rest}");
+        padded.as_str()
+    } else {
+        t
+    };
+    if t.is_empty()
+        || !t
+            .bytes()
+            .all(|b| b.is_ascii_digit() || b"+-.eE".contains(&b))
+    {
+        return None;
+    }
+    serde_json::from_str::<f64>(t).ok()
 }
 
 /// `aud` as a list (a single string becomes a one-element list).
@@ -175,20 +198,32 @@ pub fn check_times(t: &TimeClaims, opts: &VerifyOptions, now: i64) -> Result<(),
     let leeway_f = leeway as f64;
     match t.exp {
         Some(exp) if now_f >= exp + leeway_f => {
-            return Err(JwtError::Expired { exp, now, leeway });
+            return Err(JwtError::Expired {
+                exp: exp.floor() as i64,
+                now,
+                leeway,
+            });
         }
         None if opts.require_exp => return Err(JwtError::MissingClaim("exp")),
         _ => {}
     }
     if let Some(nbf) = t.nbf {
         if now_f + leeway_f < nbf {
-            return Err(JwtError::NotYetValid { nbf, now, leeway });
+            return Err(JwtError::NotYetValid {
+                nbf: nbf.floor() as i64,
+                now,
+                leeway,
+            });
         }
     }
     if opts.check_iat {
         if let Some(iat) = t.iat {
             if now_f + leeway_f < iat {
-                return Err(JwtError::IssuedInFuture { iat, now, leeway });
+                return Err(JwtError::IssuedInFuture {
+                    iat: iat.floor() as i64,
+                    now,
+                    leeway,
+                });
             }
         }
     }

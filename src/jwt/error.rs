@@ -101,7 +101,7 @@ pub enum JwtError {
     #[error("header parameter \"{0}\" has an invalid type")]
     InvalidHeader(&'static str),
     /// The header `typ` does not match the configured type.
-    #[error("header typ {found:?} does not match the expected {expected:?}")]
+    #[error("header typ {} does not match the expected \"{expected}\"", quote_opt(.found))]
     TypeMismatch {
         /// Expected type.
         expected: String,
@@ -139,8 +139,8 @@ pub enum JwtError {
     /// `exp` has passed (beyond the leeway).
     #[error("token has expired (exp {exp} <= now {now} - leeway {leeway}s)")]
     Expired {
-        /// The `exp` claim.
-        exp: f64,
+        /// The `exp` claim (whole seconds).
+        exp: i64,
         /// Current time.
         now: i64,
         /// Leeway seconds.
@@ -149,8 +149,8 @@ pub enum JwtError {
     /// `nbf` is in the future (beyond the leeway).
     #[error("token is not valid yet (nbf {nbf} > now {now} + leeway {leeway}s)")]
     NotYetValid {
-        /// The `nbf` claim.
-        nbf: f64,
+        /// The `nbf` claim (whole seconds).
+        nbf: i64,
         /// Current time.
         now: i64,
         /// Leeway seconds.
@@ -159,8 +159,8 @@ pub enum JwtError {
     /// `iat` is in the future (beyond the leeway).
     #[error("issued at time is in the future (iat {iat} > now {now} + leeway {leeway}s)")]
     IssuedInFuture {
-        /// The `iat` claim.
-        iat: f64,
+        /// The `iat` claim (whole seconds).
+        iat: i64,
         /// Current time.
         now: i64,
         /// Leeway seconds.
@@ -173,7 +173,7 @@ pub enum JwtError {
     #[error("required claim \"{0}\" is missing")]
     MissingClaim(&'static str),
     /// `iss` differs from the configured issuer.
-    #[error("issuer {found:?} does not match the expected {expected:?}")]
+    #[error("issuer \"{found}\" does not match the expected \"{expected}\"")]
     IssuerMismatch {
         /// Expected issuer.
         expected: String,
@@ -181,7 +181,7 @@ pub enum JwtError {
         found: String,
     },
     /// No `aud` value matches the configured audiences.
-    #[error("audience {found:?} does not include any of {expected:?}")]
+    #[error("audience [{}] does not include any of [{}]", quote_list(.found), quote_list(.expected))]
     AudienceMismatch {
         /// Configured audiences.
         expected: Vec<String>,
@@ -189,7 +189,7 @@ pub enum JwtError {
         found: Vec<String>,
     },
     /// `azp` is not one of the authorized parties.
-    #[error("authorized party {found:?} is not one of {expected:?}")]
+    #[error("authorized party \"{found}\" is not one of [{}]", quote_list(.expected))]
     UnauthorizedParty {
         /// Configured parties.
         expected: Vec<String>,
@@ -198,7 +198,59 @@ pub enum JwtError {
     },
 }
 
+// Messages avoid `{:?}` and float formatting: each pulls a sizeable
+// formatter (Unicode escape tables, float printing) into the wasm.
+fn quote_opt(s: &Option<String>) -> String {
+    match s {
+        Some(v) => format!("\"{v}\""),
+        None => "(none)".to_owned(),
+    }
+}
+
+fn quote_list(items: &[String]) -> String {
+    items
+        .iter()
+        .map(|i| format!("\"{i}\""))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
 impl JwtError {
+    /// A stable snake_case code for hosts (JavaScript, logs, metrics).
+    pub fn code(&self) -> &'static str {
+        match self {
+            JwtError::TokenTooLarge { .. } => "token_too_large",
+            JwtError::Malformed(_) => "malformed",
+            JwtError::Base64 { .. } => "malformed_base64",
+            JwtError::Json { .. } => "malformed_json",
+            JwtError::MissingAlgorithm => "missing_alg",
+            JwtError::AlgorithmNone => "alg_none",
+            JwtError::SymmetricAlgorithm(_) => "alg_symmetric",
+            JwtError::UnsupportedAlgorithm(_) => "alg_unsupported",
+            JwtError::AlgorithmNotAllowed(_) => "alg_not_allowed",
+            JwtError::AlgorithmKeyMismatch { .. } => "alg_key_mismatch",
+            JwtError::KeyAlgorithmMismatch { .. } => "key_alg_mismatch",
+            JwtError::CriticalHeader(_) => "crit_unsupported",
+            JwtError::UnencodedPayload => "b64_unsupported",
+            JwtError::InvalidHeader(_) => "invalid_header",
+            JwtError::TypeMismatch { .. } => "typ_mismatch",
+            JwtError::KidMissing => "kid_missing",
+            JwtError::KidNotFound(_) => "kid_not_found",
+            JwtError::KeyUnusable { .. } => "key_unusable",
+            JwtError::NoSuitableKey(_) => "no_suitable_key",
+            JwtError::AmbiguousKey { .. } => "ambiguous_key",
+            JwtError::InvalidSignature => "invalid_signature",
+            JwtError::Expired { .. } => "expired",
+            JwtError::NotYetValid { .. } => "not_yet_valid",
+            JwtError::IssuedInFuture { .. } => "iat_in_future",
+            JwtError::InvalidClaimType(_) => "invalid_claim_type",
+            JwtError::MissingClaim(_) => "missing_claim",
+            JwtError::IssuerMismatch { .. } => "issuer_mismatch",
+            JwtError::AudienceMismatch { .. } => "audience_mismatch",
+            JwtError::UnauthorizedParty { .. } => "unauthorized_party",
+        }
+    }
+
     /// The short description Cerbos logs for this failure
     /// (`internal/auxdata/jwt.go newJWTExtractionError`).
     pub fn cerbos_description(&self) -> &'static str {

@@ -16,12 +16,14 @@
 //! seconds); nothing here reads a clock.
 
 pub mod alg;
+pub mod api;
 pub mod auxdata;
 pub mod b64;
 pub mod cache;
 pub mod claims;
 mod der;
 pub mod error;
+mod fields;
 pub mod json;
 pub mod jwk;
 mod jws;

@@ -227,6 +227,18 @@ function sortKeys(obj) {
   return Object.fromEntries(Object.entries(obj).sort(([a], [b]) => (a < b ? -1 : 1)));
 }
 
+/** Which top-level result fields differ, for a summary of a failing run. */
+function differingFields(t, o) {
+  if (!Array.isArray(t) || !Array.isArray(o)) return ["error"];
+  const fields = new Set();
+  t.forEach((result, i) => {
+    for (const key of Object.keys(result)) {
+      if (JSON.stringify(result[key]) !== JSON.stringify(o[i]?.[key])) fields.add(key);
+    }
+  });
+  return [...fields];
+}
+
 function minimalRepro(request, index, theirs, ours) {
   const t = normalise(theirs);
   const o = normalise(ours);
@@ -281,12 +293,17 @@ for (const store of stores) {
 
       let mismatches = 0;
       let firstRepro = null;
+      const byField = {};
       for (let i = 0; i < requests.length; i++) {
-        if (JSON.stringify(normalise(theirs[i])) !== JSON.stringify(normalise(ours[i]))) {
+        const t = normalise(theirs[i]);
+        const o = normalise(ours[i]);
+        if (JSON.stringify(t) !== JSON.stringify(o)) {
           mismatches++;
           firstRepro ??= minimalRepro(requests[i], i, theirs[i], ours[i]);
+          for (const field of differingFields(t, o)) byField[field] = (byField[field] ?? 0) + 1;
         }
       }
+      if (mismatches) console.log(`mismatching fields (requests affected): ${JSON.stringify(byField)}`);
       const decisions = requests.reduce((n, r) => n + r.resources.reduce((m, e) => m + e.actions.length, 0), 0);
       console.log(`differential ${store.name}: ${requests.length} requests, ${decisions} decisions, ${mismatches} mismatches (seed ${seed})`);
       if (firstRepro) {

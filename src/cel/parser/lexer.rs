@@ -54,12 +54,19 @@ pub(crate) struct Token {
     pub end: usize,
 }
 
-/// Splits `src` into tokens, ending with [`Tok::Eof`].
-pub(crate) fn lex(src: &str) -> Result<Vec<Token>, RawError> {
+/// Splits `src` into tokens, ending with [`Tok::Eof`], plus the lexical
+/// errors met on the way.
+///
+/// Recovery follows ANTLR's lexer, which cel-go uses: an unrecognisable
+/// token is reported as `token recognition error at: '<text>'` with the text
+/// from the token start up to and including the character that failed, that
+/// character is skipped and lexing resumes, so later errors are reported too.
+pub(crate) fn lex(src: &str) -> (Vec<Token>, Vec<RawError>) {
     let mut lx = Lexer {
         src,
         b: src.as_bytes(),
         pos: 0,
+        errors: Vec::new(),
     };
     let mut out = Vec::with_capacity(src.len() / 3 + 1);
     loop {
@@ -71,21 +78,35 @@ pub(crate) fn lex(src: &str) -> Result<Vec<Token>, RawError> {
                 start,
                 end: start,
             });
-            return Ok(out);
+            return (out, lx.errors);
         };
-        let tok = lx.token(c)?;
-        out.push(Token {
-            tok,
-            start,
-            end: lx.pos,
-        });
+        match lx.token(c) {
+            Ok(tok) => out.push(Token {
+                tok,
+                start,
+                end: lx.pos,
+            }),
+            Err(LexFail(fail)) => lx.recover(start, fail),
+        }
     }
 }
+
+/// Token text as ANTLR shows it in messages (line breaks and tabs escaped).
+pub(crate) fn error_display(text: &str) -> String {
+    text.replace('\n', "\\n")
+        .replace('\r', "\\r")
+        .replace('\t', "\\t")
+}
+
+/// A token failed to lex at this byte offset (the offending character, or
+/// the end of input).
+pub(crate) struct LexFail(usize);
 
 struct Lexer<'a> {
     src: &'a str,
     b: &'a [u8],
     pos: usize,
+    errors: Vec<RawError>,
 }
 
 fn is_ident_start(c: u8) -> bool {
@@ -118,23 +139,36 @@ impl Lexer<'_> {
         }
     }
 
-    /// A token recognition error covering `start..self.pos` (at least one char).
-    fn recognition_error(&self, start: usize) -> RawError {
-        let mut end = self.pos.max(start + 1).min(self.src.len());
+    fn char_end(&self, at: usize) -> usize {
+        let mut end = (at + 1).min(self.src.len());
         while end < self.src.len() && !self.src.is_char_boundary(end) {
             end += 1;
         }
+        end
+    }
+
+    /// Reports the failed token `start..=fail` and skips the failing char.
+    fn recover(&mut self, start: usize, fail: usize) {
+        let end = if fail >= self.src.len() {
+            self.src.len()
+        } else {
+            self.char_end(fail)
+        };
         let text = self.src.get(start..end).unwrap_or("");
-        RawError {
+        self.errors.push(RawError {
             message: format!(
                 "Syntax error: token recognition error at: '{}'",
-                text.escape_debug()
+                error_display(text)
             ),
             offset: start,
+        });
+        self.pos = end.max(start + 1).min(self.src.len());
+        while !self.src.is_char_boundary(self.pos) {
+            self.pos += 1;
         }
     }
 
-    fn token(&mut self, c: u8) -> Result<Tok, RawError> {
+    fn token(&mut self, c: u8) -> Result<Tok, LexFail> {
         let start = self.pos;
         let two = |l: &Self, t: u8| l.peek(1) == Some(t);
         let (tok, len) = match c {
@@ -200,7 +234,9 @@ impl Lexer<'_> {
                 };
                 (tok, end - start)
             }
-            _ => return Err(self.recognition_error(start)),
+            // `&`, `|` and `=` only start two-character tokens.
+            b'&' | b'|' | b'=' => return Err(LexFail(start + 1)),
+            _ => return Err(LexFail(start)),
         };
         self.pos += len;
         Ok(tok)
@@ -237,7 +273,7 @@ impl Lexer<'_> {
         true
     }
 
-    fn number(&mut self) -> Result<Tok, RawError> {
+    fn number(&mut self) -> Result<Tok, LexFail> {
         // Longest match among NUM_FLOAT, NUM_INT and NUM_UINT.
         if self.peek(0) == Some(b'0')
             && self.peek(1) == Some(b'x')
@@ -277,8 +313,7 @@ impl Lexer<'_> {
         Ok(Tok::Int)
     }
 
-    fn esc_ident(&mut self) -> Result<Tok, RawError> {
-        let start = self.pos;
+    fn esc_ident(&mut self) -> Result<Tok, LexFail> {
         self.pos += 1;
         let body = self.pos;
         while self
@@ -288,7 +323,7 @@ impl Lexer<'_> {
             self.pos += 1;
         }
         if self.pos == body || self.peek(0) != Some(b'`') {
-            return Err(self.recognition_error(start));
+            return Err(LexFail(self.pos));
         }
         let name = self.src.get(body..self.pos).unwrap_or("").to_string();
         self.pos += 1;
@@ -296,15 +331,26 @@ impl Lexer<'_> {
     }
 
     /// Lexes a string or bytes literal; `self.pos` is at the opening quote.
-    fn string(&mut self, bytes: bool, raw: bool) -> Result<Tok, RawError> {
+    fn string(&mut self, bytes: bool, raw: bool) -> Result<Tok, LexFail> {
         let tok_start = self.pos - usize::from(bytes) - usize::from(raw);
         let q = self.peek(0).unwrap_or(b'"');
+        let open = self.pos;
         let triple = self.peek(1) == Some(q) && self.peek(2) == Some(q);
         self.pos += if triple { 3 } else { 1 };
         let mut out: Vec<u8> = Vec::new();
         loop {
             let Some(c) = self.peek(0) else {
-                return Err(self.recognition_error(tok_start));
+                if triple {
+                    // ANTLR falls back to the longest token it accepted: the
+                    // empty literal `''`; lexing resumes at the third quote.
+                    self.pos = open + 2;
+                    return Ok(if bytes {
+                        Tok::Bytes(Vec::new())
+                    } else {
+                        Tok::Str(String::new())
+                    });
+                }
+                return Err(LexFail(self.pos));
             };
             if c == q {
                 if !triple {
@@ -317,17 +363,20 @@ impl Lexer<'_> {
                 }
             }
             if !triple && (c == b'\n' || c == b'\r') {
-                return Err(self.recognition_error(tok_start));
+                return Err(LexFail(self.pos));
             }
             if c == b'\\' && !raw {
                 match self.escape(bytes, &mut out) {
                     Ok(()) => {}
-                    Err(EscapeError::Lexical) => return Err(self.recognition_error(tok_start)),
+                    Err(EscapeError::Lexical(at)) => return Err(LexFail(at)),
                     Err(EscapeError::Invalid(message)) => {
-                        return Err(RawError {
+                        // The token lexes; cel-go reports the bad escape and
+                        // goes on.
+                        self.errors.push(RawError {
                             message: message.to_string(),
                             offset: tok_start,
-                        })
+                        });
+                        self.pos += 2;
                     }
                 }
                 continue;
@@ -350,7 +399,7 @@ impl Lexer<'_> {
             // impossible case to an error rather than panicking.
             String::from_utf8(out)
                 .map(Tok::Str)
-                .map_err(|_| self.recognition_error(tok_start))
+                .map_err(|_| LexFail(tok_start))
         }
     }
 
@@ -359,7 +408,7 @@ impl Lexer<'_> {
     /// bytes literals and code points in strings; `\u`/`\U` are not
     /// allowed in bytes literals.
     fn escape(&mut self, bytes: bool, out: &mut Vec<u8>) -> Result<(), EscapeError> {
-        let c = self.peek(1).ok_or(EscapeError::Lexical)?;
+        let c = self.peek(1).ok_or(EscapeError::Lexical(self.pos + 1))?;
         let simple = match c {
             b'a' => Some(0x07),
             b'b' => Some(0x08),
@@ -377,36 +426,39 @@ impl Lexer<'_> {
             return Ok(());
         }
         let hex_at = |l: &Self, n: usize| -> Result<u32, EscapeError> {
-            let s = l
-                .src
-                .get(l.pos + 2..l.pos + 2 + n)
-                .ok_or(EscapeError::Lexical)?;
-            if !s.bytes().all(|d| d.is_ascii_hexdigit()) {
-                return Err(EscapeError::Lexical);
+            let mut v = 0u32;
+            for k in 0..n {
+                let at = l.pos + 2 + k;
+                let d =
+                    l.b.get(at)
+                        .and_then(|d| char::from(*d).to_digit(16))
+                        .ok_or(EscapeError::Lexical(at))?;
+                v = v.wrapping_mul(16).wrapping_add(d);
             }
-            u32::from_str_radix(s, 16).map_err(|_| EscapeError::Lexical)
+            Ok(v)
         };
-        let octal = |d: Option<u8>| {
-            d.filter(|d| (b'0'..=b'7').contains(d))
-                .ok_or(EscapeError::Lexical)
+        let octal = |l: &Self, k: usize| {
+            l.peek(k)
+                .filter(|d| (b'0'..=b'7').contains(d))
+                .ok_or(EscapeError::Lexical(l.pos + k))
         };
         let (value, len, is_byte) = match c {
             b'0'..=b'3' => {
-                let d1 = octal(self.peek(2))?;
-                let d2 = octal(self.peek(3))?;
+                let d1 = octal(self, 2)?;
+                let d2 = octal(self, 3)?;
                 let v = u32::from(c - b'0') * 64 + u32::from(d1 - b'0') * 8 + u32::from(d2 - b'0');
                 (v, 4, true)
             }
             b'x' | b'X' => (hex_at(self, 2)?, 4, true),
             b'u' => (hex_at(self, 4)?, 6, false),
             b'U' => (hex_at(self, 8)?, 10, false),
-            _ => return Err(EscapeError::Lexical),
+            _ => return Err(EscapeError::Lexical(self.pos + 1)),
         };
         if bytes && !is_byte {
             return Err(EscapeError::Invalid("unable to unescape string"));
         }
         if bytes {
-            out.push(u8::try_from(value).map_err(|_| EscapeError::Lexical)?);
+            out.push(u8::try_from(value).map_err(|_| EscapeError::Lexical(self.pos))?);
         } else {
             // Surrogates and values beyond U+10FFFF are rejected here.
             let ch =
@@ -421,8 +473,9 @@ impl Lexer<'_> {
 
 /// Why an escape sequence was rejected.
 enum EscapeError {
-    /// Not an escape sequence of the grammar: the token does not lex.
-    Lexical,
+    /// Not an escape sequence of the grammar: the token does not lex; the
+    /// offset of the offending character.
+    Lexical(usize),
     /// Lexes, but cel-go's unescaping rejects it.
     Invalid(&'static str),
 }

@@ -159,6 +159,9 @@ impl Parser<'_> {
         if !self.opts.enable_macros {
             return self.plain_call(Some(target), name, args, off);
         }
+        if simple_name(&target) == Some("math") && matches!(name, "greatest" | "least") {
+            return self.math_min_max(target, name, args, off);
+        }
         if self.opts.enable_block_macros && simple_name(&target) == Some("cel") {
             if let Some(r) = self.block_macro(name, &args, off) {
                 return match r? {
@@ -184,7 +187,10 @@ impl Parser<'_> {
         let kind = match (name, args.len()) {
             ("all", 2) => Kind::All,
             ("exists", 2) => Kind::Exists,
-            ("exists_one" | "existsOne", 2) => Kind::ExistsOne,
+            // cel-go's environments use the standard macros, which have
+            // `exists_one` but not the newer 2-argument `existsOne`
+            // (Cerbos 0.55 rejects `l.existsOne(x, p)`).
+            ("exists_one", 2) => Kind::ExistsOne,
             ("map", 2 | 3) => Kind::Map,
             ("filter", 2) => Kind::Filter,
             ("all", 3) => Kind::All2,
@@ -342,6 +348,87 @@ impl Parser<'_> {
                     off,
                     h,
                 )
+            }
+        }
+    }
+
+    /// ext.Math's `math.greatest(…)` / `math.least(…)` macros: calls of
+    /// `math.@max` / `math.@min` (three or more arguments as one list),
+    /// with literal arguments required to be numeric.
+    fn math_min_max(
+        &mut self,
+        target: Expr,
+        name: &str,
+        args: Vec<Expr>,
+        off: usize,
+    ) -> PResult<Expr> {
+        fn numeric(e: &Expr) -> bool {
+            match &e.kind {
+                ExprKind::Literal(l) => {
+                    matches!(l, Literal::Int(_) | Literal::Uint(_) | Literal::Double(_))
+                }
+                ExprKind::List { .. } | ExprKind::Map { .. } | ExprKind::Struct { .. } => false,
+                _ => true,
+            }
+        }
+        let function = if name == "greatest" {
+            "math.@max"
+        } else {
+            "math.@min"
+        };
+        let label = format!("math.{name}()");
+        match args.as_slice() {
+            [] => {
+                let at = target.clone();
+                self.macro_error(
+                    &format!("{label} requires at least one argument"),
+                    &at,
+                    target,
+                    name,
+                    args,
+                    off,
+                )
+            }
+            [one] => {
+                let list_ok = matches!(&one.kind, ExprKind::List { elements, .. }
+                    if !elements.is_empty() && elements.iter().all(numeric));
+                if list_ok || numeric(one) {
+                    self.plain_call(None, function, args, off)
+                } else {
+                    let at = one.clone();
+                    self.macro_error(
+                        &format!("{label} invalid single argument value"),
+                        &at,
+                        target,
+                        name,
+                        args,
+                        off,
+                    )
+                }
+            }
+            many => {
+                if let Some(bad) = many.iter().find(|a| !numeric(a)).cloned() {
+                    return self.macro_error(
+                        &format!("{label} simple literal arguments must be numeric"),
+                        &bad,
+                        target,
+                        name,
+                        args,
+                        off,
+                    );
+                }
+                if many.len() == 2 {
+                    self.plain_call(None, function, args, off)
+                } else {
+                    let list = self.node(
+                        ExprKind::List {
+                            elements: args,
+                            optional_indices: Vec::new(),
+                        },
+                        off,
+                    )?;
+                    self.plain_call(None, function, vec![list], off)
+                }
             }
         }
     }

@@ -93,10 +93,118 @@ pub fn parse_with(src: &str, opts: &ParseOptions) -> Result<ParsedExpr, Vec<Pars
             },
         )]);
     }
-    let toks = match lexer::lex(src) {
-        Ok(t) => t,
-        Err(e) => return Err(vec![locate(src, e)]),
-    };
+    let (toks, lex_errors) = lexer::lex(src);
+    // Deeply nested input is parsed on a thread with a large stack (the
+    // recursion is bounded by the nesting limit, but debug-build frames
+    // are big).
+    let deep = nesting_estimate(&toks) > SHALLOW_NESTING;
+    on_big_stack_if(deep, move || parse_tokens(src, toks, lex_errors, opts))
+}
+
+/// Bracket nesting plus conditionals: a bound on the parser's recursion
+/// (each of them is one level of `parse_expr`).
+fn nesting_estimate(toks: &[Token]) -> usize {
+    let (mut depth, mut max, mut ternaries) = (0usize, 0usize, 0usize);
+    for t in toks {
+        match t.tok {
+            Tok::LParen | Tok::LBracket | Tok::LBrace => {
+                depth += 1;
+                max = max.max(depth);
+            }
+            Tok::RParen | Tok::RBracket | Tok::RBrace => depth = depth.saturating_sub(1),
+            Tok::Question => ternaries += 1,
+            _ => {}
+        }
+    }
+    max + ternaries
+}
+
+/// Source nesting up to which the caller's stack is used directly.
+const SHALLOW_NESTING: usize = 24;
+
+/// Tree height up to which tree walks (checker, printer) use the caller's
+/// stack directly.
+pub(crate) const SHALLOW_TREE: usize = 64;
+
+/// Runs `f` on the current thread unless `deep`, else on a scoped thread
+/// with a stack large enough for the deepest tree the parser accepts.
+/// Falls back to the current thread where threads are unavailable.
+pub(crate) fn on_big_stack_if<R: Send>(deep: bool, f: impl FnOnce() -> R + Send) -> R {
+    if !deep {
+        return f();
+    }
+    let mut slot = Some(f);
+    let result = std::thread::scope(|scope| {
+        let spawned = std::thread::Builder::new()
+            .name("cel-deep".into())
+            .stack_size(BIG_STACK)
+            .spawn_scoped(scope, || slot.take().map(|f| f()));
+        match spawned {
+            Ok(handle) => handle.join().ok().flatten(),
+            Err(_) => None,
+        }
+    });
+    match (result, slot.take()) {
+        (Some(r), _) => r,
+        // Spawning failed (no threads): run here.
+        (None, Some(f)) => f(),
+        // INVARIANT: the closure ran on the spawned thread, so a missing
+        // result means it panicked; re-raise rather than invent a value.
+        (None, None) => std::panic::resume_unwind(Box::new("CEL worker thread panicked")),
+    }
+}
+
+/// Stack for deep inputs: generous for debug builds (≈15 KB per nesting
+/// level in the parser, less in the checker and printer); only touched
+/// pages are committed.
+const BIG_STACK: usize = 64 << 20;
+
+/// Height of a tree, computed without recursion.
+pub(crate) fn tree_height(e: &Expr) -> usize {
+    let mut max = 0;
+    let mut stack: Vec<(&Expr, usize)> = vec![(e, 1usize)];
+    let mut kids = Vec::new();
+    while let Some((e, h)) = stack.pop() {
+        max = max.max(h);
+        children(e, &mut kids);
+        stack.extend(kids.drain(..).map(|c| (c, h + 1)));
+    }
+    max
+}
+
+/// Appends the direct children of `e` to `out`.
+pub(crate) fn children<'a>(e: &'a Expr, out: &mut Vec<&'a Expr>) {
+    match &e.kind {
+        ExprKind::Literal(_) | ExprKind::Ident(_) => {}
+        ExprKind::Select { operand, .. } => out.push(operand),
+        ExprKind::Call { target, args, .. } => {
+            out.extend(target.as_deref());
+            out.extend(args.iter());
+        }
+        ExprKind::List { elements, .. } => out.extend(elements.iter()),
+        ExprKind::Map { entries } => {
+            for en in entries {
+                out.push(&en.key);
+                out.push(&en.value);
+            }
+        }
+        ExprKind::Struct { fields, .. } => out.extend(fields.iter().map(|f| &f.value)),
+        ExprKind::Comprehension(c) => out.extend([
+            &c.iter_range,
+            &c.accu_init,
+            &c.loop_condition,
+            &c.loop_step,
+            &c.result,
+        ]),
+    }
+}
+
+fn parse_tokens(
+    src: &str,
+    toks: Vec<Token>,
+    lex_errors: Vec<RawError>,
+    opts: &ParseOptions,
+) -> Result<ParsedExpr, Vec<ParseError>> {
     let mut p = Parser {
         toks,
         src,
@@ -105,25 +213,32 @@ pub fn parse_with(src: &str, opts: &ParseOptions) -> Result<ParsedExpr, Vec<Pars
         positions: Vec::new(),
         heights: vec![0],
         depth: 0,
-        errors: Vec::new(),
+        errors: lex_errors,
         opts: opts.clone(),
     };
     let result = p.parse_start();
-    match result {
-        Ok(expr) if p.errors.is_empty() => Ok(ParsedExpr {
+    let mut errs = p.errors;
+    let expr = match result {
+        Ok(expr) => expr,
+        Err(fatal) => {
+            errs.push(fatal);
+            Expr {
+                id: 0,
+                kind: ExprKind::Literal(Literal::Null),
+            }
+        }
+    };
+    if errs.is_empty() {
+        return Ok(ParsedExpr {
             expr,
             source_info: SourceInfo {
                 positions: p.positions,
             },
-        }),
-        Ok(_) => Err(p.errors.into_iter().map(|e| locate(src, e)).collect()),
-        Err(fatal) => {
-            let mut errs = p.errors;
-            errs.push(fatal);
-            errs.sort_by_key(|e| e.offset);
-            Err(errs.into_iter().map(|e| locate(src, e)).collect())
-        }
+        });
     }
+    // Lexical errors come first at equal offsets, as cel-go reports them.
+    errs.sort_by_key(|e| e.offset);
+    Err(errs.into_iter().map(|e| locate(src, e)).collect())
 }
 
 /// An error before line/column are computed.
@@ -174,6 +289,12 @@ const RESERVED: &[&str] = &[
 
 type PResult<T> = Result<T, RawError>;
 
+/// [`EXPR_START`] plus `)`: what may follow `f(`.
+const EXPR_START_OR_CLOSE: &str = "{'[', '{', '(', ')', '.', '-', '!', 'true', 'false', 'null', NUM_FLOAT, NUM_INT, NUM_UINT, STRING, BYTES, IDENTIFIER}";
+
+/// The tokens that can start an expression, as ANTLR lists them.
+const EXPR_START: &str = "{'[', '{', '(', '.', '-', '!', 'true', 'false', 'null', NUM_FLOAT, NUM_INT, NUM_UINT, STRING, BYTES, IDENTIFIER}";
+
 pub(crate) struct Parser<'a> {
     toks: Vec<Token>,
     src: &'a str,
@@ -210,7 +331,7 @@ fn binop_name(t: &Tok) -> Option<&'static str> {
 fn describe(t: &Tok, text: &str) -> String {
     match t {
         Tok::Eof => "<EOF>".to_string(),
-        _ => text.to_string(),
+        _ => lexer::error_display(text),
     }
 }
 
@@ -288,11 +409,57 @@ impl<'a> Parser<'a> {
         }
     }
 
-    fn expect(&mut self, t: &Tok, shown: &str) -> PResult<Token> {
-        if self.at(t) {
-            Ok(self.bump())
-        } else {
-            Err(self.mismatched(&format!("'{shown}'")))
+    /// Matches token `t`, recovering like ANTLR's `recoverInline`: a single
+    /// surplus token is reported as extraneous and skipped; a missing token
+    /// is reported and assumed when the current token could follow it;
+    /// anything else is a (fatal) mismatch.
+    fn expect(&mut self, t: &Tok, shown: &str) -> PResult<()> {
+        if self.eat(t) {
+            return Ok(());
+        }
+        if self.peek_at(1) == t {
+            let message = format!(
+                "Syntax error: extraneous input '{}' expecting '{shown}'",
+                self.current_text()
+            );
+            self.report(message, self.offset());
+            self.pos += 2;
+            return Ok(());
+        }
+        if can_follow(t, self.peek()) {
+            let message = format!(
+                "Syntax error: missing '{shown}' at '{}'",
+                self.current_text()
+            );
+            self.report(message, self.offset());
+            return Ok(());
+        }
+        Err(self.mismatched(&format!("'{shown}'")))
+    }
+
+    /// After an element of a comma-separated list closed by `close`: either
+    /// `,` (returns true: another element may follow) or `close` (false).
+    /// Otherwise reports like ANTLR's loop `sync` (`expecting {']', ','}`).
+    fn separator(&mut self, close: &Tok, shown: &str) -> PResult<bool> {
+        loop {
+            if self.eat(&Tok::Comma) {
+                return Ok(true);
+            }
+            if self.eat(close) {
+                return Ok(false);
+            }
+            let expecting = format!("{{'{shown}', ','}}");
+            let next = self.peek_at(1);
+            if next == close || *next == Tok::Comma {
+                let message = format!(
+                    "Syntax error: extraneous input '{}' expecting {expecting}",
+                    self.current_text()
+                );
+                self.report(message, self.offset());
+                self.pos += 1;
+                continue;
+            }
+            return Err(self.mismatched(&expecting));
         }
     }
 
@@ -400,9 +567,16 @@ impl<'a> Parser<'a> {
     fn parse_start(&mut self) -> PResult<Expr> {
         let e = self.parse_expr()?;
         if !self.at(&Tok::Eof) {
+            // ANTLR calls a single surplus token before the end "extraneous"
+            // (deleting it would fix the input) and anything else "mismatched".
+            let kind = if matches!(self.peek_at(1), Tok::Eof) {
+                "extraneous"
+            } else {
+                "mismatched"
+            };
             return Err(RawError {
                 message: format!(
-                    "Syntax error: extraneous input '{}' expecting <EOF>",
+                    "Syntax error: {kind} input '{}' expecting <EOF>",
                     self.current_text()
                 ),
                 offset: self.offset(),
@@ -552,6 +726,19 @@ impl<'a> Parser<'a> {
         while self.eat(&op) {
             n += 1;
         }
+        if op == Tok::Not && self.at(&Tok::Eof) {
+            // ANTLR's `(ops+='!')+` loop calls the missing operand extraneous.
+            let message = format!("Syntax error: extraneous input '<EOF>' expecting {EXPR_START}");
+            self.report(message, self.offset());
+            return self.lit(Literal::Null, first);
+        }
+        if op == Tok::Minus && !starts_expression(self.peek()) {
+            // ANTLR's prediction between a signed literal and negation fails.
+            self.report(
+                "Syntax error: no viable alternative at input '-'",
+                self.offset(),
+            );
+        }
         let operand = self.parse_member()?;
         // cel-go drops pairs of `!` or `-`; with `--1` the loop takes both
         // signs greedily and the literal stays positive.
@@ -577,7 +764,16 @@ impl<'a> Parser<'a> {
                 message: "unsupported syntax: '`'".to_string(),
                 offset: self.offset(),
             }),
-            _ => Err(self.mismatched("IDENTIFIER")),
+            _ => {
+                let err = self.mismatched("{IDENTIFIER, ESC_IDENTIFIER}");
+                let offset = err.offset;
+                self.errors.push(err);
+                // cel-go's visitor then meets the error node.
+                Err(RawError {
+                    message: "unsupported ident kind".to_string(),
+                    offset,
+                })
+            }
         }
     }
 
@@ -595,6 +791,24 @@ impl<'a> Parser<'a> {
     fn parse_dot_suffix(&mut self, operand: Expr) -> PResult<Expr> {
         let dot = self.offset();
         self.pos += 1;
+        if !matches!(self.peek(), Tok::Ident | Tok::EscIdent(_) | Tok::Question) {
+            // ANTLR cannot choose between selection and member call:
+            // reported, the `.` is dropped and parsing goes on.
+            let text = match self.peek() {
+                Tok::Eof => String::new(),
+                _ => self.current_text(),
+            };
+            self.report(
+                format!("Syntax error: no viable alternative at input '.{text}'"),
+                dot,
+            );
+            // Like ANTLR's recovery, skip to a token that can follow an
+            // operand.
+            while !can_follow(&Tok::RParen, self.peek()) {
+                self.pos += 1;
+            }
+            return Ok(operand);
+        }
         let optional = self.eat(&Tok::Question);
         let field = self.parse_field_name()?;
         if !optional && self.at(&Tok::LParen) {
@@ -630,13 +844,17 @@ impl<'a> Parser<'a> {
         if self.eat(&Tok::RParen) {
             return Ok(args);
         }
+        if self.at(&Tok::Eof) {
+            return Err(self.mismatched(EXPR_START_OR_CLOSE));
+        }
         loop {
             args.push(self.parse_expr()?);
-            if self.eat(&Tok::Comma) {
-                continue;
+            // Arguments are their own grammar rule, so a missing `)` is
+            // recovered like a single token (`missing ')' at …`).
+            if !self.eat(&Tok::Comma) {
+                self.expect(&Tok::RParen, ")")?;
+                return Ok(args);
             }
-            self.expect(&Tok::RParen, ")")?;
-            return Ok(args);
         }
     }
 
@@ -689,10 +907,10 @@ impl<'a> Parser<'a> {
     fn no_expression(&self) -> RawError {
         RawError {
             message: if self.at(&Tok::Eof) {
-                "Syntax error: mismatched input '<EOF>' expecting an expression".to_string()
+                format!("Syntax error: mismatched input '<EOF>' expecting {EXPR_START}")
             } else {
                 format!(
-                    "Syntax error: extraneous input '{}' expecting an expression",
+                    "Syntax error: extraneous input '{}' expecting {EXPR_START}",
                     self.current_text()
                 )
             },
@@ -824,8 +1042,7 @@ impl<'a> Parser<'a> {
                 value,
                 optional,
             });
-            if !self.eat(&Tok::Comma) {
-                self.expect(&Tok::RBrace, "}")?;
+            if !self.separator(&Tok::RBrace, "}")? {
                 break;
             }
         }
@@ -844,8 +1061,7 @@ impl<'a> Parser<'a> {
                 optional_indices.push(u32::try_from(elements.len()).unwrap_or(u32::MAX));
             }
             elements.push(self.parse_expr()?);
-            if !self.eat(&Tok::Comma) {
-                self.expect(&Tok::RBracket, "]")?;
+            if !self.separator(&Tok::RBracket, "]")? {
                 break;
             }
         }
@@ -874,12 +1090,59 @@ impl<'a> Parser<'a> {
                 value,
                 optional,
             });
-            if !self.eat(&Tok::Comma) {
-                self.expect(&Tok::RBrace, "}")?;
+            if !self.separator(&Tok::RBrace, "}")? {
                 break;
             }
         }
         self.node(ExprKind::Map { entries }, start)
+    }
+}
+
+fn starts_expression(t: &Tok) -> bool {
+    matches!(
+        t,
+        Tok::LBracket
+            | Tok::LBrace
+            | Tok::LParen
+            | Tok::Dot
+            | Tok::Minus
+            | Tok::Not
+            | Tok::True
+            | Tok::False
+            | Tok::Null
+            | Tok::Int
+            | Tok::Uint
+            | Tok::Float
+            | Tok::Str(_)
+            | Tok::Bytes(_)
+            | Tok::Ident
+    )
+}
+
+/// Could `cur` come right after the (missing) token `expected`?
+fn can_follow(expected: &Tok, cur: &Tok) -> bool {
+    match expected {
+        // After a closing bracket: whatever may follow an operand.
+        Tok::RParen | Tok::RBracket | Tok::RBrace => {
+            binop_name(cur).is_some()
+                || matches!(
+                    cur,
+                    Tok::Eof
+                        | Tok::Dot
+                        | Tok::LBracket
+                        | Tok::RParen
+                        | Tok::RBracket
+                        | Tok::RBrace
+                        | Tok::Comma
+                        | Tok::Colon
+                        | Tok::Question
+                        | Tok::And
+                        | Tok::Or
+                )
+        }
+        // After `:` comes an expression.
+        Tok::Colon => starts_expression(cur),
+        _ => false,
     }
 }
 

@@ -323,9 +323,17 @@ fn members_lists_maps_messages() {
     assert_eq!(s("a.as"), "(. a as)");
     assert_eq!(s("a // comment\n + b"), "(_+_ a b)");
     assert!(err("a.?b(1)").contains("Syntax error"));
+    assert_eq!(s("math.greatest(1, a)"), "(math.@max 1 a)");
+    assert_eq!(s("math.least([1, 2.0])"), "(math.@min [1 2.0d])");
+    assert_eq!(s("math.greatest(1, 2, 3)"), "(math.@max [1 2 3])");
+    assert!(err("math.greatest()").contains("requires at least one argument"));
+    assert!(err("math.least('a')").contains("math.least() invalid single argument value"));
+    assert!(err("math.greatest(1, 'a')")
+        .contains("math.greatest() simple literal arguments must be numeric"));
+    assert_eq!(s("x.greatest(1)"), "(greatest [x] 1)");
     assert!(err("if").contains("reserved identifier: if"));
     assert!(err("while(1)").contains("reserved identifier: while"));
-    assert!(err("a.in").contains("Syntax error"));
+    assert!(err("a.in").contains("no viable alternative"));
     assert_eq!(s("a.`b`"), "(. a b)");
     let no_esc = ParseOptions {
         enable_ident_escape: false,
@@ -357,8 +365,80 @@ fn syntax_errors_have_positions() {
     assert_eq!((e[0].column, e[0].offset), (5, 5));
     assert!(err("a b").contains("extraneous input 'b' expecting <EOF>"));
     assert!(err("").contains("<EOF>"));
-    assert!(err("(a").contains("mismatched input '<EOF>' expecting ')'"));
-    assert!(err("a = b").contains("token recognition error at: '='"));
+    // Messages checked against Cerbos 0.55 (`cerbos compile`).
+    assert_eq!(messages("(a"), ["Syntax error: missing ')' at '<EOF>'"]);
+    assert_eq!(
+        messages("[1, 2"),
+        ["Syntax error: mismatched input '<EOF>' expecting {']', ','}"]
+    );
+    assert_eq!(
+        messages("{1: 2"),
+        ["Syntax error: mismatched input '<EOF>' expecting {'}', ','}"]
+    );
+    assert_eq!(
+        messages("a."),
+        ["Syntax error: no viable alternative at input '.'"]
+    );
+    assert_eq!(
+        messages("a.in"),
+        [
+            "Syntax error: no viable alternative at input '.in'",
+            "Syntax error: mismatched input '<EOF>' expecting {'[', '{', '(', '.', '-', '!', \
+             'true', 'false', 'null', NUM_FLOAT, NUM_INT, NUM_UINT, STRING, BYTES, IDENTIFIER}"
+        ]
+    );
+    assert_eq!(
+        messages("-"),
+        [
+            "Syntax error: no viable alternative at input '-'",
+            "Syntax error: mismatched input '<EOF>' expecting {'[', '{', '(', '.', '-', '!', \
+             'true', 'false', 'null', NUM_FLOAT, NUM_INT, NUM_UINT, STRING, BYTES, IDENTIFIER}"
+        ]
+    );
+    assert_eq!(messages("f(a"), ["Syntax error: missing ')' at '<EOF>'"]);
+    assert_eq!(
+        messages("1..2"),
+        ["Syntax error: no viable alternative at input '..2'"]
+    );
+    assert_eq!(
+        messages("a.?"),
+        [
+            "Syntax error: mismatched input '<EOF>' expecting {IDENTIFIER, ESC_IDENTIFIER}",
+            "unsupported ident kind"
+        ]
+    );
+    assert_eq!(
+        messages("a.b("),
+        [
+            "Syntax error: mismatched input '<EOF>' expecting {'[', '{', '(', ')', '.', '-', \
+          '!', 'true', 'false', 'null', NUM_FLOAT, NUM_INT, NUM_UINT, STRING, BYTES, IDENTIFIER}"
+        ]
+    );
+    assert_eq!(
+        messages("'''a"),
+        ["Syntax error: token recognition error at: ''a'"]
+    );
+    assert_eq!(
+        messages("f(1 2)"),
+        ["Syntax error: extraneous input '2' expecting ')'"]
+    );
+    assert_eq!(messages("a[1"), ["Syntax error: missing ']' at '<EOF>'"]);
+    assert_eq!(
+        messages("!!"),
+        [
+            "Syntax error: extraneous input '<EOF>' expecting {'[', '{', '(', '.', '-', '!', \
+          'true', 'false', 'null', NUM_FLOAT, NUM_INT, NUM_UINT, STRING, BYTES, IDENTIFIER}"
+        ]
+    );
+    assert_eq!(
+        messages("1 ? 2"),
+        ["Syntax error: mismatched input '<EOF>' expecting ':'"]
+    );
+    assert_eq!(
+        messages("[1 2]"),
+        ["Syntax error: extraneous input '2' expecting {']', ','}"]
+    );
+    assert!(err("a = b").contains("token recognition error at: '= '"));
     assert!(err("a & b").contains("token recognition error"));
 }
 
@@ -403,8 +483,61 @@ fn block_macros_and_escaped_fields() {
     // Cerbos's environment has no block macros.
     assert_eq!(s("cel.index(1)"), "(index [cel] 1)");
     assert_eq!(s("T{`in`: 1}.`a.b-c/d e`"), "(. T{in:1} a.b-c/d e)");
+    assert_eq!(s("l.existsOne(x, p)"), "(existsOne [l] x p)");
+}
+
+fn messages(src: &str) -> Vec<String> {
+    match parse(src) {
+        Ok(e) => panic!("{src:?} parsed unexpectedly: {}", sx(&e.expr)),
+        Err(errs) => errs.into_iter().map(|e| e.message).collect(),
+    }
+}
+
+#[test]
+fn error_recovery_matches_cerbos_compile_testdata() {
+    // compile/bad_cel_expr.yaml
     assert_eq!(
-        s("l.existsOne(x, p)"),
-        "(comp x l @result 0 true (_?_:_ p (_+_ @result 1) @result) (_==_ @result 1))"
+        messages("resource.attr.dev_record ^^ true"),
+        [
+            "Syntax error: token recognition error at: '^'",
+            "Syntax error: token recognition error at: '^'",
+            "Syntax error: extraneous input 'true' expecting <EOF>"
+        ]
+    );
+    // compile/yaml_comment_in_condition.yaml
+    assert_eq!(
+        messages("# YAML comment\nrequest.resource.attr.status == \"PENDING_APPROVAL\""),
+        [
+            "Syntax error: token recognition error at: '#'",
+            "Syntax error: mismatched input 'comment' expecting <EOF>"
+        ]
+    );
+    assert_eq!(
+        messages("a & b"),
+        [
+            "Syntax error: token recognition error at: '& '",
+            "Syntax error: extraneous input 'b' expecting <EOF>"
+        ]
+    );
+    assert_eq!(
+        messages("'abc"),
+        [
+            "Syntax error: token recognition error at: ''abc'",
+            "Syntax error: mismatched input '<EOF>' expecting {'[', '{', '(', '.', '-', '!', \
+             'true', 'false', 'null', NUM_FLOAT, NUM_INT, NUM_UINT, STRING, BYTES, IDENTIFIER}"
+        ]
+    );
+    assert_eq!(
+        messages(r"'\q' + 1"),
+        [
+            r"Syntax error: token recognition error at: ''\q'",
+            "Syntax error: token recognition error at: '' + 1'",
+            "Syntax error: mismatched input '<EOF>' expecting {'[', '{', '(', '.', '-', '!', \
+             'true', 'false', 'null', NUM_FLOAT, NUM_INT, NUM_UINT, STRING, BYTES, IDENTIFIER}"
+        ]
+    );
+    assert_eq!(
+        messages(r"'\ud800' == b'\u0041'"),
+        ["invalid unicode code point", "unable to unescape string"]
     );
 }
