@@ -67,15 +67,19 @@ function policyFiles(dir: string): Record<string, string> {
 }
 
 interface CompileAnswer {
-  /** The bundle text exactly as the native compiler writes it. */
+  /** The bundle text exactly as the native compiler writes it (preferred). */
   bundleJson?: string;
+  /** The bundle as a JSON value (same content; keys may be reordered). */
+  bundle?: unknown;
   diagnostics?: { file: string; line?: number; column?: number; message: string; rendered?: string }[];
   warnings?: { file: string; line?: number; column?: number; message: string; rendered?: string }[];
 }
 
 async function compile(dir: string): Promise<CompileAnswer> {
   const compiler = await loadCompiler();
-  return JSON.parse(compiler.compilePolicies(JSON.stringify(policyFiles(dir)))) as CompileAnswer;
+  const answer = JSON.parse(compiler.compilePolicies(JSON.stringify(policyFiles(dir)))) as CompileAnswer;
+  if (answer.bundleJson === undefined && answer.bundle !== undefined) answer.bundleJson = JSON.stringify(answer.bundle);
+  return answer;
 }
 
 function report(list: CompileAnswer["diagnostics"], format: string): void {

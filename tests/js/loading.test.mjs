@@ -50,9 +50,9 @@ test("bytes that are not wasm are a WasmLoadError", async () => {
 function unpatchedCopy() {
   const dir = join(fixtures, "unpatched");
   rmSync(dir, { recursive: true, force: true });
-  mkdirSync(join(dir, "pkg"), { recursive: true });
+  mkdirSync(dir, { recursive: true });
   cpSync(join(root, "js", "dist"), join(dir, "js", "dist"), { recursive: true });
-  cpSync(join(root, "pkg", "portcullis_bg.wasm"), join(dir, "pkg", "portcullis_bg.wasm"));
+  cpSync(join(root, "pkg"), join(dir, "pkg"), { recursive: true });
   const glue = readFileSync(join(root, "pkg", "portcullis.js"), "utf8");
   const cut = glue.indexOf("// portcullis: instantiation helpers");
   writeFileSync(join(dir, "pkg", "portcullis.js"), cut < 0 ? glue : glue.slice(0, cut));
