@@ -317,7 +317,21 @@ impl Bundle {
                 supported: SUPPORTED_FORMAT_VERSIONS,
             });
         }
-        serde_json::from_str(text).map_err(|e| BundleError::Invalid(e.to_string()))
+        let depth = json_nesting_depth(text);
+        if depth > MAX_JSON_DEPTH {
+            return Err(BundleError::Invalid(format!(
+                "the document nests {depth} levels deep; bundles nest at most {MAX_JSON_DEPTH}"
+            )));
+        }
+        // serde_json's own limit (128) is far below what valid expression
+        // trees need (three JSON levels per tree level); the scan above is
+        // the bound instead.
+        let mut de = serde_json::Deserializer::from_str(text);
+        de.disable_recursion_limit();
+        let bundle = Bundle::deserialize(&mut de)
+            .and_then(|b| de.end().map(|()| b))
+            .map_err(|e| BundleError::Invalid(e.to_string()))?;
+        Ok(bundle)
     }
 
     /// Serializes the bundle to its canonical JSON text.
@@ -334,6 +348,39 @@ impl Bundle {
         let hash = ring::digest::digest(&ring::digest::SHA256, unsigned.to_json().as_bytes());
         hash.as_ref().iter().map(|b| format!("{b:02x}")).collect()
     }
+}
+
+/// Deepest JSON nesting a bundle may have: expressions at the runtime's
+/// depth limit (three JSON levels per tree level) inside the bundle's own
+/// structure, with room to spare.
+pub const MAX_JSON_DEPTH: usize = 3 * crate::cel::program::MAX_EXPR_DEPTH + 64;
+
+/// Deepest `[`/`{` nesting of a JSON text (strings skipped); a cheap scan
+/// that bounds the recursion of the real parse.
+fn json_nesting_depth(text: &str) -> usize {
+    let (mut depth, mut deepest) = (0usize, 0usize);
+    let (mut in_string, mut escaped) = (false, false);
+    for byte in text.bytes() {
+        if in_string {
+            match byte {
+                _ if escaped => escaped = false,
+                b'\\' => escaped = true,
+                b'"' => in_string = false,
+                _ => {}
+            }
+            continue;
+        }
+        match byte {
+            b'"' => in_string = true,
+            b'[' | b'{' => {
+                depth += 1;
+                deepest = deepest.max(depth);
+            }
+            b']' | b'}' => depth = depth.saturating_sub(1),
+            _ => {}
+        }
+    }
+    deepest
 }
 
 fn is_false(b: &bool) -> bool {

@@ -28,6 +28,46 @@ pub struct Expr {
     pub kind: ExprKind,
 }
 
+impl Expr {
+    /// Number of nodes on the longest path from this node to a leaf.
+    ///
+    /// The compiler compares it with the runtime's nesting limit so that an
+    /// expression the runtime would refuse is reported at compile time.
+    pub fn height(&self) -> usize {
+        let child = |e: &Expr| e.height();
+        1 + match &self.kind {
+            ExprKind::Literal(_) | ExprKind::Ident(_) => 0,
+            ExprKind::Select { operand, .. } => child(operand),
+            ExprKind::Call { target, args, .. } => target
+                .iter()
+                .map(|t| child(t))
+                .chain(args.iter().map(child))
+                .max()
+                .unwrap_or(0),
+            ExprKind::List { elements, .. } => elements.iter().map(child).max().unwrap_or(0),
+            ExprKind::Map { entries } => entries
+                .iter()
+                .map(|e| child(&e.key).max(child(&e.value)))
+                .max()
+                .unwrap_or(0),
+            ExprKind::Struct { fields, .. } => {
+                fields.iter().map(|f| child(&f.value)).max().unwrap_or(0)
+            }
+            ExprKind::Comprehension(c) => [
+                &c.iter_range,
+                &c.accu_init,
+                &c.loop_condition,
+                &c.loop_step,
+                &c.result,
+            ]
+            .into_iter()
+            .map(child)
+            .max()
+            .unwrap_or(0),
+        }
+    }
+}
+
 /// The kinds of CEL expression nodes.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]

@@ -6,6 +6,7 @@ use std::sync::OnceLock;
 
 use crate::cel::ast::Expr;
 use crate::cel::checker::{check, referenced_fields, CheckEnv};
+use crate::cel::program::MAX_EXPR_DEPTH;
 
 /// One problem with an expression.
 #[derive(Debug, Clone, PartialEq)]
@@ -42,6 +43,17 @@ pub(crate) fn compile_expr(src: &str) -> Result<Expr, Vec<ExprIssue>> {
             })
             .collect::<Vec<_>>()
     })?;
+    // The runtime refuses deeper trees (its evaluation stack is bounded), so
+    // refuse them here, where the author can see where and why.
+    let height = parsed.expr.height();
+    if height > MAX_EXPR_DEPTH {
+        return Err(vec![ExprIssue {
+            message: format!(
+                "expression nests {height} levels deep; Portcullis evaluates at most {MAX_EXPR_DEPTH} (split it into variables)"
+            ),
+            offset: Some(0),
+        }]);
+    }
     Ok(parsed.expr)
 }
 
