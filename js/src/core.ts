@@ -337,9 +337,9 @@ export class Authorizer {
     return this.#loaded.digest;
   }
 
-  /** Version of the engine inside the wasm. */
+  /** Version of the engine inside the wasm ("" until the wasm is instantiated). */
   static get engineVersion(): string {
-    return engineVersion();
+    return wasmExports() ? engineVersion() : "";
   }
 
   /** Bytes of linear memory the wasm instance holds (grows, never shrinks). */
