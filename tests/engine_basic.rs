@@ -268,3 +268,21 @@ fn unknown_kind_is_no_match_and_api_errors_are_cerbos_shaped() {
         .expect_err("duplicate roles");
     assert_eq!(e.message, "validation error:\n - principal.roles: repeated value must contain unique items [repeated.unique]");
 }
+
+#[test]
+fn engine_is_shareable_across_threads() {
+    fn assert_send_sync<T: Send + Sync>() {}
+    assert_send_sync::<Engine>();
+    let engine =
+        std::sync::Arc::new(Engine::new(bundle(), EngineConfig::default()).expect("engine"));
+    let e2 = engine.clone();
+    let handle = std::thread::spawn(move || {
+        e2.check_resources_json(
+            r#"{"principal":{"id":"a","roles":["user"]},"resources":[{"actions":["view"],"resource":{"kind":"doc","id":"1"}}]}"#,
+            0.0,
+        )
+    });
+    let out = handle.join().expect("thread");
+    let v: serde_json::Value = serde_json::from_str(&out).expect("json");
+    assert_eq!(v["results"][0]["actions"]["view"], json!("EFFECT_ALLOW"));
+}
