@@ -4,6 +4,7 @@
 //! follow the original because they decide outputs and evaluation errors,
 //! not only effects (`cerbos-semantics.md` §2.3–2.13).
 
+use std::borrow::Cow;
 use std::collections::{BTreeSet, HashMap};
 use std::hash::{BuildHasherDefault, Hasher};
 use std::rc::Rc;
@@ -57,11 +58,13 @@ enum Eff {
     Deny,
 }
 
+/// Borrowed while walking (most decisions name a key and scope that
+/// already exist), owned only when stored.
 #[derive(Debug, Clone)]
-struct EffectInfo {
+struct EffectInfo<'a> {
     effect: Eff,
-    policy: String,
-    scope: String,
+    policy: Cow<'a, str>,
+    scope: &'a str,
 }
 
 /// A strict-mode evaluation failure: the action is denied.
@@ -108,8 +111,8 @@ pub(crate) fn check_input(engine: &Engine, input: &CheckInput, now_unix_nanos: i
         };
         let value = ActionEffect {
             effect,
-            policy: info.policy,
-            scope: info.scope,
+            policy: info.policy.into_owned(),
+            scope: info.scope.to_string(),
         };
         match effects.iter_mut().find(|(a, _)| a == action) {
             // DENY is sticky when an action is set twice.
@@ -220,8 +223,8 @@ pub(crate) fn check_input(engine: &Engine, input: &CheckInput, now_unix_nanos: i
                             a,
                             EffectInfo {
                                 effect: Eff::Deny,
-                                policy: r_key.clone(),
-                                scope: String::new(),
+                                policy: Cow::Borrowed(r_key.as_str()),
+                                scope: "",
                             },
                         );
                     }
@@ -287,8 +290,8 @@ pub(crate) fn check_input(engine: &Engine, input: &CheckInput, now_unix_nanos: i
     for action in &input.actions {
         let mut action_effect = EffectInfo {
             effect: Eff::NoMatch,
-            policy: String::new(),
-            scope: String::new(),
+            policy: Cow::Borrowed(""),
+            scope: "",
         };
         'policies: for pt in [PolicyKind::Principal, PolicyKind::Resource] {
             let (main_key, scopes) = if pt == PolicyKind::Principal {
@@ -305,13 +308,13 @@ pub(crate) fn check_input(engine: &Engine, input: &CheckInput, now_unix_nanos: i
                 let mut has_allow = false;
                 let mut role_effect = EffectInfo {
                     effect: Eff::NoMatch,
-                    policy: NO_MATCH.to_string(),
-                    scope: String::new(),
+                    policy: Cow::Borrowed(NO_MATCH),
+                    scope: "",
                 };
                 if (pt == PolicyKind::Resource && scoped_resource_exists)
                     || (pt == PolicyKind::Principal && scoped_principal_exists)
                 {
-                    role_effect.policy = main_key.clone();
+                    role_effect.policy = Cow::Borrowed(main_key.as_str());
                 }
                 let query_roles: &[String] = role_query_roles.get(i).map_or(&[], |r| r);
 
@@ -375,8 +378,8 @@ pub(crate) fn check_input(engine: &Engine, input: &CheckInput, now_unix_nanos: i
                                         Err(StrictError) => {
                                             action_effect = EffectInfo {
                                                 effect: Eff::Deny,
-                                                policy: origin_key(),
-                                                scope: scope.clone(),
+                                                policy: Cow::Owned(origin_key()),
+                                                scope,
                                             };
                                             break 'policies;
                                         }
@@ -394,8 +397,8 @@ pub(crate) fn check_input(engine: &Engine, input: &CheckInput, now_unix_nanos: i
                                     Err(StrictError) => {
                                         action_effect = EffectInfo {
                                             effect: Eff::Deny,
-                                            policy: origin_key(),
-                                            scope: scope.clone(),
+                                            policy: Cow::Owned(origin_key()),
+                                            scope,
                                         };
                                         break 'policies;
                                     }
@@ -418,9 +421,9 @@ pub(crate) fn check_input(engine: &Engine, input: &CheckInput, now_unix_nanos: i
                                 RowEffect::Allow => has_allow = true,
                                 RowEffect::Deny => {
                                     role_effect.effect = Eff::Deny;
-                                    role_effect.scope = scope.clone();
+                                    role_effect.scope = scope;
                                     if view.from_role_policy {
-                                        role_effect.policy = origin_key();
+                                        role_effect.policy = Cow::Owned(origin_key());
                                     }
                                     break 'scopes;
                                 }
@@ -441,7 +444,7 @@ pub(crate) fn check_input(engine: &Engine, input: &CheckInput, now_unix_nanos: i
                             ScopePermissions::RequireParentalConsentForAllows => has_allow = false,
                             ScopePermissions::OverrideParent => {
                                 role_effect.effect = Eff::Allow;
-                                role_effect.scope = scope.clone();
+                                role_effect.scope = scope;
                                 break 'scopes;
                             }
                             ScopePermissions::Unspecified => {}
