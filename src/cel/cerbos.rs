@@ -1120,6 +1120,23 @@ mod tests {
     }
 
     #[test]
+    fn list_building_macros_are_linear_and_bounded() {
+        truthy("lists.range(100000).map(x, x * 2).size() == 100000");
+        truthy("lists.range(10).filter(x, x % 2 == 0) == [0, 2, 4, 6, 8]");
+        truthy("lists.range(6).map(x, x % 2 == 0, x * 10) == [0, 20, 40]");
+        truthy(r#"{"a": 1, "b": 2}.map(k, k + k) == ["aa", "bb"]"#);
+        fails("[1, 0].map(x, 1 / x)", "division by zero");
+        fails(
+            "[1, 'a'].filter(x, x > 0)",
+            "no such overload: _>_(string, int)",
+        );
+        fails(
+            "lists.range(100000).map(x, lists.range(100000)).size()",
+            "operation cancelled: actual cost limit exceeded",
+        );
+    }
+
+    #[test]
     fn outputs_render_as_json() {
         let v = eval(r#"{"a": [1, 2.5, "x", true, null], "t": timestamp("2021-01-01T00:00:00Z"), "d": duration("90s"), "h": P.attr.n}"#)
             .expect("eval");
