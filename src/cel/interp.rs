@@ -81,6 +81,10 @@ fn eval(n: &Node, ctx: &mut Ctx<'_>) -> EvalResult {
             Value::Bool(false) => eval(f, ctx),
             _ => Err(EvalError::NoSuchOverload),
         },
+        Node::Not(a) => match eval(a, ctx)? {
+            Value::Bool(b) => Ok(Value::Bool(!b)),
+            other => Err(super::functions::no_overload("!_", &[other])),
+        },
         Node::NotStrictlyFalse(a) => match eval(a, ctx) {
             Ok(Value::Bool(b)) => Ok(Value::Bool(b)),
             _ => Ok(Value::Bool(true)),

@@ -223,6 +223,7 @@ pub(crate) enum Node {
     Or(Box<Node>, Box<Node>),
     Cond(Box<Node>, Box<Node>, Box<Node>),
     NotStrictlyFalse(Box<Node>),
+    Not(Box<Node>),
     Call {
         func: FnImpl,
         name: Arc<str>,
@@ -779,6 +780,7 @@ impl Preparer<'_> {
                         StaticTy::Dyn,
                     ))
                 }
+                ("!_", 1) => return Ok((Node::Not(Box::new(arg(self, 0)?)), StaticTy::Dyn)),
                 ("@not_strictly_false", 1) | ("__not_strictly_false__", 1) => {
                     return Ok((
                         Node::NotStrictlyFalse(Box::new(arg(self, 0)?)),
