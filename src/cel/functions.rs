@@ -88,6 +88,11 @@ fn core(name: &str, member: bool, argc: usize) -> Option<FnImpl> {
 
 /// "no such overload" with the argument types, as a detailed error.
 pub(crate) fn no_overload(function: &str, args: &[Value]) -> EvalError {
+    // Operators fail through cel-go's trait dispatch, which says only "no
+    // such overload"; named functions add their name (as Cerbos reports).
+    if function.starts_with(['_', '!', '-', '@']) {
+        return EvalError::NoSuchOverload;
+    }
     EvalError::NoMatchingOverload {
         function: function.to_string(),
         args: args
@@ -640,7 +645,7 @@ fn to_timestamp(_: &Activation, a: &[Value]) -> EvalResult {
         Value::Timestamp(t) => Ok(Value::Timestamp(*t)),
         Value::String(s) => parse_timestamp(s)
             .map(Value::Timestamp)
-            .map_err(EvalError::msg),
+            .map_err(|_| EvalError::msg(format!("invalid RFC 3339 timestamp {:?}", s.as_ref()))),
         Value::Int(i) => Timestamp::new(*i, 0)
             .map(Value::Timestamp)
             .ok_or(EvalError::TimestampOverflow),
@@ -651,9 +656,9 @@ fn to_timestamp(_: &Activation, a: &[Value]) -> EvalResult {
 fn to_duration(_: &Activation, a: &[Value]) -> EvalResult {
     match arg(a, 0)? {
         Value::Duration(d) => Ok(Value::Duration(*d)),
-        Value::String(s) => parse_duration(s)
-            .map(Value::Duration)
-            .map_err(EvalError::msg),
+        Value::String(s) => parse_duration(s).map(Value::Duration).map_err(|_| {
+            EvalError::msg("type conversion error from 'string' to 'google.protobuf.Duration'")
+        }),
         Value::Int(i) => Ok(Value::Duration(Duration { nanos: *i })),
         _ => Err(no_overload("duration", a)),
     }

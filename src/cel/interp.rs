@@ -395,7 +395,7 @@ fn append_loop(c: &CompNode, ap: &Append, ctx: &mut Ctx<'_>) -> EvalResult {
                 }
             })
             .collect(),
-        _ => return Err(EvalError::NoSuchOverload),
+        other => return Err(not_iterable(other)),
     };
     let mut out = Vec::new();
     for (a, b) in items {
@@ -414,6 +414,25 @@ fn append_loop(c: &CompNode, ap: &Append, ctx: &mut Ctx<'_>) -> EvalResult {
         }
     }
     Ok(Value::List(Arc::from(out)))
+}
+
+/// cel-go's error for ranging over a non-container (Go type names).
+fn not_iterable(v: &Value) -> EvalError {
+    let go = match v {
+        Value::Null => "types.Null",
+        Value::Bool(_) => "types.Bool",
+        Value::Int(_) => "types.Int",
+        Value::Uint(_) => "types.Uint",
+        Value::Double(_) => "types.Double",
+        Value::String(_) => "types.String",
+        Value::Bytes(_) => "types.Bytes",
+        Value::Timestamp(_) => "types.Timestamp",
+        Value::Duration(_) => "types.Duration",
+        Value::Optional(_) => "*types.Optional",
+        Value::Type(_) => "*types.Type",
+        other => other.type_name(),
+    };
+    EvalError::msg(format!("got '{go}', expected iterable type"))
 }
 
 fn comprehension(c: &CompNode, ctx: &mut Ctx<'_>) -> EvalResult {
@@ -462,7 +481,7 @@ fn comprehension(c: &CompNode, ctx: &mut Ctx<'_>) -> EvalResult {
                 }
             }
         }
-        _ => return Err(EvalError::NoSuchOverload),
+        other => return Err(not_iterable(other)),
     }
     eval(&c.result, ctx)
 }

@@ -55,9 +55,10 @@ pub enum EvalError {
     /// Arguments of types no overload of the function accepts.
     #[error("no such overload")]
     NoSuchOverload,
-    /// A function called with arguments of the wrong types, with details
-    /// (cel-go's runtime dispatch wording).
-    #[error("no such overload: {function}({args})")]
+    /// A named function called with arguments of the wrong types (cel-go's
+    /// wording names the function only; `args` lists the argument types for
+    /// diagnostics).
+    #[error("no such overload: {function}")]
     NoMatchingOverload {
         /// Function name.
         function: String,
