@@ -1028,6 +1028,16 @@ mod tests {
             "type conversion error from 'string' to 'google.protobuf.Duration'",
         );
         fails("P.attr.tags[5]", "index out of bounds: 5");
+        fails("int(P.id)", "type conversion error from 'string' to 'int'");
+        truthy(
+            r#"string(timestamp("2021-01-01T00:00:00.5+01:00")) == "2021-01-01T00:00:00.5+01:00""#,
+        );
+        truthy(r#"timestamp("2021-04-20T10:05:20-05:00").getHours() == 15"#);
+        truthy(
+            r#""%s".format([timestamp("2021-01-01T00:00:00+01:00")]) == "2020-12-31T23:00:00Z""#,
+        );
+        truthy(r#"string(123456789.0) == "1.23456789e+08" && string(123456.0) == "123456""#);
+        truthy(r#""%d".format([P.attr.n]) == "3""#);
         fails("C.x", "undefined field 'x'");
         fails(r#"P.attr.n + "x""#, "no such overload");
     }
