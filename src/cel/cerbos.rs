@@ -1167,5 +1167,34 @@ mod tests {
         assert!(eval("double('NaN')")
             .map(|v| v.to_json().is_err())
             .unwrap_or(false));
+        // Renderings observed from Cerbos 0.55 outputs.
+        let cases = [
+            (
+                r#"timestamp("2021-01-01T00:00:00.5+01:00")"#,
+                serde_json::json!("2021-01-01T00:00:00.5+01:00"),
+            ),
+            (r#"duration("90m")"#, serde_json::json!("5400s")),
+            (
+                "18446744073709551615u",
+                serde_json::json!("18446744073709551615"),
+            ),
+            (
+                "-9223372036854775807",
+                serde_json::json!("-9223372036854775807"),
+            ),
+            (r#"b"hi""#, serde_json::json!("aGk=")),
+            (r#"{1: "a"}"#, serde_json::Value::Null),
+            ("type(1)", serde_json::Value::Null),
+            ("optional.of(1)", serde_json::json!(1)),
+            ("optional.none()", serde_json::Value::Null),
+            (r#"hierarchy("a.b")"#, serde_json::Value::Null),
+            (r#"ip("10.0.0.1")"#, serde_json::Value::Null),
+            (r#"[1, hierarchy("a")]"#, serde_json::Value::Null),
+            ("now() - now()", serde_json::json!("0s")),
+        ];
+        for (src, want) in cases {
+            let v = eval(src).expect(src);
+            assert_eq!(v.to_json().expect(src), want, "{src}");
+        }
     }
 }
