@@ -1,8 +1,7 @@
 //! Cerbos's compile-time checks on parsed CEL expressions.
 //!
 //! Cerbos type-checks every condition with cel-go at compile time. This
-//! checker reproduces the checks whose failures Cerbos users meet, with
-//! cel-go's messages:
+//! checker reproduces what Cerbos users meet, with cel-go's messages:
 //!
 //! * identifiers must be declared (`undeclared reference to 'x' (in
 //!   container '')`); comprehension and `cel.bind` variables are in scope in
@@ -12,16 +11,24 @@
 //!   `G`/`globals`) allow field selection only (`V["x"]` → `found no
 //!   matching overload for '_[_]' applied to '(cerbos.Variables, string)'`);
 //! * fields selected on Cerbos's request messages must exist
-//!   (`request.foo` → `undefined field 'foo'`);
-//! * optionally (see [`CheckEnv::with_functions`]), called functions must
-//!   exist with that call style and arity;
-//! * optionally (see [`CheckEnv::with_literal_validators`]), literal
+//!   (`request.foo` → `undefined field 'foo'`), and only maps, messages and
+//!   dynamic values have fields (`P.id.x` → `type 'string' does not support
+//!   field selection`);
+//! * operators are type-checked over the static types the checker infers
+//!   (literals, request fields, list/map literals, comprehension variables,
+//!   results of operators and of library functions with a fixed result
+//!   type): `R.id == 123` → `found no matching overload for '_==_' applied
+//!   to '(string, int)'`, `true && 1` → `expected type 'bool' but found
+//!   'int'`. Values whose type is not known exactly (attributes, variables,
+//!   most function results) are `dyn` and always accepted, so inference gaps
+//!   cannot produce false errors;
+//! * with [`CheckEnv::cerbos`], called functions must exist in the
+//!   runtime's function table with that call style and arity, and literal
 //!   arguments of `duration()`, `timestamp()` and `matches()` must be valid
 //!   (`invalid duration argument`, as cel-go's AST validators say).
 //!
-//! It is not a full CEL type checker: argument types beyond these cases are
-//! not inferred (overload mismatches among ordinary values surface at run
-//! time instead).
+//! It is not a full CEL type checker: argument types of library functions
+//! are not checked (mismatches there surface at run time instead).
 
 use crate::cel::ast::{Expr, ExprId, ExprKind, Literal};
 use crate::cel::cerbos;
@@ -374,6 +381,92 @@ fn join(types: &[Ty]) -> Ty {
     } else {
         Ty::Dyn
     }
+}
+
+/// A parameter type in [`signatures`].
+#[derive(Clone, Copy)]
+enum P {
+    Str,
+    Int,
+    Bool,
+    Bytes,
+    Ts,
+    Dur,
+    AnyList,
+    StrList,
+    /// `string`, `bytes`, lists and maps (`size`).
+    Sized,
+    /// Anything a conversion to string accepts.
+    Scalar,
+    /// Anything a conversion to a number accepts.
+    Numeric,
+}
+
+impl P {
+    /// Does an argument of type `t` fit? `dyn` fits everything.
+    fn accepts(self, t: &Ty) -> bool {
+        use Ty::*;
+        if *t == Dyn {
+            return true;
+        }
+        match self {
+            P::Str => *t == String,
+            P::Int => *t == Int,
+            P::Bool => *t == Bool,
+            P::Bytes => *t == Bytes,
+            P::Ts => *t == Timestamp,
+            P::Dur => *t == Duration,
+            P::AnyList => matches!(t, List(_)),
+            P::StrList => unify(t, &List(Box::new(String))).is_some(),
+            P::Sized => matches!(t, String | Bytes | List(_) | Map(..)),
+            P::Scalar => matches!(
+                t,
+                String | Int | Uint | Double | Bool | Bytes | Timestamp | Duration
+            ),
+            P::Numeric => matches!(t, Int | Uint | Double | String),
+        }
+    }
+}
+
+/// Every overload (receiver first for member calls) of the library
+/// functions whose argument types are checked; `None`: not checked.
+fn signatures(function: &str, member: bool) -> Option<&'static [&'static [P]]> {
+    use P::*;
+    Some(match (function, member) {
+        ("startsWith" | "endsWith" | "contains" | "matches", true) => &[&[Str, Str]],
+        ("matches", false) => &[&[Str, Str]],
+        ("lowerAscii" | "upperAscii" | "trim", true) => &[&[Str]],
+        ("split", true) => &[&[Str, Str], &[Str, Str, Int]],
+        ("join", true) => &[&[StrList], &[StrList, Str]],
+        ("indexOf" | "lastIndexOf", true) => &[&[Str, Str], &[Str, Str, Int]],
+        ("substring", true) => &[&[Str, Int], &[Str, Int, Int]],
+        ("charAt", true) => &[&[Str, Int]],
+        ("replace", true) => &[&[Str, Str, Str], &[Str, Str, Str, Int]],
+        ("size", _) => &[&[Sized]],
+        ("timestamp", false) => &[&[Str], &[Int], &[Ts]],
+        ("duration", false) => &[&[Str], &[Dur]],
+        ("int", false) => &[&[Numeric], &[Ts], &[Dur]],
+        ("uint" | "double", false) => &[&[Numeric]],
+        ("string", false) => &[&[Scalar]],
+        ("bytes", false) => &[&[Bytes], &[Str]],
+        ("bool", false) => &[&[Bool], &[Str]],
+        (
+            "getFullYear" | "getMonth" | "getDate" | "getDayOfMonth" | "getDayOfWeek"
+            | "getDayOfYear",
+            true,
+        ) => &[&[Ts], &[Ts, Str]],
+        ("getHours" | "getMinutes" | "getSeconds" | "getMilliseconds", true) => {
+            &[&[Ts], &[Ts, Str], &[Dur]]
+        }
+        ("timeSince", _) => &[&[Ts]],
+        ("inIPAddrRange", true) => &[&[Str, Str]],
+        (
+            "hasIntersection" | "has_intersection" | "isSubset" | "is_subset" | "intersect"
+            | "except",
+            _,
+        ) => &[&[AnyList, AnyList]],
+        _ => return None,
+    })
 }
 
 fn literal_type(l: &Literal) -> Ty {
@@ -794,15 +887,13 @@ impl Checker<'_> {
                 return t;
             }
         }
-        if function == "size" {
-            let operand = target_ty.as_ref().or(arg_tys.first());
-            let sized = |t: &Ty| {
-                matches!(
-                    t,
-                    Ty::Dyn | Ty::String | Ty::Bytes | Ty::List(_) | Ty::Map(..)
-                )
+        if let Some(overloads) = signatures(function, target.is_some()) {
+            let fits = |sig: &[P]| {
+                let given = target_ty.iter().chain(arg_tys.iter());
+                sig.len() == arg_tys.len() + usize::from(target_ty.is_some())
+                    && sig.iter().zip(given).all(|(p, t)| p.accepts(t))
             };
-            if operand.is_some_and(|t| !sized(t)) {
+            if !overloads.iter().any(|sig| fits(sig)) {
                 self.no_overload(e, function, target_ty, &arg_tys);
                 return Ty::Dyn;
             }

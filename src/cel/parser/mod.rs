@@ -241,6 +241,20 @@ fn parse_tokens(
     Err(errs.into_iter().map(|e| locate(src, e)).collect())
 }
 
+/// 1-based line and column (in code points) of byte `offset` in `src`, as
+/// [`ParseError`] reports them; use it for [`crate::cel::checker::CheckError`]
+/// offsets too.
+pub fn line_column(src: &str, offset: usize) -> (u32, u32) {
+    let e = locate(
+        src,
+        RawError {
+            message: String::new(),
+            offset,
+        },
+    );
+    (e.line, e.column)
+}
+
 /// An error before line/column are computed.
 #[derive(Debug, Clone)]
 pub(crate) struct RawError {
