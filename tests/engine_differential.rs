@@ -406,23 +406,33 @@ fn known_cel_message_gap(want: &Value, got: &Value) -> bool {
 }
 
 /// `donald_duck`'s principal policy has rules for `*` and `salary_record`;
-/// Cerbos builds their rows in Go map order, so the erroring `*` condition
-/// is sometimes not reached. Everything but the errors must agree, and
-/// Cerbos's errors must be a subset of ours.
+/// Cerbos builds their rows in Go map order (random per server start), so
+/// whether the erroring `*` condition is reached before the DENY varies:
+/// that changes the reported errors and, in strict mode, which rule's DENY
+/// is reported. The effects, outputs, derived roles and validation errors
+/// must still agree.
 fn principal_rule_order(req: &Value, want: &Value, got: &Value) -> bool {
     if req["principal"]["id"] != "donald_duck" {
         return false;
     }
-    let strip = |v: &Value| {
-        let mut v = v.clone();
-        v["evaluationErrors"] = json!(null);
-        v
+    let effects = |v: &Value| -> Value {
+        match v.get("actions") {
+            Some(Value::Object(m)) => Value::Object(
+                m.iter()
+                    .map(|(k, e)| (k.clone(), e["effect"].clone()))
+                    .collect(),
+            ),
+            _ => Value::Null,
+        }
     };
-    let g = list(got.get("evaluationErrors"));
-    strip(want) == strip(got)
-        && list(want.get("evaluationErrors"))
-            .iter()
-            .all(|e| g.contains(e))
+    let rest = |v: &Value| {
+        json!([
+            v["effectiveDerivedRoles"],
+            v["outputs"],
+            v["validationErrors"]
+        ])
+    };
+    effects(want) == effects(got) && rest(want) == rest(got)
 }
 
 fn run_config(

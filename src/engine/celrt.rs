@@ -105,10 +105,11 @@ pub(crate) struct CelEnv<'i> {
     now_unix_nanos: i64,
     globals: Value,
     runtime: Value,
-    /// The activation, and the same activation with `runtime` left unset,
-    /// used while `runtime_error` is pending so that only a read of
-    /// `runtime` fails.
-    built: Option<(Activation, Activation)>,
+    /// The activation.
+    built: Option<Activation>,
+    /// The same activation with `runtime` left unset, built only while a
+    /// `runtime_error` is pending, so that only a read of `runtime` fails.
+    no_runtime: Option<Activation>,
     /// Set in strict mode when a derived-role condition of the current scope
     /// failed: reading `runtime` then raises this message.
     runtime_error: Option<String>,
@@ -145,9 +146,10 @@ impl<'i> CelEnv<'i> {
     /// Whether any evaluation of this input read the time (`now()`,
     /// `timeSince`): test suites without `options.now` must then error.
     pub(crate) fn now_was_read(&self) -> bool {
-        self.built
-            .as_ref()
-            .is_some_and(|(act, no_runtime)| act.now_was_read() || no_runtime.now_was_read())
+        [&self.built, &self.no_runtime]
+            .into_iter()
+            .flatten()
+            .any(Activation::now_was_read)
     }
 
     pub(crate) fn new(engine: &Engine, input: &'i CheckInput, now_unix_nanos: i64) -> CelEnv<'i> {
@@ -157,11 +159,13 @@ impl<'i> CelEnv<'i> {
             globals: engine.globals().0.clone(),
             runtime: cerbos::runtime_value(&[]),
             built: None,
+            no_runtime: None,
             runtime_error: None,
         }
     }
 
-    fn build(&self) -> (Activation, Activation) {
+    /// Everything but `runtime`.
+    fn build_base(&self) -> Activation {
         let p = &self.input.principal;
         let r = &self.input.resource;
         let pv = message(
@@ -206,9 +210,7 @@ impl<'i> CelEnv<'i> {
         if let Some(now) = now {
             act.set_now(now);
         }
-        let no_runtime = act.clone();
-        act.set(slots::RUNTIME, self.runtime.clone());
-        (act, no_runtime)
+        act
     }
 
     /// Sets `runtime.effectiveDerivedRoles` (sorted) for the scope being
@@ -217,7 +219,7 @@ impl<'i> CelEnv<'i> {
     pub(crate) fn set_runtime(&mut self, roles: &BTreeSet<String>, err_roles: &[String]) {
         let list: Vec<String> = roles.iter().cloned().collect();
         self.runtime = cerbos::runtime_value(&list);
-        if let Some((act, _)) = &mut self.built {
+        if let Some(act) = &mut self.built {
             act.set(slots::RUNTIME, self.runtime.clone());
         }
         self.runtime_error = (!err_roles.is_empty()).then(|| {
@@ -239,16 +241,21 @@ impl<'i> CelEnv<'i> {
         let Some(p) = engine.program(expr) else {
             return Err(format!("unknown expression #{expr}"));
         };
-        if self.built.is_none() {
-            self.built = Some(self.build());
-        }
-        let Some((with_runtime, no_runtime)) = &mut self.built else {
-            return Err("activation unavailable".to_string());
-        };
-        let act = if self.runtime_error.is_some() {
-            no_runtime
+        let slot = if self.runtime_error.is_some() {
+            if self.no_runtime.is_none() {
+                self.no_runtime = Some(self.build_base());
+            }
+            &mut self.no_runtime
         } else {
-            with_runtime
+            if self.built.is_none() {
+                let mut act = self.build_base();
+                act.set(slots::RUNTIME, self.runtime.clone());
+                self.built = Some(act);
+            }
+            &mut self.built
+        };
+        let Some(act) = slot else {
+            return Err("activation unavailable".to_string());
         };
         act.set(slots::CONSTANTS, constants.0.clone());
         act.set(slots::VARIABLES, vars.value.clone());

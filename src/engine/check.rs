@@ -4,6 +4,7 @@
 //! follow the original because they decide outputs and evaluation errors,
 //! not only effects (`cerbos-semantics.md` §2.3–2.13).
 
+use std::borrow::Cow;
 use std::collections::{BTreeSet, HashMap};
 use std::hash::{BuildHasherDefault, Hasher};
 use std::rc::Rc;
@@ -57,13 +58,15 @@ enum Eff {
     Deny,
 }
 
+/// Borrowed while walking (most decisions name a key and scope that
+/// already exist), owned only when stored.
 #[derive(Debug, Clone)]
-struct EffectInfo {
+struct EffectInfo<'a> {
     effect: Eff,
-    policy: String,
-    scope: String,
+    policy: Cow<'a, str>,
+    scope: &'a str,
     /// Name of the rule that decided (for test-runner reports; not in the API).
-    rule: String,
+    rule: &'a str,
 }
 
 /// A strict-mode evaluation failure: the action is denied.
@@ -110,9 +113,9 @@ pub(crate) fn check_input(engine: &Engine, input: &CheckInput, now_unix_nanos: i
         };
         let value = ActionEffect {
             effect,
-            policy: info.policy,
-            scope: info.scope,
-            rule: info.rule,
+            policy: info.policy.into_owned(),
+            scope: info.scope.to_string(),
+            rule: info.rule.to_string(),
         };
         match effects.iter_mut().find(|(a, _)| a == action) {
             // DENY is sticky when an action is set twice.
@@ -224,9 +227,9 @@ pub(crate) fn check_input(engine: &Engine, input: &CheckInput, now_unix_nanos: i
                             a,
                             EffectInfo {
                                 effect: Eff::Deny,
-                                policy: r_key.clone(),
-                                scope: String::new(),
-                                rule: String::new(),
+                                policy: Cow::Borrowed(r_key.as_str()),
+                                scope: "",
+                                rule: "",
                             },
                         );
                     }
@@ -292,9 +295,9 @@ pub(crate) fn check_input(engine: &Engine, input: &CheckInput, now_unix_nanos: i
     for action in &input.actions {
         let mut action_effect = EffectInfo {
             effect: Eff::NoMatch,
-            policy: String::new(),
-            scope: String::new(),
-            rule: String::new(),
+            policy: Cow::Borrowed(""),
+            scope: "",
+            rule: "",
         };
         'policies: for pt in [PolicyKind::Principal, PolicyKind::Resource] {
             let (main_key, scopes) = if pt == PolicyKind::Principal {
@@ -312,14 +315,14 @@ pub(crate) fn check_input(engine: &Engine, input: &CheckInput, now_unix_nanos: i
                 let mut allow_rule = "";
                 let mut role_effect = EffectInfo {
                     effect: Eff::NoMatch,
-                    policy: NO_MATCH.to_string(),
-                    scope: String::new(),
-                    rule: String::new(),
+                    policy: Cow::Borrowed(NO_MATCH),
+                    scope: "",
+                    rule: "",
                 };
                 if (pt == PolicyKind::Resource && scoped_resource_exists)
                     || (pt == PolicyKind::Principal && scoped_principal_exists)
                 {
-                    role_effect.policy = main_key.clone();
+                    role_effect.policy = Cow::Borrowed(main_key.as_str());
                 }
                 let query_roles: &[String] = role_query_roles.get(i).map_or(&[], |r| r);
 
@@ -383,9 +386,9 @@ pub(crate) fn check_input(engine: &Engine, input: &CheckInput, now_unix_nanos: i
                                         Err(StrictError) => {
                                             action_effect = EffectInfo {
                                                 effect: Eff::Deny,
-                                                policy: origin_key(),
-                                                scope: scope.clone(),
-                                                rule: view.name.to_string(),
+                                                policy: Cow::Owned(origin_key()),
+                                                scope,
+                                                rule: view.name,
                                             };
                                             break 'policies;
                                         }
@@ -403,9 +406,9 @@ pub(crate) fn check_input(engine: &Engine, input: &CheckInput, now_unix_nanos: i
                                     Err(StrictError) => {
                                         action_effect = EffectInfo {
                                             effect: Eff::Deny,
-                                            policy: origin_key(),
-                                            scope: scope.clone(),
-                                            rule: view.name.to_string(),
+                                            policy: Cow::Owned(origin_key()),
+                                            scope,
+                                            rule: view.name,
                                         };
                                         break 'policies;
                                     }
@@ -433,10 +436,10 @@ pub(crate) fn check_input(engine: &Engine, input: &CheckInput, now_unix_nanos: i
                                 }
                                 RowEffect::Deny => {
                                     role_effect.effect = Eff::Deny;
-                                    role_effect.scope = scope.clone();
-                                    role_effect.rule = view.name.to_string();
+                                    role_effect.scope = scope;
+                                    role_effect.rule = view.name;
                                     if view.from_role_policy {
-                                        role_effect.policy = origin_key();
+                                        role_effect.policy = Cow::Owned(origin_key());
                                     }
                                     break 'scopes;
                                 }
@@ -457,8 +460,8 @@ pub(crate) fn check_input(engine: &Engine, input: &CheckInput, now_unix_nanos: i
                             ScopePermissions::RequireParentalConsentForAllows => has_allow = false,
                             ScopePermissions::OverrideParent => {
                                 role_effect.effect = Eff::Allow;
-                                role_effect.scope = scope.clone();
-                                role_effect.rule = allow_rule.to_string();
+                                role_effect.scope = scope;
+                                role_effect.rule = allow_rule;
                                 break 'scopes;
                             }
                             ScopePermissions::Unspecified => {}

@@ -89,11 +89,11 @@ impl Timestamp {
 
     /// Formats as RFC 3339 in UTC (`2022-08-02T15:00:00Z`).
     pub fn to_rfc3339(&self) -> String {
-        crate::cel::time::Timestamp {
-            secs: self.seconds,
-            nanos: self.nanos,
+        match crate::cel::time::Timestamp::new(self.seconds, self.nanos) {
+            Some(t) => t.to_rfc3339(),
+            // Outside CEL's year range: still say which instant it was.
+            None => format!("{}s+{}ns since the Unix epoch", self.seconds, self.nanos),
         }
-        .to_rfc3339()
     }
 }
 
