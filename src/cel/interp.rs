@@ -20,10 +20,15 @@ struct Ctx<'a> {
 }
 
 pub(crate) fn run(p: &Program, act: &Activation) -> EvalResult {
-    let mut ctx = Ctx {
-        act,
-        locals: vec![Ok(Value::Null); p.locals],
-    };
+    // Plans without comprehensions (most conditions) skip the frame setup.
+    if let Node::Const(v) = &p.root {
+        return Ok(v.clone());
+    }
+    let mut locals = Vec::new();
+    if p.locals > 0 {
+        locals.resize_with(p.locals, || Ok(Value::Null));
+    }
+    let mut ctx = Ctx { act, locals };
     eval(&p.root, &mut ctx)
 }
 
