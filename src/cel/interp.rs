@@ -55,7 +55,10 @@ fn eval(n: &Node, ctx: &mut Ctx<'_>) -> EvalResult {
             .get(*i)
             .cloned()
             .ok_or_else(|| EvalError::NoSuchAttribute(name.to_string())),
-        Node::Local(i) => ctx.locals.get(*i).cloned().unwrap_or(Ok(Value::Null)),
+        Node::Local(i) => match ctx.locals.get(*i) {
+            Some(r) => r.clone(),
+            None => Ok(Value::Null),
+        },
         Node::Field {
             operand,
             ty,
@@ -454,7 +457,21 @@ fn comprehension(c: &CompNode, ctx: &mut Ctx<'_>) -> EvalResult {
             set_local(ctx, i2, Ok(b));
         }
         // A loop condition that is not `false` (including errors) continues.
-        if let Ok(Value::Bool(false)) = eval(&c.cond, ctx) {
+        // The macros' `@not_strictly_false(!accu)` / `@not_strictly_false(accu)`
+        // conditions are read straight from the accumulator.
+        let stop = match &c.cond {
+            Node::NotStrictlyFalse(inner) => match inner.as_ref() {
+                Node::Not(x) if matches!(x.as_ref(), Node::Local(a) if *a == c.accu) => {
+                    matches!(ctx.locals.get(c.accu), Some(Ok(Value::Bool(true))))
+                }
+                Node::Local(a) if *a == c.accu => {
+                    matches!(ctx.locals.get(c.accu), Some(Ok(Value::Bool(false))))
+                }
+                _ => matches!(eval(&c.cond, ctx), Ok(Value::Bool(false))),
+            },
+            _ => matches!(eval(&c.cond, ctx), Ok(Value::Bool(false))),
+        };
+        if stop {
             return Ok(false);
         }
         let next = eval(&c.step, ctx);
