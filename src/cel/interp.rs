@@ -20,10 +20,15 @@ struct Ctx<'a> {
 }
 
 pub(crate) fn run(p: &Program, act: &Activation) -> EvalResult {
-    let mut ctx = Ctx {
-        act,
-        locals: vec![Ok(Value::Null); p.locals],
-    };
+    // Plans without comprehensions (most conditions) skip the frame setup.
+    if let Node::Const(v) = &p.root {
+        return Ok(v.clone());
+    }
+    let mut locals = Vec::new();
+    if p.locals > 0 {
+        locals.resize_with(p.locals, || Ok(Value::Null));
+    }
+    let mut ctx = Ctx { act, locals };
     eval(&p.root, &mut ctx)
 }
 
@@ -50,7 +55,10 @@ fn eval(n: &Node, ctx: &mut Ctx<'_>) -> EvalResult {
             .get(*i)
             .cloned()
             .ok_or_else(|| EvalError::NoSuchAttribute(name.to_string())),
-        Node::Local(i) => ctx.locals.get(*i).cloned().unwrap_or(Ok(Value::Null)),
+        Node::Local(i) => match ctx.locals.get(*i) {
+            Some(r) => r.clone(),
+            None => Ok(Value::Null),
+        },
         Node::Field {
             operand,
             ty,
@@ -449,7 +457,21 @@ fn comprehension(c: &CompNode, ctx: &mut Ctx<'_>) -> EvalResult {
             set_local(ctx, i2, Ok(b));
         }
         // A loop condition that is not `false` (including errors) continues.
-        if let Ok(Value::Bool(false)) = eval(&c.cond, ctx) {
+        // The macros' `@not_strictly_false(!accu)` / `@not_strictly_false(accu)`
+        // conditions are read straight from the accumulator.
+        let stop = match &c.cond {
+            Node::NotStrictlyFalse(inner) => match inner.as_ref() {
+                Node::Not(x) if matches!(x.as_ref(), Node::Local(a) if *a == c.accu) => {
+                    matches!(ctx.locals.get(c.accu), Some(Ok(Value::Bool(true))))
+                }
+                Node::Local(a) if *a == c.accu => {
+                    matches!(ctx.locals.get(c.accu), Some(Ok(Value::Bool(false))))
+                }
+                _ => matches!(eval(&c.cond, ctx), Ok(Value::Bool(false))),
+            },
+            _ => matches!(eval(&c.cond, ctx), Ok(Value::Bool(false))),
+        };
+        if stop {
             return Ok(false);
         }
         let next = eval(&c.step, ctx);
