@@ -118,6 +118,16 @@ impl Glob {
     }
 }
 
+/// Whether a rule-table key matches `value`, as Cerbos's index does: a key
+/// containing `*` is a glob, any other key is a literal.
+pub fn key_matches(key: &str, value: &str) -> bool {
+    if key.contains('*') {
+        matches_glob(key, value)
+    } else {
+        key == value
+    }
+}
+
 /// Whether `pattern` (compiled as a glob even without `*`) matches `value`.
 pub fn matches_glob(pattern: &str, value: &str) -> bool {
     Glob::new(pattern).is_some_and(|g| g.matches(value))

@@ -9,7 +9,7 @@
 mod celrt;
 mod check;
 pub mod config;
-mod glob;
+pub mod glob;
 mod index;
 pub mod names;
 pub mod request;
