@@ -217,15 +217,16 @@ impl Engine {
                 };
                 self.check_resources(&req, nanos)
             });
-        let value = match result {
-            Ok(resp) => serde_json::to_value(resp),
-            Err(e) => Ok(serde_json::json!({"error": {"code": e.code, "message": e.message}})),
+        let text = match result {
+            Ok(resp) => serde_json::to_string(&resp),
+            Err(e) => Ok(
+                serde_json::json!({"error": {"code": e.code, "message": e.message}}).to_string(),
+            ),
         };
-        match value {
-            Ok(v) => v.to_string(),
-            Err(e) => serde_json::json!({"error": {"code": request::codes::INTERNAL, "message": e.to_string()}})
-                .to_string(),
-        }
+        text.unwrap_or_else(|e| {
+            serde_json::json!({"error": {"code": request::codes::INTERNAL, "message": e.to_string()}})
+                .to_string()
+        })
     }
 
     /// Verifies the request's JWTs with the configured key sets and returns
