@@ -248,10 +248,14 @@ export class TokenVerifier {
     }
     // Another verifier sharing the key set may have fetched a newer one.
     this.#sync();
+    const used = this.#version;
     let answer = this.#run(token, at);
     if (!answer.ok && answer.error?.code === "kid_not_found") {
       await jwks.refreshForUnknownKid();
-      if (this.#sync()) answer = this.#run(token, at);
+      this.#sync();
+      // Concurrent calls share one refetch; whichever call rebuilt the
+      // verifier, every call that missed retries with the new keys.
+      if (this.#version !== used) answer = this.#run(token, at);
     }
     return this.#answer(answer);
   }
