@@ -3,6 +3,7 @@
 // the same process, for RS256, ES256 and EdDSA; plus the wasm's
 // verified-token cache (the same token verified again).
 // Usage: npm run build && node bench/js/jwt.bench.mjs   (BENCH_MS=2000 per task)
+import assert from "node:assert/strict";
 import { Bench } from "tinybench";
 import * as jose from "jose";
 import { TokenVerifier } from "../../js/dist/node.js";
@@ -24,7 +25,7 @@ for (const alg of ALGS) {
   // Both must accept the token before anything is timed.
   const a = uncached.verifySync(token).claims;
   const b = (await jose.jwtVerify(token, joseKey)).payload;
-  if (JSON.stringify(a) !== JSON.stringify(b)) throw new Error(`${alg}: claims differ`);
+  assert.deepStrictEqual(a, b, `${alg}: claims differ`);
   cached.verifySync(token);
   setups.push({ alg, token, joseKey, uncached, cached });
 }
