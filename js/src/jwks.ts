@@ -120,9 +120,12 @@ export class RemoteJwks {
     if (this.url.protocol !== "https:" && this.url.protocol !== "http:") {
       throw new TypeError(`RemoteJwks: ${this.url.href} is not an http(s) URL`);
     }
-    const f = options.fetch ?? globalThis.fetch;
-    if (typeof f !== "function") throw new TypeError("RemoteJwks: no fetch available; pass options.fetch");
-    this.#fetch = f;
+    const given = options.fetch;
+    if (given !== undefined && typeof given !== "function") throw new TypeError("RemoteJwks: options.fetch must be a function");
+    if (given === undefined && typeof globalThis.fetch !== "function") throw new TypeError("RemoteJwks: no fetch available; pass options.fetch");
+    // Called unbound: workerd throws "Illegal invocation" when the global
+    // fetch runs with another `this`.
+    this.#fetch = given ?? ((input, init) => globalThis.fetch(input, init));
     this.#headers = { accept: "application/jwk-set+json, application/json", ...options.headers };
     this.#timeoutMs = nonNegative("timeoutMs", options.timeoutMs, DEFAULTS.timeoutMs);
     this.#defaultTtl = nonNegative("cacheMaxAgeMs", options.cacheMaxAgeMs, DEFAULTS.cacheMaxAgeMs);
@@ -233,7 +236,8 @@ export class RemoteJwks {
     const controller = new AbortController();
     const timer = this.#timeoutMs > 0 ? setTimeout(() => controller.abort(new Error(`timed out after ${this.#timeoutMs} ms`)), this.#timeoutMs) : undefined;
     try {
-      const response = await this.#fetch(this.url, { headers, signal: controller.signal, redirect: "follow" });
+      const fetchFn = this.#fetch;
+      const response = await fetchFn(this.url, { headers, signal: controller.signal, redirect: "follow" });
       if (response.status === 304 && this.#text !== undefined) {
         await response.body?.cancel();
         this.#freshUntil = this.#now() + this.#ttl(response.headers);
