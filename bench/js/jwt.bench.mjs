@@ -2,8 +2,10 @@
 // wrapper) side by side with the npm `jose` package (Node's WebCrypto) in
 // the same process, for RS256, ES256 and EdDSA; plus the wasm's
 // verified-token cache (the same token verified again).
-// Usage: npm run build && node bench/js/jwt.bench.mjs   (BENCH_MS=2000 per task)
+// Usage: npm run build && node bench/js/jwt.bench.mjs   (BENCH_MS=2000 per task;
+// PORTCULLIS_WASM=path/to/portcullis_bg.wasm times another build of the same glue)
 import assert from "node:assert/strict";
+import { readFile } from "node:fs/promises";
 import { Bench } from "tinybench";
 import * as jose from "jose";
 import { TokenVerifier } from "../../js/dist/node.js";
@@ -12,6 +14,8 @@ const NOW = Math.floor(Date.now() / 1000);
 const claims = { sub: "user_2abc", iss: "https://issuer.example", azp: "https://app.example", sid: "sess_1", iat: NOW, nbf: NOW, exp: NOW + 3600, org: { id: "org_1", rol: "admin" } };
 const ALGS = ["RS256", "ES256", "EdDSA"];
 
+// The first create instantiates the wasm for the process; later ones reuse it.
+const wasm = process.env.PORTCULLIS_WASM ? await readFile(process.env.PORTCULLIS_WASM) : undefined;
 const setups = [];
 for (const alg of ALGS) {
   const pair = await jose.generateKeyPair(alg, alg === "EdDSA" ? { crv: "Ed25519", extractable: true } : { extractable: true });
@@ -20,7 +24,7 @@ for (const alg of ALGS) {
   const joseKey = await jose.importJWK(jwk, alg);
   const keys = { keys: [jwk] };
   // cacheSize 0: every call runs the full verification in the wasm.
-  const uncached = await TokenVerifier.create({ keys, cacheSize: 0 });
+  const uncached = await TokenVerifier.create({ keys, cacheSize: 0, wasm });
   const cached = await TokenVerifier.create({ keys });
   // Both must accept the token before anything is timed.
   const a = uncached.verifySync(token).claims;
