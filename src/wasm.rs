@@ -101,7 +101,7 @@ impl TokenVerifier {
 /// with features `wasm,compiler`; the runtime wasm never contains it).
 ///
 /// `files_json` maps `/`-separated relative paths to file contents. Returns
-/// `{"bundle": …, "warnings": […]}` or `{"diagnostics": […]}`, each
+/// `{"bundleJson": "…", "warnings": […]}` or `{"diagnostics": […]}`, each
 /// diagnostic with `file`, `line`, `column`, `message` and a caret
 /// rendering in `rendered`.
 #[cfg(feature = "compiler")]
@@ -129,12 +129,13 @@ pub fn compile_policies(files_json: &str) -> String {
     };
     let sources: Vec<(String, String)> = files.clone().into_iter().collect();
     match compile_sources(sources, &CompileOptions::default()) {
-        Ok(compiled) => {
-            let bundle: serde_json::Value =
-                serde_json::from_str(&compiled.bundle.to_json()).unwrap_or_default();
-            serde_json::json!({"bundle": bundle, "warnings": render(&compiled.warnings)})
-                .to_string()
-        }
+        // The bundle travels as its canonical text so that `npx portcullis
+        // compile` writes the same bytes as the native compiler.
+        Ok(compiled) => serde_json::json!({
+            "bundleJson": compiled.bundle.to_json(),
+            "warnings": render(&compiled.warnings),
+        })
+        .to_string(),
         Err(failure) => {
             serde_json::json!({"diagnostics": render(&failure.diagnostics)}).to_string()
         }

@@ -6,6 +6,8 @@
 //! must produce the expected value (or an error when one is expected).
 #![cfg(feature = "compiler")]
 
+mod support;
+
 use std::path::PathBuf;
 use std::sync::Arc;
 
@@ -73,18 +75,7 @@ fn conformance_dir() -> Option<PathBuf> {
     if let Some(d) = std::env::var_os("PORTCULLIS_CEL_CONFORMANCE") {
         return Some(PathBuf::from(d));
     }
-    let root = std::env::var_os("PORTCULLIS_SHARED")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared"));
-    let dir = root.join("conformance/cel");
-    if dir.is_dir() {
-        return Some(dir);
-    }
-    if std::env::var("CI").as_deref() == Ok("true") {
-        panic!("shared material not found at {}", root.display());
-    }
-    eprintln!("SKIPPED: shared material not found at {}", root.display());
-    None
+    support::shared_dir("conformance/cel")
 }
 
 /// Decodes the suite's tagged VALUE JSON.

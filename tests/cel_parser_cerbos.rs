@@ -4,22 +4,14 @@
 //! reproduced word for word.
 #![cfg(feature = "compiler")]
 
+mod support;
+
 use portcullis::cel::checker::{check, CheckEnv};
 use portcullis::cel::parser::parse;
 use std::path::{Path, PathBuf};
 
 fn shared_root() -> Option<PathBuf> {
-    let root = std::env::var_os("PORTCULLIS_SHARED")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared"));
-    if root.join("conformance/cerbos").is_dir() {
-        return Some(root);
-    }
-    if std::env::var("CI").as_deref() == Ok("true") {
-        panic!("shared material not found at {}", root.display());
-    }
-    eprintln!("SKIPPED: shared material not found at {}", root.display());
-    None
+    support::shared_root("conformance/cerbos")
 }
 
 fn yaml_files(dir: &Path, out: &mut Vec<PathBuf>) {

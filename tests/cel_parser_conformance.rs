@@ -5,6 +5,8 @@
 //! `disable_macros` are parsed with macro expansion turned off.
 #![cfg(feature = "compiler")]
 
+mod support;
+
 use portcullis::cel::ast::{Expr, ExprKind};
 use portcullis::cel::checker::{check, CheckEnv};
 use portcullis::cel::parser::{parse_with, ParseOptions};
@@ -14,17 +16,7 @@ use std::path::PathBuf;
 /// Root of the shared material, or `None` (after a loud message) when it is
 /// absent outside CI.
 fn shared_root() -> Option<PathBuf> {
-    let root = std::env::var_os("PORTCULLIS_SHARED")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared"));
-    if root.join("conformance/cel").is_dir() {
-        return Some(root);
-    }
-    if std::env::var("CI").as_deref() == Ok("true") {
-        panic!("shared material not found at {}", root.display());
-    }
-    eprintln!("SKIPPED: shared material not found at {}", root.display());
-    None
+    support::shared_root("conformance/cel")
 }
 
 #[test]

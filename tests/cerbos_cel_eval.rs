@@ -5,6 +5,8 @@
 //! must equal `want`.
 #![cfg(feature = "compiler")]
 
+mod support;
+
 use std::path::PathBuf;
 
 use portcullis::cel::cerbos::{self, Principal, Resource};
@@ -16,18 +18,7 @@ use portcullis::cel::value::Value;
 const NOW: &str = "2021-04-22T10:05:20.021-05:00";
 
 fn case_dir() -> Option<PathBuf> {
-    let root = std::env::var_os("PORTCULLIS_SHARED")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared"));
-    let dir = root.join("conformance/cerbos/cel_eval");
-    if dir.is_dir() {
-        return Some(dir);
-    }
-    if std::env::var("CI").as_deref() == Ok("true") {
-        panic!("shared material not found at {}", root.display());
-    }
-    eprintln!("SKIPPED: shared material not found at {}", root.display());
-    None
+    support::shared_dir("conformance/cerbos/cel_eval")
 }
 
 fn string_field(o: &serde_json::Value, keys: &[&str]) -> String {

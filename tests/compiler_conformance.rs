@@ -4,6 +4,8 @@
 //! Each folder prints `<folder>: P passed, F failed`; every case must pass.
 #![cfg(feature = "compiler")]
 
+mod support;
+
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
@@ -15,17 +17,7 @@ use portcullis::compiler::{
 use serde_json::Value;
 
 fn shared() -> Option<PathBuf> {
-    let p = std::env::var("PORTCULLIS_SHARED")
-        .map(PathBuf::from)
-        .unwrap_or_else(|_| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared"));
-    if p.join("conformance/cerbos").is_dir() {
-        return Some(p.join("conformance/cerbos"));
-    }
-    if std::env::var("CI").as_deref() == Ok("true") {
-        panic!("shared material not found at {}", p.display());
-    }
-    println!("SKIPPED: shared material not found at {}", p.display());
-    None
+    support::shared_dir("conformance/cerbos")
 }
 
 /// Reads a YAML test-case file as JSON.

@@ -1,6 +1,8 @@
 //! Compiles the Cerbos conformance store and checks the bundle round-trips.
 #![cfg(feature = "compiler")]
 
+mod support;
+
 use std::path::PathBuf;
 use std::time::Instant;
 
@@ -8,17 +10,7 @@ use portcullis::bundle::Bundle;
 use portcullis::compiler::{compile_dir, compile_sources, CompileOptions};
 
 fn shared() -> Option<PathBuf> {
-    let p = std::env::var("PORTCULLIS_SHARED")
-        .map(PathBuf::from)
-        .unwrap_or_else(|_| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared"));
-    if p.join("conformance/cerbos").is_dir() {
-        return Some(p);
-    }
-    if std::env::var("CI").as_deref() == Ok("true") {
-        panic!("shared material not found at {}", p.display());
-    }
-    println!("SKIPPED: shared material not found at {}", p.display());
-    None
+    support::shared_root("conformance/cerbos")
 }
 
 #[test]

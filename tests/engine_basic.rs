@@ -268,3 +268,41 @@ fn unknown_kind_is_no_match_and_api_errors_are_cerbos_shaped() {
         .expect_err("duplicate roles");
     assert_eq!(e.message, "validation error:\n - principal.roles: repeated value must contain unique items [repeated.unique]");
 }
+
+#[test]
+fn engine_is_shareable_across_threads() {
+    fn assert_send_sync<T: Send + Sync>() {}
+    assert_send_sync::<Engine>();
+    let engine =
+        std::sync::Arc::new(Engine::new(bundle(), EngineConfig::default()).expect("engine"));
+    let e2 = engine.clone();
+    let handle = std::thread::spawn(move || {
+        e2.check_resources_json(
+            r#"{"principal":{"id":"a","roles":["user"]},"resources":[{"actions":["view"],"resource":{"kind":"doc","id":"1"}}]}"#,
+            0.0,
+        )
+    });
+    let out = handle.join().expect("thread");
+    let v: serde_json::Value = serde_json::from_str(&out).expect("json");
+    assert_eq!(v["results"][0]["actions"]["view"], json!("EFFECT_ALLOW"));
+}
+
+#[test]
+fn config_reads_camel_case_json_with_cerbos_defaults() {
+    let c: EngineConfig = serde_json::from_str(
+        r#"{"globals":{"env":"prod"},"defaultScope":"acme","lenientScopeSearch":true,
+            "strictEvaluation":true,"schemaEnforcement":"reject","limits":{"maxActions":5}}"#,
+    )
+    .expect("config parses");
+    assert_eq!(c.default_policy_version, "default");
+    assert_eq!(c.default_scope, "acme");
+    assert!(c.lenient_scope_search && c.strict_evaluation);
+    assert_eq!(
+        c.schema_enforcement,
+        portcullis::engine::SchemaEnforcement::Reject
+    );
+    assert_eq!((c.limits.max_actions, c.limits.max_resources), (5, 50));
+    assert_eq!(c.globals.get("env"), Some(&json!("prod")));
+    let d = EngineConfig::default();
+    assert_eq!((d.limits.max_actions, d.limits.max_resources), (50, 50));
+}

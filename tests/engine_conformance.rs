@@ -4,6 +4,8 @@
 
 #![cfg(feature = "compiler")]
 
+mod support;
+
 use std::path::{Path, PathBuf};
 
 use base64::engine::general_purpose::STANDARD;
@@ -22,17 +24,7 @@ const NOW_NANOS: i64 = 1_700_000_000_000_000_000;
 const KNOWN_FAILURES: &[(&str, &str)] = &[];
 
 fn shared_root() -> Option<PathBuf> {
-    let root = std::env::var("PORTCULLIS_SHARED")
-        .map(PathBuf::from)
-        .unwrap_or_else(|_| Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared"));
-    if root.join("conformance/cerbos").is_dir() {
-        return Some(root);
-    }
-    if std::env::var("CI").as_deref() == Ok("true") {
-        panic!("shared material not found at {}", root.display());
-    }
-    eprintln!("SKIPPED: shared material not found at {}", root.display());
-    None
+    support::shared_root("conformance/cerbos")
 }
 
 fn store_bundle(cerbos: &Path) -> Bundle {

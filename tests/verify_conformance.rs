@@ -3,6 +3,8 @@
 //! goldens), the suites shipped in the conformance store, and the example
 //! suite of this repository.
 
+mod support;
+
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
@@ -13,22 +15,7 @@ use portcullis::verify::{self, txtar, TestResult, VerifyOptions};
 const KNOWN_FAILURES: &[(&str, &str)] = &[];
 
 fn shared_root() -> Option<PathBuf> {
-    let root = std::env::var_os("PORTCULLIS_SHARED")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared"));
-    if root.join("conformance/cerbos").is_dir() {
-        return Some(root);
-    }
-    assert!(
-        std::env::var("CI").as_deref() != Ok("true"),
-        "shared material not found at {} (set PORTCULLIS_SHARED)",
-        root.display()
-    );
-    eprintln!(
-        "SKIPPED: shared material not found at {} (set PORTCULLIS_SHARED)",
-        root.display()
-    );
-    None
+    support::shared_root("conformance/cerbos")
 }
 
 fn read(path: &Path) -> String {

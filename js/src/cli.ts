@@ -67,6 +67,9 @@ function policyFiles(dir: string): Record<string, string> {
 }
 
 interface CompileAnswer {
+  /** The bundle text exactly as the native compiler writes it (preferred). */
+  bundleJson?: string;
+  /** The bundle as a JSON value (same content; keys may be reordered). */
   bundle?: unknown;
   diagnostics?: { file: string; line?: number; column?: number; message: string; rendered?: string }[];
   warnings?: { file: string; line?: number; column?: number; message: string; rendered?: string }[];
@@ -74,7 +77,9 @@ interface CompileAnswer {
 
 async function compile(dir: string): Promise<CompileAnswer> {
   const compiler = await loadCompiler();
-  return JSON.parse(compiler.compilePolicies(JSON.stringify(policyFiles(dir)))) as CompileAnswer;
+  const answer = JSON.parse(compiler.compilePolicies(JSON.stringify(policyFiles(dir)))) as CompileAnswer;
+  if (answer.bundleJson === undefined && answer.bundle !== undefined) answer.bundleJson = JSON.stringify(answer.bundle);
+  return answer;
 }
 
 function report(list: CompileAnswer["diagnostics"], format: string): void {
@@ -97,12 +102,12 @@ async function runCompile(args: string[]): Promise<number> {
   const format = values.format ?? "text";
   if (!["text", "json"].includes(format)) throw new UsageError("--format is text or json");
   const answer = await compile(dir);
-  if (!answer.bundle) {
+  if (answer.bundleJson === undefined) {
     report(answer.diagnostics, format);
     return EXIT_COMPILE_FAILURE;
   }
   report(answer.warnings, format);
-  const json = JSON.stringify(answer.bundle);
+  const json = answer.bundleJson;
   if (values.output === "-") process.stdout.write(`${json}\n`);
   else if (values.output) writeFileSync(values.output, `${json}\n`);
   return 0;
@@ -132,11 +137,11 @@ async function runCheck(args: string[]): Promise<number> {
     bundle = readFileSync(values.bundle, "utf8");
   } else {
     const answer = await compile(values.policies as string);
-    if (!answer.bundle) {
+    if (answer.bundleJson === undefined) {
       report(answer.diagnostics, "text");
       throw new PortcullisError(`${values.policies} does not compile`);
     }
-    bundle = JSON.stringify(answer.bundle);
+    bundle = answer.bundleJson;
   }
   let nowMs = Date.now();
   if (values.now !== undefined) {

@@ -337,9 +337,9 @@ export class Authorizer {
     return this.#loaded.digest;
   }
 
-  /** Version of the engine inside the wasm. */
+  /** Version of the engine inside the wasm ("" until the wasm is instantiated). */
   static get engineVersion(): string {
-    return engineVersion();
+    return wasmExports() ? engineVersion() : "";
   }
 
   /** Bytes of linear memory the wasm instance holds (grows, never shrinks). */
@@ -477,7 +477,14 @@ export class Authorizer {
     // Decision logs need the matched policies even when the caller did not ask.
     if (includeMetadata || onDecision) body["includeMeta"] = true;
     const nowMs = this.#now();
-    const answerText = loaded.evaluator.checkResources(JSON.stringify(body), nowMs);
+    let answerText: string;
+    try {
+      answerText = loaded.evaluator.checkResources(JSON.stringify(body), nowMs);
+    } catch (error) {
+      // The surface never throws for a request; a throw here is a trap
+      // (a bug in the engine). Fail closed with a typed error.
+      throw new PortcullisError(`the engine failed: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
+    }
     const answer = JSON.parse(answerText) as EngineAnswer;
     if (answer.error) {
       const error = requestError(answer.error.code, answer.error.message);

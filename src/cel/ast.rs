@@ -34,36 +34,35 @@ impl Expr {
     /// The compiler compares it with the runtime's nesting limit so that an
     /// expression the runtime would refuse is reported at compile time.
     pub fn height(&self) -> usize {
-        let child = |e: &Expr| e.height();
-        1 + match &self.kind {
-            ExprKind::Literal(_) | ExprKind::Ident(_) => 0,
-            ExprKind::Select { operand, .. } => child(operand),
-            ExprKind::Call { target, args, .. } => target
-                .iter()
-                .map(|t| child(t))
-                .chain(args.iter().map(child))
-                .max()
-                .unwrap_or(0),
-            ExprKind::List { elements, .. } => elements.iter().map(child).max().unwrap_or(0),
-            ExprKind::Map { entries } => entries
-                .iter()
-                .map(|e| child(&e.key).max(child(&e.value)))
-                .max()
-                .unwrap_or(0),
-            ExprKind::Struct { fields, .. } => {
-                fields.iter().map(|f| child(&f.value)).max().unwrap_or(0)
+        1 + self
+            .kind
+            .children()
+            .into_iter()
+            .map(Expr::height)
+            .max()
+            .unwrap_or(0)
+    }
+}
+
+impl ExprKind {
+    /// The node's direct sub-expressions, receiver first.
+    pub fn children(&self) -> Vec<&Expr> {
+        match self {
+            ExprKind::Literal(_) | ExprKind::Ident(_) => Vec::new(),
+            ExprKind::Select { operand, .. } => vec![operand],
+            ExprKind::Call { target, args, .. } => {
+                target.iter().map(|t| &**t).chain(args.iter()).collect()
             }
-            ExprKind::Comprehension(c) => [
+            ExprKind::List { elements, .. } => elements.iter().collect(),
+            ExprKind::Map { entries } => entries.iter().flat_map(|e| [&e.key, &e.value]).collect(),
+            ExprKind::Struct { fields, .. } => fields.iter().map(|f| &f.value).collect(),
+            ExprKind::Comprehension(c) => vec![
                 &c.iter_range,
                 &c.accu_init,
                 &c.loop_condition,
                 &c.loop_step,
                 &c.result,
-            ]
-            .into_iter()
-            .map(child)
-            .max()
-            .unwrap_or(0),
+            ],
         }
     }
 }

@@ -328,6 +328,7 @@ fn fmt_string(v: &Value, depth: usize) -> EvalResult<String> {
             let parts: Vec<String> = parts.into_iter().map(|(k, v)| format!("{k}: {v}")).collect();
             format!("{{{}}}", parts.join(", "))
         }
+        Value::Timestamp(t) => t.to_rfc3339_utc(),
         Value::Message(_) | Value::Optional(_) => {
             return Err(fmt_err(format!(
                 "string clause can only be used on strings, bools, bytes, ints, doubles, maps, lists, types, durations, and timestamps, was given {}",
@@ -410,9 +411,7 @@ fn format(act: &Activation, a: &[Value]) -> EvalResult {
             'd' => match v {
                 Value::Int(i) => i.to_string(),
                 Value::Uint(u) => u.to_string(),
-                Value::Double(d) if special_double(*d).is_some() => {
-                    special_double(*d).unwrap_or_default()
-                }
+                Value::Double(d) => special_double(*d).unwrap_or_else(|| format!("{d}")),
                 other => {
                     return Err(fmt_err(format!(
                         "decimal clause can only be used on integers, was given {}",

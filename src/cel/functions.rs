@@ -88,6 +88,11 @@ fn core(name: &str, member: bool, argc: usize) -> Option<FnImpl> {
 
 /// "no such overload" with the argument types, as a detailed error.
 pub(crate) fn no_overload(function: &str, args: &[Value]) -> EvalError {
+    // Operators fail through cel-go's trait dispatch, which says only "no
+    // such overload"; named functions add their name (as Cerbos reports).
+    if function.starts_with(['_', '!', '-', '@']) {
+        return EvalError::NoSuchOverload;
+    }
     EvalError::NoMatchingOverload {
         function: function.to_string(),
         args: args
@@ -477,7 +482,8 @@ pub fn format_double(d: f64) -> String {
         Some((m, x)) => (m.to_string(), x.parse::<i32>().unwrap_or(0)),
         None => (e.clone(), 0),
     };
-    if (-4..21).contains(&exp) {
+    // Go's shortest `%g` switches to exponent form from 1e+06 on.
+    if (-4..6).contains(&exp) {
         let s = format!("{d}");
         return s;
     }
@@ -498,12 +504,10 @@ fn to_int(_: &Activation, a: &[Value]) -> EvalResult {
                 Ok(Value::Int(d.trunc() as i64))
             }
         }
-        Value::String(s) => s.parse::<i64>().map(Value::Int).map_err(|_| {
-            EvalError::msg(format!(
-                "strconv.ParseInt: parsing {:?}: invalid syntax",
-                s.as_ref()
-            ))
-        }),
+        Value::String(s) => s
+            .parse::<i64>()
+            .map(Value::Int)
+            .map_err(|_| EvalError::msg("type conversion error from 'string' to 'int'")),
         Value::Timestamp(t) => Ok(Value::Int(t.secs)),
         Value::Bool(b) => Ok(Value::Int(i64::from(*b))),
         _ => Err(no_overload("int", a)),
@@ -523,12 +527,10 @@ fn to_uint(_: &Activation, a: &[Value]) -> EvalResult {
                 Ok(Value::Uint(d.trunc() as u64))
             }
         }
-        Value::String(s) => s.parse::<u64>().map(Value::Uint).map_err(|_| {
-            EvalError::msg(format!(
-                "strconv.ParseUint: parsing {:?}: invalid syntax",
-                s.as_ref()
-            ))
-        }),
+        Value::String(s) => s
+            .parse::<u64>()
+            .map(Value::Uint)
+            .map_err(|_| EvalError::msg("type conversion error from 'string' to 'uint'")),
         Value::Bool(b) => Ok(Value::Uint(u64::from(*b))),
         _ => Err(no_overload("uint", a)),
     }
@@ -564,12 +566,9 @@ fn to_double(_: &Activation, a: &[Value]) -> EvalResult {
         Value::Double(d) => Ok(Value::Double(*d)),
         Value::Int(i) => Ok(Value::Double(*i as f64)),
         Value::Uint(u) => Ok(Value::Double(*u as f64)),
-        Value::String(s) => parse_go_float(s).map(Value::Double).ok_or_else(|| {
-            EvalError::msg(format!(
-                "strconv.ParseFloat: parsing {:?}: invalid syntax",
-                s.as_ref()
-            ))
-        }),
+        Value::String(s) => parse_go_float(s)
+            .map(Value::Double)
+            .ok_or_else(|| EvalError::msg("type conversion error from 'string' to 'double'")),
         _ => Err(no_overload("double", a)),
     }
 }
@@ -627,9 +626,9 @@ fn to_bool(_: &Activation, a: &[Value]) -> EvalResult {
         Value::String(s) => match s.as_ref() {
             "1" | "t" | "T" | "TRUE" | "true" | "True" => Ok(Value::Bool(true)),
             "0" | "f" | "F" | "FALSE" | "false" | "False" => Ok(Value::Bool(false)),
-            other => Err(EvalError::msg(format!(
-                "strconv.ParseBool: parsing {other:?}: invalid syntax"
-            ))),
+            _ => Err(EvalError::msg(
+                "type conversion error from 'string' to 'bool'",
+            )),
         },
         _ => Err(no_overload("bool", a)),
     }
@@ -640,7 +639,7 @@ fn to_timestamp(_: &Activation, a: &[Value]) -> EvalResult {
         Value::Timestamp(t) => Ok(Value::Timestamp(*t)),
         Value::String(s) => parse_timestamp(s)
             .map(Value::Timestamp)
-            .map_err(EvalError::msg),
+            .map_err(|_| EvalError::msg(format!("invalid RFC 3339 timestamp {:?}", s.as_ref()))),
         Value::Int(i) => Timestamp::new(*i, 0)
             .map(Value::Timestamp)
             .ok_or(EvalError::TimestampOverflow),
@@ -651,9 +650,9 @@ fn to_timestamp(_: &Activation, a: &[Value]) -> EvalResult {
 fn to_duration(_: &Activation, a: &[Value]) -> EvalResult {
     match arg(a, 0)? {
         Value::Duration(d) => Ok(Value::Duration(*d)),
-        Value::String(s) => parse_duration(s)
-            .map(Value::Duration)
-            .map_err(EvalError::msg),
+        Value::String(s) => parse_duration(s).map(Value::Duration).map_err(|_| {
+            EvalError::msg("type conversion error from 'string' to 'google.protobuf.Duration'")
+        }),
         Value::Int(i) => Ok(Value::Duration(Duration { nanos: *i })),
         _ => Err(no_overload("duration", a)),
     }

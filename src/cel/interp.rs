@@ -8,7 +8,7 @@ use std::sync::Arc;
 
 use std::borrow::Cow;
 
-use super::program::{Activation, CompNode, Node, PathStep, Program, RelOp};
+use super::program::{Activation, Append, CompNode, Node, PathStep, Program, RelOp};
 use super::value::value_eq;
 use super::value::{EvalError, EvalResult, Map, Opaque, Value};
 
@@ -20,10 +20,15 @@ struct Ctx<'a> {
 }
 
 pub(crate) fn run(p: &Program, act: &Activation) -> EvalResult {
-    let mut ctx = Ctx {
-        act,
-        locals: vec![Ok(Value::Null); p.locals],
-    };
+    // Plans without comprehensions (most conditions) skip the frame setup.
+    if let Node::Const(v) = &p.root {
+        return Ok(v.clone());
+    }
+    let mut locals = Vec::new();
+    if p.locals > 0 {
+        locals.resize_with(p.locals, || Ok(Value::Null));
+    }
+    let mut ctx = Ctx { act, locals };
     eval(&p.root, &mut ctx)
 }
 
@@ -50,7 +55,10 @@ fn eval(n: &Node, ctx: &mut Ctx<'_>) -> EvalResult {
             .get(*i)
             .cloned()
             .ok_or_else(|| EvalError::NoSuchAttribute(name.to_string())),
-        Node::Local(i) => ctx.locals.get(*i).cloned().unwrap_or(Ok(Value::Null)),
+        Node::Local(i) => match ctx.locals.get(*i) {
+            Some(r) => r.clone(),
+            None => Ok(Value::Null),
+        },
         Node::Field {
             operand,
             ty,
@@ -72,173 +80,208 @@ fn eval(n: &Node, ctx: &mut Ctx<'_>) -> EvalResult {
             let v = eval(operand, ctx)?;
             select(&v, field, *test_only, *optional)
         }
-        Node::Path { root, steps } => {
-            let start: &Value = match root.as_ref() {
-                Node::Slot(i, name) => ctx
-                    .act
-                    .get(*i)
-                    .ok_or_else(|| EvalError::NoSuchAttribute(name.to_string()))?,
-                Node::Local(i) => match ctx.locals.get(*i) {
-                    Some(Ok(v)) => v,
-                    Some(Err(e)) => return Err(e.clone()),
-                    None => return Err(EvalError::NoSuchAttribute(String::new())),
-                },
-                other => return walk_owned(eval(other, ctx)?, steps),
-            };
-            walk(start, steps)
-        }
-        Node::Rel { op, a, b } => {
-            let (l, r) = if borrowable(a) && borrowable(b) {
-                let c: &Ctx<'_> = ctx;
-                (
-                    borrowed(a, c.act, &c.locals).unwrap_or(Err(EvalError::NoSuchOverload))?,
-                    borrowed(b, c.act, &c.locals).unwrap_or(Err(EvalError::NoSuchOverload))?,
-                )
-            } else {
-                (Cow::Owned(eval(a, ctx)?), Cow::Owned(eval(b, ctx)?))
-            };
-            match op {
-                RelOp::Eq => Ok(Value::Bool(value_eq(&l, &r, 0))),
-                RelOp::Ne => Ok(Value::Bool(!value_eq(&l, &r, 0))),
-                RelOp::In => match r.as_ref() {
-                    Value::List(list) => Ok(Value::Bool(list.iter().any(|e| value_eq(e, &l, 0)))),
-                    Value::Map(m) => Ok(Value::Bool(m.contains_key(&l))),
-                    _ => Err(super::functions::no_overload(
-                        "@in",
-                        &[l.into_owned(), r.into_owned()],
-                    )),
-                },
-            }
-        }
-        Node::And(a, b) => {
-            let l = eval(a, ctx);
-            if bool_of(&l) == Some(false) {
-                return Ok(Value::Bool(false));
-            }
-            let r = eval(b, ctx);
-            match (bool_of(&l), bool_of(&r)) {
-                (_, Some(false)) => Ok(Value::Bool(false)),
-                (Some(true), Some(true)) => Ok(Value::Bool(true)),
-                (Some(true), None) => Err(non_bool(r)),
-                _ => Err(non_bool(l)),
-            }
-        }
-        Node::Or(a, b) => {
-            let l = eval(a, ctx);
-            if bool_of(&l) == Some(true) {
-                return Ok(Value::Bool(true));
-            }
-            let r = eval(b, ctx);
-            match (bool_of(&l), bool_of(&r)) {
-                (_, Some(true)) => Ok(Value::Bool(true)),
-                (Some(false), Some(false)) => Ok(Value::Bool(false)),
-                (Some(false), None) => Err(non_bool(r)),
-                _ => Err(non_bool(l)),
-            }
-        }
+        Node::Path { root, steps } => eval_path(root, steps, ctx),
+        Node::Rel { op, a, b } => eval_rel(*op, a, b, ctx),
+        Node::And(a, b) => eval_and(a, b, ctx),
+        Node::Or(a, b) => eval_or(a, b, ctx),
         Node::Cond(c, t, f) => match eval(c, ctx)? {
             Value::Bool(true) => eval(t, ctx),
             Value::Bool(false) => eval(f, ctx),
             _ => Err(EvalError::NoSuchOverload),
         },
+        Node::Not(a) => match eval(a, ctx)? {
+            Value::Bool(b) => Ok(Value::Bool(!b)),
+            other => Err(super::functions::no_overload("!_", &[other])),
+        },
         Node::NotStrictlyFalse(a) => match eval(a, ctx) {
             Ok(Value::Bool(b)) => Ok(Value::Bool(b)),
             _ => Ok(Value::Bool(true)),
         },
-        Node::Call { func, name, args } => {
-            let detail = |e: EvalError, vals: &[Value]| match e {
-                EvalError::NoSuchOverload => super::functions::no_overload(name, vals),
-                other => other,
-            };
-            match args.as_slice() {
-                [] => func(ctx.act, &[]).map_err(|e| detail(e, &[])),
-                [a] => {
-                    let a = eval(a, ctx)?;
-                    let vals = std::slice::from_ref(&a);
-                    func(ctx.act, vals).map_err(|e| detail(e, vals))
-                }
-                [a, b] => {
-                    let vals = [eval(a, ctx)?, eval(b, ctx)?];
-                    func(ctx.act, &vals).map_err(|e| detail(e, &vals))
-                }
-                [a, b, c] => {
-                    let vals = [eval(a, ctx)?, eval(b, ctx)?, eval(c, ctx)?];
-                    func(ctx.act, &vals).map_err(|e| detail(e, &vals))
-                }
-                many => {
-                    let mut vals = Vec::with_capacity(many.len());
-                    for a in many {
-                        vals.push(eval(a, ctx)?);
-                    }
-                    func(ctx.act, &vals).map_err(|e| detail(e, &vals))
-                }
-            }
-        }
+        Node::Call { func, name, args } => eval_call(func, name, args, ctx),
         Node::OptOr {
             target,
             alt,
             or_value,
-        } => match eval(target, ctx)? {
-            Value::Optional(Some(v)) => {
-                if *or_value {
-                    Ok(v.as_ref().clone())
-                } else {
-                    Ok(Value::Optional(Some(v)))
-                }
-            }
-            Value::Optional(None) => {
-                let a = eval(alt, ctx)?;
-                if !*or_value && !matches!(a, Value::Optional(_)) {
-                    return Err(EvalError::NoSuchOverload);
-                }
-                Ok(a)
-            }
-            _ => Err(EvalError::NoSuchOverload),
-        },
-        Node::List { elems, optional } => {
-            let mut out = Vec::with_capacity(elems.len());
-            for (i, e) in elems.iter().enumerate() {
-                let v = eval(e, ctx)?;
-                if optional.get(i).copied().unwrap_or(false) {
-                    match v {
-                        Value::Optional(Some(inner)) => out.push(inner.as_ref().clone()),
-                        Value::Optional(None) => {}
-                        _ => return Err(EvalError::NoSuchOverload),
-                    }
-                } else {
-                    out.push(v);
-                }
-            }
-            ctx.act.charge(out.len() as u64)?;
-            Ok(Value::List(Arc::from(out)))
-        }
-        Node::Map { entries } => {
-            let mut m = Map::new();
-            for (k, v, opt) in entries {
-                let k = eval(k, ctx)?;
-                let v = eval(v, ctx)?;
-                if !k.is_valid_key() {
-                    return Err(EvalError::UnsupportedKeyType);
-                }
-                let v = if *opt {
-                    match v {
-                        Value::Optional(Some(inner)) => inner.as_ref().clone(),
-                        Value::Optional(None) => continue,
-                        _ => return Err(EvalError::NoSuchOverload),
-                    }
-                } else {
-                    v
-                };
-                if m.contains_key(&k) {
-                    return Err(EvalError::RepeatedKey);
-                }
-                m.insert(k, v);
-            }
-            ctx.act.charge(m.len() as u64)?;
-            Ok(Value::Map(Arc::new(m)))
-        }
+        } => eval_opt_or(target, alt, *or_value, ctx),
+        Node::List { elems, optional } => eval_list(elems, optional, ctx),
+        Node::Map { entries } => eval_map(entries, ctx),
         Node::Comprehension(c) => comprehension(c, ctx),
     }
+}
+
+#[inline(never)]
+fn eval_path(root: &Node, steps: &[PathStep], ctx: &mut Ctx<'_>) -> EvalResult {
+    let start: &Value = match root {
+        &Node::Slot(i, ref name) => ctx
+            .act
+            .get(i)
+            .ok_or_else(|| EvalError::NoSuchAttribute(name.to_string()))?,
+        &Node::Local(i) => match ctx.locals.get(i) {
+            Some(Ok(v)) => v,
+            Some(Err(e)) => return Err(e.clone()),
+            None => return Err(EvalError::NoSuchAttribute(String::new())),
+        },
+        other => return walk_owned(eval(other, ctx)?, steps),
+    };
+    walk(start, steps)
+}
+
+#[inline(never)]
+fn eval_rel(op: RelOp, a: &Node, b: &Node, ctx: &mut Ctx<'_>) -> EvalResult {
+    let (l, r) = if borrowable(a) && borrowable(b) {
+        let c: &Ctx<'_> = ctx;
+        (
+            borrowed(a, c.act, &c.locals).unwrap_or(Err(EvalError::NoSuchOverload))?,
+            borrowed(b, c.act, &c.locals).unwrap_or(Err(EvalError::NoSuchOverload))?,
+        )
+    } else {
+        (Cow::Owned(eval(a, ctx)?), Cow::Owned(eval(b, ctx)?))
+    };
+    match op {
+        RelOp::Eq => Ok(Value::Bool(value_eq(&l, &r, 0))),
+        RelOp::Ne => Ok(Value::Bool(!value_eq(&l, &r, 0))),
+        RelOp::In => match r.as_ref() {
+            Value::List(list) => Ok(Value::Bool(list.iter().any(|e| value_eq(e, &l, 0)))),
+            Value::Map(m) => Ok(Value::Bool(m.contains_key(&l))),
+            _ => Err(super::functions::no_overload(
+                "@in",
+                &[l.into_owned(), r.into_owned()],
+            )),
+        },
+    }
+}
+
+#[inline(never)]
+fn eval_and(a: &Node, b: &Node, ctx: &mut Ctx<'_>) -> EvalResult {
+    let l = eval(a, ctx);
+    if bool_of(&l) == Some(false) {
+        return Ok(Value::Bool(false));
+    }
+    let r = eval(b, ctx);
+    match (bool_of(&l), bool_of(&r)) {
+        (_, Some(false)) => Ok(Value::Bool(false)),
+        (Some(true), Some(true)) => Ok(Value::Bool(true)),
+        (Some(true), None) => Err(non_bool(r)),
+        _ => Err(non_bool(l)),
+    }
+}
+
+#[inline(never)]
+fn eval_or(a: &Node, b: &Node, ctx: &mut Ctx<'_>) -> EvalResult {
+    let l = eval(a, ctx);
+    if bool_of(&l) == Some(true) {
+        return Ok(Value::Bool(true));
+    }
+    let r = eval(b, ctx);
+    match (bool_of(&l), bool_of(&r)) {
+        (_, Some(true)) => Ok(Value::Bool(true)),
+        (Some(false), Some(false)) => Ok(Value::Bool(false)),
+        (Some(false), None) => Err(non_bool(r)),
+        _ => Err(non_bool(l)),
+    }
+}
+
+#[inline(never)]
+fn eval_call(
+    func: &super::functions::FnImpl,
+    name: &str,
+    args: &[Node],
+    ctx: &mut Ctx<'_>,
+) -> EvalResult {
+    let detail = |e: EvalError, vals: &[Value]| match e {
+        EvalError::NoSuchOverload => super::functions::no_overload(name, vals),
+        other => other,
+    };
+    match args {
+        [] => func(ctx.act, &[]).map_err(|e| detail(e, &[])),
+        [a] => {
+            let a = eval(a, ctx)?;
+            let vals = std::slice::from_ref(&a);
+            func(ctx.act, vals).map_err(|e| detail(e, vals))
+        }
+        [a, b] => {
+            let vals = [eval(a, ctx)?, eval(b, ctx)?];
+            func(ctx.act, &vals).map_err(|e| detail(e, &vals))
+        }
+        [a, b, c] => {
+            let vals = [eval(a, ctx)?, eval(b, ctx)?, eval(c, ctx)?];
+            func(ctx.act, &vals).map_err(|e| detail(e, &vals))
+        }
+        many => {
+            let mut vals = Vec::with_capacity(many.len());
+            for a in many {
+                vals.push(eval(a, ctx)?);
+            }
+            func(ctx.act, &vals).map_err(|e| detail(e, &vals))
+        }
+    }
+}
+
+#[inline(never)]
+fn eval_opt_or(target: &Node, alt: &Node, or_value: bool, ctx: &mut Ctx<'_>) -> EvalResult {
+    match eval(target, ctx)? {
+        Value::Optional(Some(v)) => {
+            if or_value {
+                Ok(v.as_ref().clone())
+            } else {
+                Ok(Value::Optional(Some(v)))
+            }
+        }
+        Value::Optional(None) => {
+            let a = eval(alt, ctx)?;
+            if !or_value && !matches!(a, Value::Optional(_)) {
+                return Err(EvalError::NoSuchOverload);
+            }
+            Ok(a)
+        }
+        _ => Err(EvalError::NoSuchOverload),
+    }
+}
+
+#[inline(never)]
+fn eval_list(elems: &[Node], optional: &[bool], ctx: &mut Ctx<'_>) -> EvalResult {
+    let mut out = Vec::with_capacity(elems.len());
+    for (i, e) in elems.iter().enumerate() {
+        let v = eval(e, ctx)?;
+        if optional.get(i).copied().unwrap_or(false) {
+            match v {
+                Value::Optional(Some(inner)) => out.push(inner.as_ref().clone()),
+                Value::Optional(None) => {}
+                _ => return Err(EvalError::NoSuchOverload),
+            }
+        } else {
+            out.push(v);
+        }
+    }
+    ctx.act.charge(out.len() as u64)?;
+    Ok(Value::List(Arc::from(out)))
+}
+
+#[inline(never)]
+fn eval_map(entries: &[(Node, Node, bool)], ctx: &mut Ctx<'_>) -> EvalResult {
+    let mut m = Map::new();
+    for (k, v, opt) in entries {
+        let k = eval(k, ctx)?;
+        let v = eval(v, ctx)?;
+        if !k.is_valid_key() {
+            return Err(EvalError::UnsupportedKeyType);
+        }
+        let v = if *opt {
+            match v {
+                Value::Optional(Some(inner)) => inner.as_ref().clone(),
+                Value::Optional(None) => continue,
+                _ => return Err(EvalError::NoSuchOverload),
+            }
+        } else {
+            v
+        };
+        if m.contains_key(&k) {
+            return Err(EvalError::RepeatedKey);
+        }
+        m.insert(k, v);
+    }
+    ctx.act.charge(m.len() as u64)?;
+    Ok(Value::Map(Arc::new(m)))
 }
 
 fn borrowable(n: &Node) -> bool {
@@ -333,7 +376,77 @@ fn set_local(ctx: &mut Ctx<'_>, i: usize, v: EvalResult) {
     }
 }
 
+/// `map`/`filter` over a list or map, appending to one buffer. Any error in
+/// the predicate or the element makes the whole result that error, as the
+/// error-valued accumulator would in the generic loop.
+fn append_loop(c: &CompNode, ap: &Append, ctx: &mut Ctx<'_>) -> EvalResult {
+    let range = eval(&c.range, ctx)?;
+    let items: Vec<(Value, Option<Value>)> = match &range {
+        Value::List(l) => l
+            .iter()
+            .enumerate()
+            .map(|(i, v)| {
+                if c.iter_var2.is_some() {
+                    (Value::Int(i as i64), Some(v.clone()))
+                } else {
+                    (v.clone(), None)
+                }
+            })
+            .collect(),
+        Value::Map(m) => m
+            .iter()
+            .map(|(k, v)| {
+                if c.iter_var2.is_some() {
+                    (k.clone(), Some(v.clone()))
+                } else {
+                    (k.clone(), None)
+                }
+            })
+            .collect(),
+        other => return Err(not_iterable(other)),
+    };
+    let mut out = Vec::new();
+    for (a, b) in items {
+        ctx.act.charge(2)?;
+        set_local(ctx, c.iter_var, Ok(a));
+        if let (Some(i2), Some(b)) = (c.iter_var2, b) {
+            set_local(ctx, i2, Ok(b));
+        }
+        match ap {
+            Append::Map(e) => out.push(eval(e, ctx)?),
+            Append::Filter(p, e) => match eval(p, ctx)? {
+                Value::Bool(true) => out.push(eval(e, ctx)?),
+                Value::Bool(false) => {}
+                _ => return Err(EvalError::NoSuchOverload),
+            },
+        }
+    }
+    Ok(Value::List(Arc::from(out)))
+}
+
+/// cel-go's error for ranging over a non-container (Go type names).
+fn not_iterable(v: &Value) -> EvalError {
+    let go = match v {
+        Value::Null => "types.Null",
+        Value::Bool(_) => "types.Bool",
+        Value::Int(_) => "types.Int",
+        Value::Uint(_) => "types.Uint",
+        Value::Double(_) => "types.Double",
+        Value::String(_) => "types.String",
+        Value::Bytes(_) => "types.Bytes",
+        Value::Timestamp(_) => "types.Timestamp",
+        Value::Duration(_) => "types.Duration",
+        Value::Optional(_) => "*types.Optional",
+        Value::Type(_) => "*types.Type",
+        other => other.type_name(),
+    };
+    EvalError::msg(format!("got '{go}', expected iterable type"))
+}
+
 fn comprehension(c: &CompNode, ctx: &mut Ctx<'_>) -> EvalResult {
+    if let Some(ap) = &c.append {
+        return append_loop(c, ap, ctx);
+    }
     let range = eval(&c.range, ctx)?;
     let init = eval(&c.init, ctx)?;
     set_local(ctx, c.accu, Ok(init));
@@ -344,7 +457,21 @@ fn comprehension(c: &CompNode, ctx: &mut Ctx<'_>) -> EvalResult {
             set_local(ctx, i2, Ok(b));
         }
         // A loop condition that is not `false` (including errors) continues.
-        if let Ok(Value::Bool(false)) = eval(&c.cond, ctx) {
+        // The macros' `@not_strictly_false(!accu)` / `@not_strictly_false(accu)`
+        // conditions are read straight from the accumulator.
+        let stop = match &c.cond {
+            Node::NotStrictlyFalse(inner) => match inner.as_ref() {
+                Node::Not(x) if matches!(x.as_ref(), Node::Local(a) if *a == c.accu) => {
+                    matches!(ctx.locals.get(c.accu), Some(Ok(Value::Bool(true))))
+                }
+                Node::Local(a) if *a == c.accu => {
+                    matches!(ctx.locals.get(c.accu), Some(Ok(Value::Bool(false))))
+                }
+                _ => matches!(eval(&c.cond, ctx), Ok(Value::Bool(false))),
+            },
+            _ => matches!(eval(&c.cond, ctx), Ok(Value::Bool(false))),
+        };
+        if stop {
             return Ok(false);
         }
         let next = eval(&c.step, ctx);
@@ -376,7 +503,7 @@ fn comprehension(c: &CompNode, ctx: &mut Ctx<'_>) -> EvalResult {
                 }
             }
         }
-        _ => return Err(EvalError::NoSuchOverload),
+        other => return Err(not_iterable(other)),
     }
     eval(&c.result, ctx)
 }

@@ -236,6 +236,7 @@ pub(crate) enum Node {
     Or(Box<Node>, Box<Node>),
     Cond(Box<Node>, Box<Node>, Box<Node>),
     NotStrictlyFalse(Box<Node>),
+    Not(Box<Node>),
     Call {
         func: FnImpl,
         name: Arc<str>,
@@ -321,6 +322,60 @@ pub(crate) struct CompNode {
     pub cond: Node,
     pub step: Node,
     pub result: Node,
+    /// Set for the list-building shapes of `map`/`filter`, evaluated by
+    /// appending in place instead of re-copying the accumulator.
+    pub append: Option<Append>,
+}
+
+/// List-building comprehension steps.
+#[derive(Debug, Clone)]
+pub(crate) enum Append {
+    /// `accu + [elem]`
+    Map(Node),
+    /// `pred ? accu + [elem] : accu`
+    Filter(Node, Node),
+}
+
+/// `accu + [e]` → `e`.
+fn appended_elem(accu: usize, n: &Node) -> Option<Node> {
+    match n {
+        Node::Call { name, args, .. } if name.as_ref() == "_+_" => match args.as_slice() {
+            [Node::Local(a), Node::List { elems, optional }]
+                if *a == accu && elems.len() == 1 && optional.iter().all(|o| !o) =>
+            {
+                elems.first().cloned()
+            }
+            [Node::Local(a), Node::Const(Value::List(l))] if *a == accu && l.len() == 1 => {
+                l.first().cloned().map(Node::Const)
+            }
+            _ => None,
+        },
+        _ => None,
+    }
+}
+
+fn append_shape(
+    accu: usize,
+    init: &Node,
+    cond: &Node,
+    step: &Node,
+    result: &Node,
+) -> Option<Append> {
+    let empty_init = matches!(init, Node::Const(Value::List(l)) if l.is_empty());
+    let always = matches!(cond, Node::Const(Value::Bool(true)));
+    let returns_accu = matches!(result, Node::Local(a) if *a == accu);
+    if !(empty_init && always && returns_accu) {
+        return None;
+    }
+    if let Some(e) = appended_elem(accu, step) {
+        return Some(Append::Map(e));
+    }
+    match step {
+        Node::Cond(p, t, f) if matches!(f.as_ref(), Node::Local(a) if *a == accu) => {
+            appended_elem(accu, t).map(|e| Append::Filter(p.as_ref().clone(), e))
+        }
+        _ => None,
+    }
 }
 
 /// A prepared, immutable, shareable evaluation plan.
@@ -378,6 +433,25 @@ fn qualified_name(e: &Expr) -> Option<String> {
         } => qualified_name(operand).map(|q| format!("{q}.{field}")),
         _ => None,
     }
+}
+
+/// Constant folding: calls on literals (`hierarchy("a.b")`,
+/// `duration("1h")`, `[1, 2].size()`) are evaluated once at prepare time.
+/// Errors stay at run time; `now`/`timeSince` depend on the activation.
+#[inline(never)]
+fn fold_constant(function: &str, func: FnImpl, nodes: &[Node]) -> Option<Node> {
+    if matches!(function, "now" | "timeSince") || !nodes.iter().all(|n| matches!(n, Node::Const(_)))
+    {
+        return None;
+    }
+    let vals: Vec<Value> = nodes
+        .iter()
+        .filter_map(|n| match n {
+            Node::Const(v) => Some(v.clone()),
+            _ => None,
+        })
+        .collect();
+    func(&Activation::new(0), &vals).ok().map(Node::Const)
 }
 
 fn mk(kind: ExprKind) -> Expr {
@@ -513,146 +587,175 @@ impl Preparer<'_> {
                     )
                 }))
             }
-            ExprKind::Select {
-                operand,
-                field,
-                test_only,
-                optional,
-            } => {
-                // A dotted name may denote a declared variable (`x.y` bound as
-                // one name), most specific first, unless its root is a local.
-                if !*test_only && !*optional {
-                    if let Some(q) = qualified_name(e) {
-                        let root = q.split('.').next().unwrap_or("");
-                        if self.local(root).is_none()
-                            && (self.decls.lookup(&q).is_some()
-                                || Type::from_name(&q).is_some()
-                                || functions::named_type(&q).is_some())
-                        {
-                            if let Some(found) = self.resolve_name(&q) {
-                                return Ok(found);
-                            }
-                        }
-                    }
-                }
-                let (op, ty) = self.node(operand, d)?;
-                let name: Arc<str> = Arc::from(field.as_str());
-                if let (StaticTy::Msg(m), false, false) = (ty, *test_only, *optional) {
-                    if let Some(idx) = m.field_index(field) {
-                        let next = match m.fields.get(idx).map(|f| f.kind) {
-                            Some(super::value::FieldKind::Message(t)) => StaticTy::Msg(t),
-                            _ => StaticTy::Dyn,
-                        };
-                        return Ok((path_push(op, PathStep::Field { ty: m, idx, name }), next));
-                    }
-                }
-                if !*test_only && !*optional {
-                    return Ok((path_push(op, PathStep::Key(name)), StaticTy::Dyn));
-                }
-                Ok((
-                    Node::Select {
-                        operand: Box::new(op),
-                        field: name,
-                        test_only: *test_only,
-                        optional: *optional,
-                    },
-                    StaticTy::Dyn,
-                ))
-            }
+            ExprKind::Select { .. } => self.node_select(e, d),
             ExprKind::Call {
                 target,
                 function,
                 args,
             } => self.call(target.as_deref(), function, args, d),
-            ExprKind::List {
-                elements,
-                optional_indices,
-            } => {
-                let mut elems = Vec::with_capacity(elements.len());
-                let mut opt = vec![false; elements.len()];
-                for i in optional_indices {
-                    if let Some(o) = opt.get_mut(*i as usize) {
-                        *o = true;
-                    }
-                }
-                for el in elements {
-                    elems.push(self.node(el, d)?.0);
-                }
-                if opt.iter().all(|o| !o) {
-                    if let Some(vals) = elems
-                        .iter()
-                        .map(|n| match n {
-                            Node::Const(v) => Some(v.clone()),
-                            _ => None,
-                        })
-                        .collect::<Option<Vec<_>>>()
-                    {
-                        return Ok((Node::Const(Value::List(Arc::from(vals))), StaticTy::Dyn));
-                    }
-                }
-                Ok((
-                    Node::List {
-                        elems,
-                        optional: opt,
-                    },
-                    StaticTy::Dyn,
-                ))
-            }
-            ExprKind::Map { entries } => {
-                let mut out = Vec::with_capacity(entries.len());
-                for en in entries {
-                    // Double keys only arise dynamically; a double literal key is
-                    // a type-check error in cel-go.
-                    if matches!(en.key.kind, ExprKind::Literal(Literal::Double(_))) {
-                        return Ok((Node::Error(EvalError::UnsupportedKeyType), StaticTy::Dyn));
-                    }
-                    let k = self.node(&en.key, d)?.0;
-                    let v = self.node(&en.value, d)?.0;
-                    out.push((k, v, en.optional));
-                }
-                Ok((Node::Map { entries: out }, StaticTy::Dyn))
-            }
+            ExprKind::List { .. } => self.node_list(e, d),
+            ExprKind::Map { .. } => self.node_map(e, d),
             ExprKind::Struct { type_name, .. } => Err(PrepareError::UnknownType(type_name.clone())),
-            ExprKind::Comprehension(c) => {
-                let range = self.node(&c.iter_range, d)?.0;
-                let init = self.node(&c.accu_init, d)?.0;
-                let accu = self.push_local(&c.accu_var);
-                let iter_var = self.push_local(&c.iter_var);
-                let iter_var2 = c.iter_var2.as_ref().map(|v| self.push_local(v));
-                let body = (|| -> Result<(Node, Node), PrepareError> {
-                    Ok((
-                        self.node(&c.loop_condition, d)?.0,
-                        self.node(&c.loop_step, d)?.0,
-                    ))
-                })();
-                self.pop_locals(if iter_var2.is_some() { 2 } else { 1 });
-                let (cond, step) = match body {
-                    Ok(b) => b,
-                    Err(e) => {
-                        self.pop_locals(1);
-                        return Err(e);
-                    }
-                };
-                let result = self.node(&c.result, d);
-                self.pop_locals(1);
-                let result = result?.0;
-                Ok((
-                    Node::Comprehension(Box::new(CompNode {
-                        iter_var,
-                        iter_var2,
-                        range,
-                        accu,
-                        init,
-                        cond,
-                        step,
-                        result,
-                    })),
-                    StaticTy::Dyn,
-                ))
-            }
+            ExprKind::Comprehension(_) => self.node_comprehension(e, d),
         }
     }
 
+    #[inline(never)]
+    fn node_select(&mut self, e: &Expr, d: usize) -> Result<(Node, StaticTy), PrepareError> {
+        let ExprKind::Select {
+            operand,
+            field,
+            test_only,
+            optional,
+        } = &e.kind
+        else {
+            return Err(PrepareError::Malformed("select".into()));
+        };
+        // A dotted name may denote a declared variable (`x.y` bound as
+        // one name), most specific first, unless its root is a local.
+        if !*test_only && !*optional {
+            if let Some(q) = qualified_name(e) {
+                let root = q.split('.').next().unwrap_or("");
+                if self.local(root).is_none()
+                    && (self.decls.lookup(&q).is_some()
+                        || Type::from_name(&q).is_some()
+                        || functions::named_type(&q).is_some())
+                {
+                    if let Some(found) = self.resolve_name(&q) {
+                        return Ok(found);
+                    }
+                }
+            }
+        }
+        let (op, ty) = self.node(operand, d)?;
+        let name: Arc<str> = Arc::from(field.as_str());
+        if let (StaticTy::Msg(m), false, false) = (ty, *test_only, *optional) {
+            if let Some(idx) = m.field_index(field) {
+                let next = match m.fields.get(idx).map(|f| f.kind) {
+                    Some(super::value::FieldKind::Message(t)) => StaticTy::Msg(t),
+                    _ => StaticTy::Dyn,
+                };
+                return Ok((path_push(op, PathStep::Field { ty: m, idx, name }), next));
+            }
+        }
+        if !*test_only && !*optional {
+            return Ok((path_push(op, PathStep::Key(name)), StaticTy::Dyn));
+        }
+        Ok((
+            Node::Select {
+                operand: Box::new(op),
+                field: name,
+                test_only: *test_only,
+                optional: *optional,
+            },
+            StaticTy::Dyn,
+        ))
+    }
+
+    #[inline(never)]
+    fn node_list(&mut self, e: &Expr, d: usize) -> Result<(Node, StaticTy), PrepareError> {
+        let ExprKind::List {
+            elements,
+            optional_indices,
+        } = &e.kind
+        else {
+            return Err(PrepareError::Malformed("list".into()));
+        };
+        let mut elems = Vec::with_capacity(elements.len());
+        let mut opt = vec![false; elements.len()];
+        for i in optional_indices {
+            if let Some(o) = opt.get_mut(*i as usize) {
+                *o = true;
+            }
+        }
+        for el in elements {
+            elems.push(self.node(el, d)?.0);
+        }
+        if opt.iter().all(|o| !o) {
+            if let Some(vals) = elems
+                .iter()
+                .map(|n| match n {
+                    Node::Const(v) => Some(v.clone()),
+                    _ => None,
+                })
+                .collect::<Option<Vec<_>>>()
+            {
+                return Ok((Node::Const(Value::List(Arc::from(vals))), StaticTy::Dyn));
+            }
+        }
+        Ok((
+            Node::List {
+                elems,
+                optional: opt,
+            },
+            StaticTy::Dyn,
+        ))
+    }
+
+    #[inline(never)]
+    fn node_map(&mut self, e: &Expr, d: usize) -> Result<(Node, StaticTy), PrepareError> {
+        let ExprKind::Map { entries } = &e.kind else {
+            return Err(PrepareError::Malformed("map".into()));
+        };
+        let mut out = Vec::with_capacity(entries.len());
+        for en in entries {
+            // Double keys only arise dynamically; a double literal key is
+            // a type-check error in cel-go.
+            if matches!(en.key.kind, ExprKind::Literal(Literal::Double(_))) {
+                return Ok((Node::Error(EvalError::UnsupportedKeyType), StaticTy::Dyn));
+            }
+            let k = self.node(&en.key, d)?.0;
+            let v = self.node(&en.value, d)?.0;
+            out.push((k, v, en.optional));
+        }
+        Ok((Node::Map { entries: out }, StaticTy::Dyn))
+    }
+
+    #[inline(never)]
+    fn node_comprehension(&mut self, e: &Expr, d: usize) -> Result<(Node, StaticTy), PrepareError> {
+        let ExprKind::Comprehension(c) = &e.kind else {
+            return Err(PrepareError::Malformed("comprehension".into()));
+        };
+        let range = self.node(&c.iter_range, d)?.0;
+        let init = self.node(&c.accu_init, d)?.0;
+        let accu = self.push_local(&c.accu_var);
+        let iter_var = self.push_local(&c.iter_var);
+        let iter_var2 = c.iter_var2.as_ref().map(|v| self.push_local(v));
+        let body = (|| -> Result<(Node, Node), PrepareError> {
+            Ok((
+                self.node(&c.loop_condition, d)?.0,
+                self.node(&c.loop_step, d)?.0,
+            ))
+        })();
+        self.pop_locals(if iter_var2.is_some() { 2 } else { 1 });
+        let (cond, step) = match body {
+            Ok(b) => b,
+            Err(e) => {
+                self.pop_locals(1);
+                return Err(e);
+            }
+        };
+        let result = self.node(&c.result, d);
+        self.pop_locals(1);
+        let result = result?.0;
+        let append = append_shape(accu, &init, &cond, &step, &result);
+        Ok((
+            Node::Comprehension(Box::new(CompNode {
+                iter_var,
+                iter_var2,
+                range,
+                accu,
+                init,
+                cond,
+                step,
+                result,
+                append,
+            })),
+            StaticTy::Dyn,
+        ))
+    }
+
+    #[inline(never)]
     fn call(
         &mut self,
         target: Option<&Expr>,
@@ -690,6 +793,7 @@ impl Preparer<'_> {
                         StaticTy::Dyn,
                     ))
                 }
+                ("!_", 1) => return Ok((Node::Not(Box::new(arg(self, 0)?)), StaticTy::Dyn)),
                 ("@not_strictly_false", 1) | ("__not_strictly_false__", 1) => {
                     return Ok((
                         Node::NotStrictlyFalse(Box::new(arg(self, 0)?)),
@@ -766,22 +870,8 @@ impl Preparer<'_> {
         for i in 0..args.len() {
             nodes.push(arg(self, i)?);
         }
-        // Constant folding: calls on literals (`hierarchy("a.b")`,
-        // `duration("1h")`, `[1, 2].size()`) are evaluated once here. Errors
-        // stay at run time; `now`/`timeSince` depend on the activation.
-        if !matches!(function, "now" | "timeSince")
-            && nodes.iter().all(|n| matches!(n, Node::Const(_)))
-        {
-            let vals: Vec<Value> = nodes
-                .iter()
-                .filter_map(|n| match n {
-                    Node::Const(v) => Some(v.clone()),
-                    _ => None,
-                })
-                .collect();
-            if let Ok(v) = func(&Activation::new(0), &vals) {
-                return Ok((Node::Const(v), StaticTy::Dyn));
-            }
+        if let Some(folded) = fold_constant(function, func, &nodes) {
+            return Ok((folded, StaticTy::Dyn));
         }
         // Equality and membership compare operands by reference (no clones).
         let rel = match (function, target.is_none()) {
@@ -953,6 +1043,17 @@ mod tests {
 
     #[test]
     fn deep_trees_are_rejected() {
+        // Debug builds use several times the stack of release builds (the
+        // wasm runtime's 1 MiB stack is ample there); give the test room.
+        std::thread::Builder::new()
+            .stack_size(16 << 20)
+            .spawn(deep_trees)
+            .expect("spawn")
+            .join()
+            .expect("deep trees");
+    }
+
+    fn deep_trees() {
         let mut x = lit(Literal::Int(1));
         for _ in 0..(MAX_EXPR_DEPTH + 5) {
             x = call("-_", vec![x]);

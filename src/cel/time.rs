@@ -10,12 +10,45 @@ pub const MIN_TIMESTAMP_SECS: i64 = -62_135_596_800;
 pub const MAX_TIMESTAMP_SECS: i64 = 253_402_300_799;
 
 /// A point in time with nanosecond precision, within 0001-01-01..9999-12-31 UTC.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+///
+/// Like Go's `time.Time` in cel-go, a timestamp parsed from text remembers
+/// the UTC offset it was written with: `string(ts)` and rendered outputs use
+/// it, while equality, ordering, arithmetic and the getters (UTC unless a
+/// zone is given) only look at the instant.
+#[derive(Debug, Clone, Copy)]
 pub struct Timestamp {
     /// Seconds since the Unix epoch.
     pub secs: i64,
     /// Nanoseconds within the second, `0..1_000_000_000`.
     pub nanos: u32,
+    /// UTC offset in seconds used when formatting (0 prints as `Z`).
+    pub offset: i32,
+}
+
+impl PartialEq for Timestamp {
+    fn eq(&self, o: &Self) -> bool {
+        (self.secs, self.nanos) == (o.secs, o.nanos)
+    }
+}
+
+impl Eq for Timestamp {}
+
+impl PartialOrd for Timestamp {
+    fn partial_cmp(&self, o: &Self) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(o))
+    }
+}
+
+impl Ord for Timestamp {
+    fn cmp(&self, o: &Self) -> std::cmp::Ordering {
+        (self.secs, self.nanos).cmp(&(o.secs, o.nanos))
+    }
+}
+
+impl std::hash::Hash for Timestamp {
+    fn hash<H: std::hash::Hasher>(&self, h: &mut H) {
+        (self.secs, self.nanos).hash(h);
+    }
 }
 
 /// A signed span of time in nanoseconds (Go's `time.Duration` range, ±~292 years).
@@ -31,7 +64,11 @@ impl Timestamp {
         if nanos >= 1_000_000_000 || !(MIN_TIMESTAMP_SECS..=MAX_TIMESTAMP_SECS).contains(&secs) {
             return None;
         }
-        Some(Timestamp { secs, nanos })
+        Some(Timestamp {
+            secs,
+            nanos,
+            offset: 0,
+        })
     }
 
     /// From nanoseconds since the epoch (always in range).
@@ -46,9 +83,15 @@ impl Timestamp {
         i128::from(self.secs) * 1_000_000_000 + i128::from(self.nanos)
     }
 
-    /// `self + d`, or `None` out of range.
+    /// `self + d` (keeping the formatting offset), or `None` out of range.
     pub fn add(&self, d: Duration) -> Option<Timestamp> {
         Timestamp::from_unix_nanos(self.unix_nanos() + i128::from(d.nanos))
+            .map(|t| t.with_offset(self.offset))
+    }
+
+    /// The same instant, formatted with UTC offset `offset` seconds.
+    pub fn with_offset(self, offset: i32) -> Timestamp {
+        Timestamp { offset, ..self }
     }
 
     /// `self - other` as a duration, or `None` if it does not fit.
@@ -57,19 +100,14 @@ impl Timestamp {
         i64::try_from(n).ok().map(|nanos| Duration { nanos })
     }
 
-    /// RFC 3339 in UTC with trailing-zero-trimmed fraction (Go's `RFC3339Nano`).
+    /// RFC 3339 with trailing-zero-trimmed fraction (Go's `RFC3339Nano`), in
+    /// the offset the timestamp was written with (`Z` for UTC).
     pub fn to_rfc3339(&self) -> String {
-        let days = self.secs.div_euclid(86_400);
-        let sod = self.secs.rem_euclid(86_400);
-        let (y, m, d) = civil_from_days(days);
+        let off = i64::from(self.offset);
+        let f = self.fields(off);
         let mut s = format!(
             "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}",
-            y,
-            m,
-            d,
-            sod / 3600,
-            (sod % 3600) / 60,
-            sod % 60
+            f.year, f.month, f.day, f.hour, f.minute, f.second
         );
         if self.nanos != 0 {
             let mut frac = format!("{:09}", self.nanos);
@@ -79,8 +117,19 @@ impl Timestamp {
             s.push('.');
             s.push_str(&frac);
         }
-        s.push('Z');
+        if off == 0 {
+            s.push('Z');
+        } else {
+            let sign = if off < 0 { '-' } else { '+' };
+            let a = off.abs();
+            s.push_str(&format!("{sign}{:02}:{:02}", a / 3600, (a % 3600) / 60));
+        }
         s
+    }
+
+    /// RFC 3339 in UTC (`Z`), whatever offset the timestamp was written with.
+    pub fn to_rfc3339_utc(&self) -> String {
+        self.with_offset(0).to_rfc3339()
     }
 
     /// Broken-down fields in the zone with UTC offset `offset_secs`.
@@ -184,7 +233,8 @@ pub fn civil_from_days(z: i64) -> (i64, i64, i64) {
     (if m <= 2 { y + 1 } else { y }, m, d)
 }
 
-fn days_in_month(y: i64, m: i64) -> i64 {
+/// Days in month `m` (1–12) of proleptic Gregorian year `y`.
+pub fn days_in_month(y: i64, m: i64) -> i64 {
     match m {
         1 | 3 | 5 | 7 | 8 | 10 | 12 => 31,
         4 | 6 | 9 | 11 => 30,
@@ -221,7 +271,7 @@ pub fn parse_timestamp(s: &str) -> Result<Timestamp, String> {
     }
     let month = digits(b, 5, 2).ok_or_else(err)?;
     let day = digits(b, 8, 2).ok_or_else(err)?;
-    if !matches!(b.get(10), Some(b'T') | Some(b't')) {
+    if b.get(10) != Some(&b'T') {
         return Err(err());
     }
     let hour = digits(b, 11, 2).ok_or_else(err)?;
@@ -246,7 +296,7 @@ pub fn parse_timestamp(s: &str) -> Result<Timestamp, String> {
         }
     }
     let offset = match b.get(i) {
-        Some(b'Z') | Some(b'z') => {
+        Some(b'Z') => {
             i += 1;
             0
         }
@@ -280,7 +330,9 @@ pub fn parse_timestamp(s: &str) -> Result<Timestamp, String> {
     }
     let secs =
         days_from_civil(year, month, day) * 86_400 + hour * 3600 + minute * 60 + second - offset;
-    Timestamp::new(secs, nanos).ok_or_else(|| "timestamp out of range".to_string())
+    Timestamp::new(secs, nanos)
+        .map(|t| t.with_offset(offset as i32))
+        .ok_or_else(|| "timestamp out of range".to_string())
 }
 
 /// Parses a duration the way Go's `time.ParseDuration` does
@@ -419,7 +471,10 @@ mod tests {
     #[test]
     fn timestamps_parse_and_format() {
         let t = parse_timestamp("2021-04-22T10:05:20.021-05:00").expect("ts");
-        assert_eq!(t.to_rfc3339(), "2021-04-22T15:05:20.021Z");
+        assert_eq!(t.to_rfc3339(), "2021-04-22T10:05:20.021-05:00");
+        assert_eq!(t.to_rfc3339_utc(), "2021-04-22T15:05:20.021Z");
+        assert_eq!(t, parse_timestamp("2021-04-22T15:05:20.021Z").expect("ts"));
+        assert!(parse_timestamp("2021-04-22t15:05:20z").is_err());
         assert!(parse_timestamp("0001-01-01T00:00:00Z").is_ok());
         assert!(parse_timestamp("0000-12-31T23:59:59Z").is_err());
         assert!(parse_timestamp("2021-02-29T00:00:00Z").is_err());

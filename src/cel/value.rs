@@ -55,9 +55,10 @@ pub enum EvalError {
     /// Arguments of types no overload of the function accepts.
     #[error("no such overload")]
     NoSuchOverload,
-    /// A function called with arguments of the wrong types, with details
-    /// (cel-go's runtime dispatch wording).
-    #[error("no such overload: {function}({args})")]
+    /// A named function called with arguments of the wrong types (cel-go's
+    /// wording names the function only; `args` lists the argument types for
+    /// diagnostics).
+    #[error("no such overload: {function}")]
     NoMatchingOverload {
         /// Function name.
         function: String,
@@ -693,25 +694,53 @@ impl Value {
         }
     }
 
-    /// Renders the value as Cerbos renders outputs (`google.protobuf.Value`
-    /// JSON): numbers as JSON numbers, bytes base64, timestamps RFC 3339,
-    /// durations `"1.5s"`, map keys as strings.
+    /// Renders the value as Cerbos renders outputs (cel-go's conversion to
+    /// `google.protobuf.Value`, checked against Cerbos 0.55): numbers as
+    /// JSON numbers (ints beyond ±(2^53-1) as decimal strings), bytes
+    /// base64, timestamps RFC 3339 in their written offset, durations
+    /// `"1.5s"`, optionals as their value or `null`. A value with no JSON
+    /// form (a map with non-string keys, a type, an IP, a hierarchy…
+    /// anywhere inside) renders as `null`, as Cerbos does; NaN and
+    /// infinities are an error (Cerbos fails the request).
     pub fn to_json(&self) -> EvalResult<serde_json::Value> {
-        to_json_depth(self, 0)
+        match to_json_depth(self, 0) {
+            Ok(j) => Ok(j),
+            Err(JsonErr::Unconvertible) => Ok(serde_json::Value::Null),
+            Err(JsonErr::Fatal(e)) => Err(e),
+        }
     }
 }
 
-fn to_json_depth(v: &Value, depth: usize) -> EvalResult<serde_json::Value> {
+enum JsonErr {
+    /// No `google.protobuf.Value` form: the whole output becomes `null`.
+    Unconvertible,
+    /// Not representable at all (NaN, infinities, excessive nesting).
+    Fatal(EvalError),
+}
+
+fn to_json_depth(v: &Value, depth: usize) -> Result<serde_json::Value, JsonErr> {
     use serde_json::Value as J;
     if depth > MAX_VALUE_DEPTH {
-        return Err(EvalError::msg("value nesting too deep"));
+        return Err(JsonErr::Fatal(EvalError::msg("value nesting too deep")));
     }
     Ok(match v {
         Value::Null => J::Null,
         Value::Bool(b) => J::Bool(*b),
-        Value::Int(i) => number(*i as f64)?,
-        Value::Uint(u) => number(*u as f64)?,
-        Value::Double(d) => number(*d)?,
+        Value::Int(i) => {
+            if i.unsigned_abs() <= MAX_SAFE_INT {
+                J::Number((*i).into())
+            } else {
+                J::String(i.to_string())
+            }
+        }
+        Value::Uint(u) => {
+            if *u <= MAX_SAFE_INT {
+                J::Number((*u).into())
+            } else {
+                J::String(u.to_string())
+            }
+        }
+        Value::Double(d) => number(*d).map_err(JsonErr::Fatal)?,
         Value::String(s) => J::String(s.to_string()),
         Value::Bytes(b) => J::String(super::functions::base64_encode(b)),
         Value::List(l) => J::Array(
@@ -722,21 +751,15 @@ fn to_json_depth(v: &Value, depth: usize) -> EvalResult<serde_json::Value> {
         Value::Map(m) => {
             let mut o = serde_json::Map::new();
             for (k, val) in m.iter() {
-                let key = match k {
-                    Value::String(s) => s.to_string(),
-                    Value::Bool(b) => b.to_string(),
-                    Value::Int(i) => i.to_string(),
-                    Value::Uint(u) => u.to_string(),
-                    Value::Double(d) => super::functions::format_double(*d),
-                    _ => return Err(EvalError::UnsupportedKeyType),
+                let Value::String(key) = k else {
+                    return Err(JsonErr::Unconvertible);
                 };
-                o.insert(key, to_json_depth(val, depth + 1)?);
+                o.insert(key.to_string(), to_json_depth(val, depth + 1)?);
             }
             J::Object(o)
         }
         Value::Timestamp(t) => J::String(t.to_rfc3339()),
         Value::Duration(d) => J::String(d.to_proto_json()),
-        Value::Type(t) => J::String(t.name().to_string()),
         Value::Optional(o) => match o {
             Some(inner) => to_json_depth(inner, depth + 1)?,
             None => J::Null,
@@ -745,20 +768,22 @@ fn to_json_depth(v: &Value, depth: usize) -> EvalResult<serde_json::Value> {
             let mut o = serde_json::Map::new();
             for (i, f) in m.ty.fields.iter().enumerate() {
                 if m.has(i) {
-                    o.insert(
-                        f.json_name.to_string(),
-                        to_json_depth(&m.get(i)?, depth + 1)?,
-                    );
+                    let fv = m.get(i).map_err(|_| JsonErr::Unconvertible)?;
+                    o.insert(f.json_name.to_string(), to_json_depth(&fv, depth + 1)?);
                 }
             }
             J::Object(o)
         }
         Value::Opaque(op) => match op.as_ref() {
             Opaque::Variables(m) => to_json_depth(&Value::Map(Arc::new(m.clone())), depth)?,
-            other => J::String(super::functions::opaque_to_string(other)),
+            _ => return Err(JsonErr::Unconvertible),
         },
+        Value::Type(_) => return Err(JsonErr::Unconvertible),
     })
 }
+
+/// Largest integer a JSON number carries exactly (2^53 - 1).
+const MAX_SAFE_INT: u64 = 9_007_199_254_740_991;
 
 fn number(d: f64) -> EvalResult<serde_json::Value> {
     // protojson prints integral doubles without a fraction.
@@ -767,7 +792,12 @@ fn number(d: f64) -> EvalResult<serde_json::Value> {
     }
     serde_json::Number::from_f64(d)
         .map(serde_json::Value::Number)
-        .ok_or_else(|| EvalError::msg(format!("invalid google.protobuf.Value: {d}")))
+        .ok_or_else(|| {
+            EvalError::msg(format!(
+                "proto: google.protobuf.Value.number_value: invalid {} value",
+                if d.is_nan() { "NaN" } else { "Inf" }
+            ))
+        })
 }
 
 /// CEL equality (heterogeneous numeric equality; different kinds are unequal).

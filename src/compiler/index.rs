@@ -27,58 +27,10 @@ pub(crate) fn pos(p: Pos) -> Position {
     }
 }
 
-/// Cerbos's `sanitize`: names of the legacy form get every run of
-/// characters outside `[A-Za-z0-9_.]` replaced by one `_`.
-pub fn sanitize(name: &str) -> String {
-    if !is_legacy_name(name) {
-        return name.to_string();
-    }
-    let mut out = String::with_capacity(name.len());
-    let mut in_run = false;
-    for c in name.chars() {
-        if c.is_ascii_alphanumeric() || c == '_' || c == '.' {
-            out.push(c);
-            in_run = false;
-        } else if !in_run {
-            out.push('_');
-            in_run = true;
-        }
-    }
-    out
-}
-
-/// `^[[:alpha:]][[:word:]@.\-/]*(:[[:alpha:]][[:word:]@.\-/]*)*$`
-fn is_legacy_name(name: &str) -> bool {
-    name.split(':').all(|seg| {
-        let mut cs = seg.chars();
-        cs.next().is_some_and(|c| c.is_ascii_alphabetic())
-            && cs.all(|c| c.is_ascii_alphanumeric() || "_@.-/".contains(c))
-    })
-}
-
-fn with_scope(base: String, scope: &str) -> String {
-    if scope.is_empty() {
-        base
-    } else {
-        format!("{base}/{scope}")
-    }
-}
-
-/// Key of a resource policy.
-pub fn resource_key(kind: &str, version: &str, scope: &str) -> String {
-    with_scope(
-        format!("resource.{}.v{}", sanitize(kind), sanitize(version)),
-        scope,
-    )
-}
-
-/// Key of a principal policy.
-pub fn principal_key(id: &str, version: &str, scope: &str) -> String {
-    with_scope(
-        format!("principal.{}.v{}", sanitize(id), sanitize(version)),
-        scope,
-    )
-}
+use crate::engine::names::role_policy_key;
+pub use crate::engine::names::{
+    principal_policy_key as principal_key, resource_policy_key as resource_key, sanitize,
+};
 
 /// A role policy's version (`default` when not given).
 pub(crate) fn role_version(p: &super::model::RolePolicy) -> &str {
@@ -94,50 +46,14 @@ pub(crate) fn policy_key(p: &Policy) -> String {
     match &p.body {
         Body::ResourcePolicy(r) => resource_key(&r.resource.v, &r.version.v, scope),
         Body::PrincipalPolicy(r) => principal_key(&r.principal.v, &r.version.v, scope),
-        Body::RolePolicy(r) => with_scope(format!("role.{}.v{}", r.role.v, role_version(r)), scope),
+        Body::RolePolicy(r) => role_policy_key(&r.role.v, role_version(r), scope),
         Body::DerivedRoles(d) => format!("derived_roles.{}", d.name.v),
         Body::ExportVariables(d) => format!("export_variables.{}", d.name.v),
         Body::ExportConstants(d) => format!("export_constants.{}", d.name.v),
     }
 }
 
-/// Cerbos glob matching for resources and actions: `*` alone matches
-/// everything; otherwise `*` matches within a `:`-separated segment.
-pub fn glob_match(pattern: &str, s: &str) -> bool {
-    if pattern == "*" || pattern == "**" {
-        return true;
-    }
-    if !pattern.contains('*') {
-        return pattern == s;
-    }
-    let p: Vec<char> = pattern.chars().collect();
-    let t: Vec<char> = s.chars().collect();
-    // Iterative wildcard matching with one backtrack point per `*`.
-    let (mut pi, mut ti) = (0usize, 0usize);
-    let mut star: Option<(usize, usize)> = None;
-    while ti < t.len() {
-        if pi < p.len() && p[pi] == '*' {
-            star = Some((pi, ti));
-            pi += 1;
-        } else if pi < p.len() && p[pi] == t[ti] {
-            pi += 1;
-            ti += 1;
-        } else if let Some((sp, st)) = star {
-            if t[st] == ':' {
-                return false;
-            }
-            pi = sp + 1;
-            ti = st + 1;
-            star = Some((sp, st + 1));
-        } else {
-            return false;
-        }
-    }
-    while pi < p.len() && p[pi] == '*' {
-        pi += 1;
-    }
-    pi == p.len()
-}
+pub use crate::engine::glob::key_matches as glob_match;
 
 fn body_name(b: &Body) -> &'static str {
     match b {

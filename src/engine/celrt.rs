@@ -3,13 +3,14 @@
 //! variables bags and value helpers.
 
 use std::collections::{BTreeMap, BTreeSet};
+use std::sync::Arc;
 
 use crate::bundle::ExprId;
 use crate::cel::ast::Expr;
 use crate::cel::cerbos::{self, slots};
 use crate::cel::program::{Activation, Declarations, Program, DEFAULT_BUDGET};
 use crate::cel::time::Timestamp;
-use crate::cel::value::{EvalError, Value};
+use crate::cel::value::{EvalError, Map, Message, MessageType, Value};
 
 use super::names::scope_value;
 use super::request::CheckInput;
@@ -97,69 +98,119 @@ impl Vars {
     }
 }
 
-/// The activation of one input.
-pub(crate) struct CelEnv {
-    act: Activation,
-    /// The same activation with `runtime` left unset, used while
-    /// `runtime_error` is pending so that only a read of `runtime` fails.
-    no_runtime: Activation,
+/// The activation of one input, built on the first evaluation (many
+/// decisions need no CEL at all).
+pub(crate) struct CelEnv<'i> {
+    input: &'i CheckInput,
+    now_unix_nanos: i64,
+    globals: Value,
+    runtime: Value,
+    /// The activation.
+    built: Option<Activation>,
+    /// The same activation with `runtime` left unset, built only while a
+    /// `runtime_error` is pending, so that only a read of `runtime` fails.
+    no_runtime: Option<Activation>,
     /// Set in strict mode when a derived-role condition of the current scope
     /// failed: reading `runtime` then raises this message.
     runtime_error: Option<String>,
 }
 
-impl CelEnv {
-    /// Whether any evaluation of this input read the time.
+/// A message of `ty` with the given fields set by name; names the type does
+/// not declare are skipped, so this does not depend on field order.
+fn message(ty: &'static MessageType, values: Vec<(&str, Value)>) -> Value {
+    let mut fields: Vec<Option<Value>> = vec![None; ty.fields.len()];
+    for (name, v) in values {
+        if let Some(slot) = ty.field_index(name).and_then(|i| fields.get_mut(i)) {
+            *slot = Some(v);
+        }
+    }
+    Value::Message(Arc::new(Message { ty, fields }))
+}
+
+fn attr_value(m: &serde_json::Map<String, serde_json::Value>) -> Value {
+    Value::Map(Arc::new(Map::from_string_entries(
+        m.iter().map(|(k, v)| (k.clone(), Value::from_json(v))),
+    )))
+}
+
+fn strings(l: &[String]) -> Value {
+    Value::List(
+        l.iter()
+            .map(|s| Value::string(s.as_str()))
+            .collect::<Vec<_>>()
+            .into(),
+    )
+}
+
+impl<'i> CelEnv<'i> {
+    /// Whether any evaluation of this input read the time (`now()`,
+    /// `timeSince`): test suites without `options.now` must then error.
     pub(crate) fn now_was_read(&self) -> bool {
-        self.act.now_was_read() || self.no_runtime.now_was_read()
+        [&self.built, &self.no_runtime]
+            .into_iter()
+            .flatten()
+            .any(Activation::now_was_read)
     }
 
-    pub(crate) fn new(engine: &Engine, input: &CheckInput, now_unix_nanos: i64) -> CelEnv {
-        let p = &input.principal;
-        let r = &input.resource;
-        let principal = cerbos::Principal {
-            id: p.id.clone(),
-            roles: p.roles.clone(),
-            attr: p.attr.clone(),
-            policy_version: p.policy_version.clone(),
-            scope: scope_value(&p.scope).to_string(),
+    pub(crate) fn new(engine: &Engine, input: &'i CheckInput, now_unix_nanos: i64) -> CelEnv<'i> {
+        CelEnv {
+            input,
+            now_unix_nanos,
+            globals: engine.globals().0.clone(),
+            runtime: cerbos::runtime_value(&[]),
+            built: None,
+            no_runtime: None,
+            runtime_error: None,
+        }
+    }
+
+    /// Everything but `runtime`.
+    fn build_base(&self) -> Activation {
+        let p = &self.input.principal;
+        let r = &self.input.resource;
+        let pv = message(
+            &cerbos::PRINCIPAL,
+            vec![
+                ("id", Value::string(p.id.as_str())),
+                ("roles", strings(&p.roles)),
+                ("attr", attr_value(&p.attr)),
+                ("policy_version", Value::string(p.policy_version.as_str())),
+                ("scope", Value::string(scope_value(&p.scope))),
+            ],
+        );
+        let rv = message(
+            &cerbos::RESOURCE,
+            vec![
+                ("kind", Value::string(r.kind.as_str())),
+                ("id", Value::string(r.id.as_str())),
+                ("attr", attr_value(&r.attr)),
+                ("policy_version", Value::string(r.policy_version.as_str())),
+                ("scope", Value::string(scope_value(&r.scope))),
+            ],
+        );
+        let aux = match &self.input.aux_data {
+            Some(a) => {
+                let jwt = (!a.jwt.is_empty()).then_some(&a.jwt);
+                let jwts: serde_json::Map<String, serde_json::Value> = a
+                    .jwts
+                    .iter()
+                    .map(|(k, v)| (k.clone(), serde_json::Value::Object(v.claims.clone())))
+                    .collect();
+                cerbos::aux_data_value(jwt, (!jwts.is_empty()).then_some(&jwts))
+            }
+            None => cerbos::aux_data_value(None, None),
         };
-        let resource = cerbos::Resource {
-            kind: r.kind.clone(),
-            id: r.id.clone(),
-            attr: r.attr.clone(),
-            policy_version: r.policy_version.clone(),
-            scope: scope_value(&r.scope).to_string(),
-        };
-        let now = Timestamp::from_unix_nanos(i128::from(now_unix_nanos))
-            .or_else(|| Timestamp::from_unix_nanos(0));
         let mut act = Activation::new(slots::COUNT);
-        let pv = cerbos::principal_value(&principal);
-        let rv = cerbos::resource_value(&resource);
-        let aux = input.aux_data.as_ref().map(|a| {
-            let jwt = (!a.jwt.is_empty()).then_some(&a.jwt);
-            let jwts: serde_json::Map<String, serde_json::Value> = a
-                .jwts
-                .iter()
-                .map(|(k, v)| (k.clone(), serde_json::Value::Object(v.claims.clone())))
-                .collect();
-            cerbos::aux_data_value(jwt, (!jwts.is_empty()).then_some(&jwts))
-        });
-        let aux = aux.unwrap_or_else(|| cerbos::aux_data_value(None, None));
         act.set(slots::REQUEST, cerbos::request_value(&pv, &rv, Some(&aux)));
         act.set(slots::PRINCIPAL, pv);
         act.set(slots::RESOURCE, rv);
-        act.set(slots::GLOBALS, engine.globals().0.clone());
+        act.set(slots::GLOBALS, self.globals.clone());
+        let now = Timestamp::from_unix_nanos(i128::from(self.now_unix_nanos))
+            .or_else(|| Timestamp::from_unix_nanos(0));
         if let Some(now) = now {
             act.set_now(now);
         }
-        let no_runtime = act.clone();
-        act.set(slots::RUNTIME, cerbos::runtime_value(&[]));
-        CelEnv {
-            act,
-            no_runtime,
-            runtime_error: None,
-        }
+        act
     }
 
     /// Sets `runtime.effectiveDerivedRoles` (sorted) for the scope being
@@ -167,7 +218,10 @@ impl CelEnv {
     /// `failed to compute effective derived roles [..]` instead.
     pub(crate) fn set_runtime(&mut self, roles: &BTreeSet<String>, err_roles: &[String]) {
         let list: Vec<String> = roles.iter().cloned().collect();
-        self.act.set(slots::RUNTIME, cerbos::runtime_value(&list));
+        self.runtime = cerbos::runtime_value(&list);
+        if let Some(act) = &mut self.built {
+            act.set(slots::RUNTIME, self.runtime.clone());
+        }
         self.runtime_error = (!err_roles.is_empty()).then(|| {
             format!(
                 "failed to compute effective derived roles [{}]",
@@ -187,10 +241,21 @@ impl CelEnv {
         let Some(p) = engine.program(expr) else {
             return Err(format!("unknown expression #{expr}"));
         };
-        let act = if self.runtime_error.is_some() {
+        let slot = if self.runtime_error.is_some() {
+            if self.no_runtime.is_none() {
+                self.no_runtime = Some(self.build_base());
+            }
             &mut self.no_runtime
         } else {
-            &mut self.act
+            if self.built.is_none() {
+                let mut act = self.build_base();
+                act.set(slots::RUNTIME, self.runtime.clone());
+                self.built = Some(act);
+            }
+            &mut self.built
+        };
+        let Some(act) = slot else {
+            return Err("activation unavailable".to_string());
         };
         act.set(slots::CONSTANTS, constants.0.clone());
         act.set(slots::VARIABLES, vars.value.clone());

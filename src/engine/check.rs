@@ -4,7 +4,8 @@
 //! follow the original because they decide outputs and evaluation errors,
 //! not only effects (`cerbos-semantics.md` §2.3–2.13).
 
-use std::collections::{BTreeSet, HashMap, HashSet};
+use std::borrow::Cow;
+use std::collections::{BTreeSet, HashMap};
 use std::hash::{BuildHasherDefault, Hasher};
 use std::rc::Rc;
 
@@ -25,7 +26,7 @@ impl Hasher for IdHasher {
     }
 
     fn write_u32(&mut self, n: u32) {
-        self.0 = u64::from(n).wrapping_mul(0x9e37_79b9_7f4a_7c15);
+        self.0 = (self.0.rotate_left(5) ^ u64::from(n)).wrapping_mul(0x9e37_79b9_7f4a_7c15);
     }
 }
 
@@ -57,13 +58,15 @@ enum Eff {
     Deny,
 }
 
+/// Borrowed while walking (most decisions name a key and scope that
+/// already exist), owned only when stored.
 #[derive(Debug, Clone)]
-struct EffectInfo {
+struct EffectInfo<'a> {
     effect: Eff,
-    policy: String,
-    scope: String,
+    policy: Cow<'a, str>,
+    scope: &'a str,
     /// Name of the rule that decided (for test-runner reports; not in the API).
-    rule: String,
+    rule: &'a str,
 }
 
 /// A strict-mode evaluation failure: the action is denied.
@@ -87,9 +90,9 @@ struct ScopedDerivedRoles {
 /// Per-input evaluation state.
 struct Eval<'e> {
     engine: &'e Engine,
-    cel: CelEnv,
+    cel: CelEnv<'e>,
     strict: bool,
-    var_cache: HashMap<VarKey, Rc<Vars>>,
+    var_cache: HashMap<VarKey, Rc<Vars>, BuildHasherDefault<IdHasher>>,
     cond_cache: HashMap<u32, bool, BuildHasherDefault<IdHasher>>,
     cel_errors: BTreeSet<(String, String)>,
     outputs: Vec<OutputEntry>,
@@ -110,9 +113,9 @@ pub(crate) fn check_input(engine: &Engine, input: &CheckInput, now_unix_nanos: i
         };
         let value = ActionEffect {
             effect,
-            policy: info.policy,
-            scope: info.scope,
-            rule: info.rule,
+            policy: info.policy.into_owned(),
+            scope: info.scope.to_string(),
+            rule: info.rule.to_string(),
         };
         match effects.iter_mut().find(|(a, _)| a == action) {
             // DENY is sticky when an action is set twice.
@@ -224,9 +227,9 @@ pub(crate) fn check_input(engine: &Engine, input: &CheckInput, now_unix_nanos: i
                             a,
                             EffectInfo {
                                 effect: Eff::Deny,
-                                policy: r_key.clone(),
-                                scope: String::new(),
-                                rule: String::new(),
+                                policy: Cow::Borrowed(r_key.as_str()),
+                                scope: "",
+                                rule: "",
                             },
                         );
                     }
@@ -246,28 +249,55 @@ pub(crate) fn check_input(engine: &Engine, input: &CheckInput, now_unix_nanos: i
     }
 
     let all_roles = idx.add_parent_roles(&r_scope, &input.principal.roles);
-    let including_parent_roles: HashSet<&str> = all_roles.iter().map(String::as_str).collect();
+    let including_parent_roles: &[String] = &all_roles;
 
     let mut ev = Eval {
         engine,
         cel: CelEnv::new(engine, input, now_unix_nanos),
         strict: cfg.strict_evaluation,
-        var_cache: HashMap::new(),
+        var_cache: HashMap::default(),
         cond_cache: HashMap::default(),
         cel_errors: BTreeSet::new(),
         outputs: Vec::new(),
     };
-    let mut processed_scoped_drs: HashMap<String, Rc<ScopedDerivedRoles>> = HashMap::new();
+    // Few scopes per request: a list beats hashing.
+    let mut processed_scoped_drs: Vec<(String, Rc<ScopedDerivedRoles>)> = Vec::new();
     let mut effective_derived_roles: Vec<String> = Vec::new();
     let mut bindings: Vec<Binding> = Vec::new();
     let empty_vars = Rc::new(Vars::default());
+    // Per-input lookups hoisted out of the action loop: the tables of each
+    // scope (principal rows are queried with the resource version, as in
+    // Cerbos), their scope permissions, and each role's query roles.
+    let resource_tables: Vec<_> = resource_scopes
+        .iter()
+        .map(|s| idx.table(PolicyKind::Resource, &r_version, s))
+        .collect();
+    let principal_tables: Vec<_> = principal_scopes
+        .iter()
+        .map(|s| idx.table(PolicyKind::Principal, &r_version, s))
+        .collect();
+    let resource_perms: Vec<ScopePermissions> = resource_scopes
+        .iter()
+        .map(|s| idx.scope_permissions(s))
+        .collect();
+    let principal_perms: Vec<ScopePermissions> = principal_scopes
+        .iter()
+        .map(|s| idx.scope_permissions(s))
+        .collect();
+    let role_query_roles: Vec<_> = input
+        .principal
+        .roles
+        .iter()
+        .map(|r| idx.add_parent_roles(&r_scope, std::slice::from_ref(r)))
+        .collect();
+    let mut runtime_set: Option<Rc<ScopedDerivedRoles>> = None;
 
     for action in &input.actions {
         let mut action_effect = EffectInfo {
             effect: Eff::NoMatch,
-            policy: String::new(),
-            scope: String::new(),
-            rule: String::new(),
+            policy: Cow::Borrowed(""),
+            scope: "",
+            rule: "",
         };
         'policies: for pt in [PolicyKind::Principal, PolicyKind::Resource] {
             let (main_key, scopes) = if pt == PolicyKind::Principal {
@@ -277,7 +307,7 @@ pub(crate) fn check_input(engine: &Engine, input: &CheckInput, now_unix_nanos: i
             };
             action_effect.effect = Eff::NoMatch;
 
-            for (i, role) in input.principal.roles.iter().enumerate() {
+            for i in 0..input.principal.roles.len() {
                 if i > 0 && pt == PolicyKind::Principal {
                     break;
                 }
@@ -285,48 +315,57 @@ pub(crate) fn check_input(engine: &Engine, input: &CheckInput, now_unix_nanos: i
                 let mut allow_rule = "";
                 let mut role_effect = EffectInfo {
                     effect: Eff::NoMatch,
-                    policy: NO_MATCH.to_string(),
-                    scope: String::new(),
-                    rule: String::new(),
+                    policy: Cow::Borrowed(NO_MATCH),
+                    scope: "",
+                    rule: "",
                 };
                 if (pt == PolicyKind::Resource && scoped_resource_exists)
                     || (pt == PolicyKind::Principal && scoped_principal_exists)
                 {
-                    role_effect.policy = main_key.clone();
+                    role_effect.policy = Cow::Borrowed(main_key.as_str());
                 }
-                let query_roles = idx.add_parent_roles(&r_scope, std::slice::from_ref(role));
+                let query_roles: &[String] = role_query_roles.get(i).map_or(&[], |r| r);
 
-                'scopes: for scope in scopes.iter() {
+                'scopes: for (scope_idx, scope) in scopes.iter().enumerate() {
                     if pt == PolicyKind::Resource {
-                        let sdr = match processed_scoped_drs.get(scope) {
-                            Some(s) => s.clone(),
+                        let known = processed_scoped_drs.iter().find(|(s, _)| s == scope);
+                        let sdr = match known {
+                            Some((_, s)) => s.clone(),
                             None => {
                                 let s = Rc::new(ev.scoped_derived_roles(
                                     &sanitized_kind,
                                     &r_version,
                                     scope,
-                                    &including_parent_roles,
+                                    including_parent_roles,
                                     &mut effective_derived_roles,
                                 ));
-                                processed_scoped_drs.insert(scope.clone(), s.clone());
+                                processed_scoped_drs.push((scope.clone(), s.clone()));
                                 s
                             }
                         };
-                        ev.cel.set_runtime(&sdr.roles, &sdr.err_roles);
+                        // The bag only changes when the walk reaches another scope's set.
+                        if !runtime_set.as_ref().is_some_and(|r| Rc::ptr_eq(r, &sdr)) {
+                            ev.cel.set_runtime(&sdr.roles, &sdr.err_roles);
+                            runtime_set = Some(sdr.clone());
+                        }
                     }
                     if role_effect.effect != Eff::NoMatch {
                         break;
                     }
                     let principal =
                         (pt == PolicyKind::Principal).then_some(input.principal.id.as_str());
+                    let table = if pt == PolicyKind::Principal {
+                        principal_tables.get(scope_idx).copied().flatten()
+                    } else {
+                        resource_tables.get(scope_idx).copied().flatten()
+                    };
                     idx.query(
                         &engine.bundle,
+                        table,
                         pt,
-                        &r_version,
                         &sanitized_kind,
-                        scope,
                         action,
-                        &query_roles,
+                        query_roles,
                         principal,
                         &mut bindings,
                     );
@@ -347,9 +386,9 @@ pub(crate) fn check_input(engine: &Engine, input: &CheckInput, now_unix_nanos: i
                                         Err(StrictError) => {
                                             action_effect = EffectInfo {
                                                 effect: Eff::Deny,
-                                                policy: origin_key(),
-                                                scope: scope.clone(),
-                                                rule: view.name.to_string(),
+                                                policy: Cow::Owned(origin_key()),
+                                                scope,
+                                                rule: view.name,
                                             };
                                             break 'policies;
                                         }
@@ -367,9 +406,9 @@ pub(crate) fn check_input(engine: &Engine, input: &CheckInput, now_unix_nanos: i
                                     Err(StrictError) => {
                                         action_effect = EffectInfo {
                                             effect: Eff::Deny,
-                                            policy: origin_key(),
-                                            scope: scope.clone(),
-                                            rule: view.name.to_string(),
+                                            policy: Cow::Owned(origin_key()),
+                                            scope,
+                                            rule: view.name,
                                         };
                                         break 'policies;
                                     }
@@ -397,10 +436,10 @@ pub(crate) fn check_input(engine: &Engine, input: &CheckInput, now_unix_nanos: i
                                 }
                                 RowEffect::Deny => {
                                     role_effect.effect = Eff::Deny;
-                                    role_effect.scope = scope.clone();
-                                    role_effect.rule = view.name.to_string();
+                                    role_effect.scope = scope;
+                                    role_effect.rule = view.name;
                                     if view.from_role_policy {
-                                        role_effect.policy = origin_key();
+                                        role_effect.policy = Cow::Owned(origin_key());
                                     }
                                     break 'scopes;
                                 }
@@ -412,12 +451,17 @@ pub(crate) fn check_input(engine: &Engine, input: &CheckInput, now_unix_nanos: i
                         }
                     }
                     if has_allow {
-                        match idx.scope_permissions(scope) {
+                        let perms = if pt == PolicyKind::Principal {
+                            principal_perms.get(scope_idx)
+                        } else {
+                            resource_perms.get(scope_idx)
+                        };
+                        match perms.copied().unwrap_or_default() {
                             ScopePermissions::RequireParentalConsentForAllows => has_allow = false,
                             ScopePermissions::OverrideParent => {
                                 role_effect.effect = Eff::Allow;
-                                role_effect.scope = scope.clone();
-                                role_effect.rule = allow_rule.to_string();
+                                role_effect.scope = scope;
+                                role_effect.rule = allow_rule;
                                 break 'scopes;
                             }
                             ScopePermissions::Unspecified => {}
@@ -535,7 +579,7 @@ impl Eval<'_> {
         kind: &str,
         version: &str,
         scope: &str,
-        including_parent_roles: &HashSet<&str>,
+        including_parent_roles: &[String],
         effective: &mut Vec<String>,
     ) -> ScopedDerivedRoles {
         let engine = self.engine;
@@ -553,7 +597,7 @@ impl Eval<'_> {
             let matches = dr
                 .parent_roles
                 .iter()
-                .any(|p| p == "*" || including_parent_roles.contains(p.as_str()));
+                .any(|p| p == "*" || including_parent_roles.contains(p));
             if !matches {
                 continue;
             }

@@ -30,11 +30,50 @@ enum Token {
     },
 }
 
+/// Shapes matched without the general table walk.
+#[derive(Debug, Clone)]
+enum Fast {
+    /// `**`: everything.
+    Any,
+    /// `literal*`: the prefix, then no separator.
+    PrefixStar(String),
+    /// `literal`: exact text.
+    Exact(String),
+    /// Anything else.
+    General,
+}
+
 /// A compiled glob.
 #[derive(Debug, Clone)]
 pub struct Glob {
     source: String,
     alternatives: Vec<Vec<Token>>,
+    fast: Fast,
+}
+
+fn classify(alternatives: &[Vec<Token>]) -> Fast {
+    let [tokens] = alternatives else {
+        return Fast::General;
+    };
+    if matches!(tokens.as_slice(), [Token::SuperStar]) {
+        return Fast::Any;
+    }
+    let lits: Option<String> = tokens
+        .iter()
+        .take(tokens.len().saturating_sub(1))
+        .map(|t| match t {
+            Token::Lit(c) => Some(*c),
+            _ => None,
+        })
+        .collect();
+    match (lits, tokens.last()) {
+        (Some(prefix), Some(Token::Star)) => Fast::PrefixStar(prefix),
+        (Some(mut prefix), Some(Token::Lit(c))) => {
+            prefix.push(*c);
+            Fast::Exact(prefix)
+        }
+        _ => Fast::General,
+    }
 }
 
 impl Glob {
@@ -47,9 +86,11 @@ impl Glob {
         if pos != chars.len() {
             return None;
         }
+        let fast = classify(&alternatives);
         Some(Glob {
             source: pattern.to_string(),
             alternatives,
+            fast,
         })
     }
 
@@ -60,10 +101,30 @@ impl Glob {
 
     /// Whether `value` matches the whole pattern.
     pub fn matches(&self, value: &str) -> bool {
+        match &self.fast {
+            Fast::Any => return true,
+            Fast::PrefixStar(p) => {
+                return value
+                    .strip_prefix(p.as_str())
+                    .is_some_and(|rest| !rest.contains(SEPARATOR))
+            }
+            Fast::Exact(e) => return value == e,
+            Fast::General => {}
+        }
         let value: Vec<char> = value.chars().collect();
         self.alternatives
             .iter()
             .any(|alt| match_tokens(alt, &value))
+    }
+}
+
+/// Whether a rule-table key matches `value`, as Cerbos's index does: a key
+/// containing `*` is a glob, any other key is a literal.
+pub fn key_matches(key: &str, value: &str) -> bool {
+    if key.contains('*') {
+        matches_glob(key, value)
+    } else {
+        key == value
     }
 }
 
@@ -239,6 +300,9 @@ mod tests {
         assert!(m("", ""));
         assert!(!m("{a", "a"));
         assert!(m("a\\*", "a*"));
+        assert!(!m("a\\*", "ab"));
+        assert!(m("view:*", "view:"));
+        assert!(m("ab", "ab"));
     }
 
     #[test]

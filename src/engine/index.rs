@@ -5,7 +5,52 @@
 //! Queries return rows in table order, as Cerbos's bitmaps do.
 
 use std::borrow::Cow;
-use std::collections::{HashMap, HashSet};
+use std::collections::HashSet;
+use std::hash::{BuildHasherDefault, Hasher};
+
+/// FxHash-style hasher for the index's maps. Their keys come from the
+/// bundle, and requests only look keys up, so collision flooding is not a
+/// concern and SipHash's cost is not needed.
+#[derive(Default)]
+pub(crate) struct FastHasher(u64);
+
+impl Hasher for FastHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        const K: u64 = 0x51_7c_c1_b7_27_22_0a_95;
+        let mut chunks = bytes.chunks_exact(8);
+        for c in &mut chunks {
+            let mut w = [0u8; 8];
+            w.copy_from_slice(c);
+            self.0 = (self.0.rotate_left(5) ^ u64::from_le_bytes(w)).wrapping_mul(K);
+        }
+        for b in chunks.remainder() {
+            self.0 = (self.0.rotate_left(5) ^ u64::from(*b)).wrapping_mul(K);
+        }
+    }
+
+    fn write_u8(&mut self, n: u8) {
+        self.write_u64(u64::from(n));
+    }
+
+    fn write_u32(&mut self, n: u32) {
+        self.write_u64(u64::from(n));
+    }
+
+    fn write_u64(&mut self, n: u64) {
+        self.0 = (self.0.rotate_left(5) ^ n).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
+    }
+
+    fn write_usize(&mut self, n: usize) {
+        self.write_u64(n as u64);
+    }
+}
+
+/// `HashMap` with [`FastHasher`].
+pub(crate) type HashMap<K, V> = std::collections::HashMap<K, V, BuildHasherDefault<FastHasher>>;
 
 use crate::bundle::{
     Bundle, Condition, DerivedRoleId, Effect, Output, ParamSetId, PolicyId, PolicyKind, Row,
@@ -73,7 +118,7 @@ pub(crate) struct IndexedRow {
 
 /// Rows of one (kind, version, scope).
 #[derive(Debug, Default)]
-struct Table {
+pub(crate) struct Table {
     /// Literal resource kind → row ids (ascending).
     literal: HashMap<String, Vec<u32>>,
     /// Glob resource kinds with their row ids (ascending).
@@ -181,7 +226,7 @@ const MAX_PARENT_ROLES: usize = 1024;
 impl Index {
     pub(crate) fn build(bundle: &Bundle) -> Index {
         let mut idx = Index::default();
-        let mut keys: HashMap<EvalKey, u32> = HashMap::new();
+        let mut keys: HashMap<EvalKey, u32> = HashMap::default();
         for (i, row) in bundle.rows.iter().enumerate() {
             let id = u32::try_from(i).unwrap_or(u32::MAX);
             let next = u32::try_from(keys.len()).unwrap_or(u32::MAX);
@@ -221,7 +266,7 @@ impl Index {
             idx.scope_permissions.insert(scope.clone(), *perm);
         }
         for (scope, roles) in &bundle.scope_parent_roles {
-            let mut closed = HashMap::new();
+            let mut closed = HashMap::default();
             for role in roles.keys() {
                 closed.insert(role.clone(), transitive_parents(roles, role));
             }
@@ -272,7 +317,7 @@ impl Index {
             .copied()
     }
 
-    fn table(&self, kind: PolicyKind, version: &str, scope: &str) -> Option<&Table> {
+    pub(crate) fn table(&self, kind: PolicyKind, version: &str, scope: &str) -> Option<&Table> {
         self.tables.get(&kind)?.get(version)?.get(scope)
     }
 
@@ -321,23 +366,39 @@ impl Index {
     pub(crate) fn query(
         &self,
         bundle: &Bundle,
+        table: Option<&Table>,
         kind: PolicyKind,
-        version: &str,
         resource: &str,
-        scope: &str,
         action: &str,
         roles: &[String],
         principal: Option<&str>,
         out: &mut Vec<Binding>,
     ) {
         out.clear();
-        let Some(table) = self.table(kind, version, scope) else {
+        let Some(table) = table else {
             return;
         };
+        let candidates = table.resource_rows(resource);
+        // Cerbos returns before synthesising role-policy DENYs when no row at
+        // all (any action, role-policy rows included) matches the version,
+        // scope, resource, roles and principal (`Index.Query`'s `baseBM`).
+        // No-op rows carry no role in Cerbos, so they never match here.
+        let any_base = candidates.iter().any(|&id| {
+            let (Some(ir), Some(row)) = (self.rows.get(id as usize), bundle.rows.get(id as usize))
+            else {
+                return false;
+            };
+            !row.no_op
+                && principal.is_none_or(|pid| row.principal.as_deref() == Some(pid))
+                && roles.iter().any(|r| ir.role.matches(r))
+        });
+        if !any_base {
+            return;
+        }
         if kind == PolicyKind::Resource && !table.role_policy_rows.is_empty() {
             self.role_policy_bindings(bundle, table, resource, action, roles, out);
         }
-        for &id in table.resource_rows(resource).iter() {
+        for &id in candidates.iter() {
             let (Some(ir), Some(row)) = (self.rows.get(id as usize), bundle.rows.get(id as usize))
             else {
                 continue;

@@ -9,11 +9,11 @@
 mod celrt;
 mod check;
 pub mod config;
-mod glob;
+pub mod glob;
 mod index;
 pub mod names;
 pub mod request;
-mod schema;
+pub mod schema;
 
 use std::collections::HashMap;
 
@@ -152,13 +152,14 @@ impl Engine {
             .collect()
     }
 
-    /// Answers a Cerbos `CheckResources` API request. `now_unix_nanos` is the
-    /// instant every `now()` of the request sees.
-    pub fn check_resources(
+    /// Validates an API request, verifies its JWTs and evaluates every
+    /// resource entry: the engine-level outputs (with `evaluationErrors`,
+    /// which the API response leaves out), one per entry in request order.
+    pub fn check_request(
         &self,
         req: &CheckResourcesRequest,
         now_unix_nanos: i64,
-    ) -> Result<CheckResourcesResponse, RequestError> {
+    ) -> Result<Vec<CheckOutput>, RequestError> {
         req.validate(&self.config.limits)?;
         let aux = self.decode_aux_data(req, now_unix_nanos)?;
         let Some(principal) = &req.principal else {
@@ -166,8 +167,9 @@ impl Engine {
                 "validation error:\n - principal: value is required [required]",
             ));
         };
-        let mut results = Vec::with_capacity(req.resources.len());
+        let mut outputs = Vec::with_capacity(req.resources.len());
         for entry in &req.resources {
+            // INVARIANT: `validate` refused entries without a resource.
             let Some(resource) = &entry.resource else {
                 continue;
             };
@@ -178,45 +180,24 @@ impl Engine {
                 actions: entry.actions.clone(),
                 aux_data: aux.clone(),
             };
-            let out = check::check_input(self, &input, now_unix_nanos);
-            let actions = request::ActionMap(
-                out.actions
-                    .0
-                    .iter()
-                    .map(|(a, e)| (a.clone(), e.effect))
-                    .collect(),
-            );
-            let meta = req.include_meta.then(|| ResultMeta {
-                actions: request::ActionMap(
-                    out.actions
-                        .0
-                        .iter()
-                        .map(|(a, e)| {
-                            (
-                                a.clone(),
-                                EffectMeta {
-                                    matched_policy: e.policy.clone(),
-                                    matched_scope: e.scope.clone(),
-                                },
-                            )
-                        })
-                        .collect(),
-                ),
-                effective_derived_roles: out.effective_derived_roles.clone(),
-            });
-            results.push(ResultEntry {
-                resource: ResultResource {
-                    id: resource.id.clone(),
-                    kind: resource.kind.clone(),
-                    policy_version: resource.policy_version.clone(),
-                    scope: resource.scope.clone(),
-                },
-                actions,
-                validation_errors: out.validation_errors,
-                meta,
-                outputs: out.outputs,
-            });
+            outputs.push(check::check_input(self, &input, now_unix_nanos));
         }
+        Ok(outputs)
+    }
+
+    /// Answers a Cerbos `CheckResources` API request. `now_unix_nanos` is the
+    /// instant every `now()` of the request sees.
+    pub fn check_resources(
+        &self,
+        req: &CheckResourcesRequest,
+        now_unix_nanos: i64,
+    ) -> Result<CheckResourcesResponse, RequestError> {
+        let outputs = self.check_request(req, now_unix_nanos)?;
+        let resources = req.resources.iter().filter_map(|e| e.resource.as_ref());
+        let results = resources
+            .zip(outputs)
+            .map(|(resource, out)| api_result(resource, out, req.include_meta))
+            .collect();
         Ok(CheckResourcesResponse {
             request_id: req.request_id.clone(),
             results,
@@ -327,5 +308,46 @@ impl Engine {
             .root_policies
             .get(&(kind.to_string(), version.to_string()))?;
         self.bundle.policy_schemas.get(root)
+    }
+}
+
+/// One API result entry from an engine output (`cerbos_svc.go`'s assembly).
+fn api_result(resource: &request::Resource, out: CheckOutput, include_meta: bool) -> ResultEntry {
+    let actions = request::ActionMap(
+        out.actions
+            .0
+            .iter()
+            .map(|(a, e)| (a.clone(), e.effect))
+            .collect(),
+    );
+    let meta = include_meta.then(|| ResultMeta {
+        actions: request::ActionMap(
+            out.actions
+                .0
+                .iter()
+                .map(|(a, e)| {
+                    (
+                        a.clone(),
+                        EffectMeta {
+                            matched_policy: e.policy.clone(),
+                            matched_scope: e.scope.clone(),
+                        },
+                    )
+                })
+                .collect(),
+        ),
+        effective_derived_roles: out.effective_derived_roles.clone(),
+    });
+    ResultEntry {
+        resource: ResultResource {
+            id: resource.id.clone(),
+            kind: resource.kind.clone(),
+            policy_version: resource.policy_version.clone(),
+            scope: resource.scope.clone(),
+        },
+        actions,
+        validation_errors: out.validation_errors,
+        meta,
+        outputs: out.outputs,
     }
 }

@@ -10,6 +10,8 @@ pub struct Timestamp {
     pub nanos: u32,
 }
 
+use crate::cel::time::{days_from_civil, days_in_month};
+
 const LAYOUT: &str = "2006-01-02T15:04:05.999999999Z07:00";
 
 impl Timestamp {
@@ -87,22 +89,11 @@ impl Timestamp {
 
     /// Formats as RFC 3339 in UTC (`2022-08-02T15:00:00Z`).
     pub fn to_rfc3339(&self) -> String {
-        let days = self.seconds.div_euclid(86_400);
-        let secs = self.seconds.rem_euclid(86_400);
-        let (y, m, d) = civil_from_days(days);
-        let mut s = format!(
-            "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}",
-            secs / 3600,
-            (secs % 3600) / 60,
-            secs % 60
-        );
-        if self.nanos != 0 {
-            let frac = format!("{:09}", self.nanos);
-            s.push('.');
-            s.push_str(frac.trim_end_matches('0'));
+        match crate::cel::time::Timestamp::new(self.seconds, self.nanos) {
+            Some(t) => t.to_rfc3339(),
+            // Outside CEL's year range: still say which instant it was.
+            None => format!("{}s+{}ns since the Unix epoch", self.seconds, self.nanos),
         }
-        s.push('Z');
-        s
     }
 }
 
@@ -119,43 +110,6 @@ fn take_digits(rest: &mut &str, n: usize) -> Option<i64> {
 fn expect(rest: &mut &str, c: char) -> Option<()> {
     *rest = rest.strip_prefix(c)?;
     Some(())
-}
-
-fn is_leap(y: i64) -> bool {
-    (y % 4 == 0 && y % 100 != 0) || y % 400 == 0
-}
-
-fn days_in_month(y: i64, m: i64) -> i64 {
-    match m {
-        1 | 3 | 5 | 7 | 8 | 10 | 12 => 31,
-        4 | 6 | 9 | 11 => 30,
-        2 if is_leap(y) => 29,
-        _ => 28,
-    }
-}
-
-/// Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant's algorithm).
-fn days_from_civil(y: i64, m: i64, d: i64) -> i64 {
-    let y = if m <= 2 { y - 1 } else { y };
-    let era = y.div_euclid(400);
-    let yoe = y - era * 400;
-    let mp = (m + 9) % 12;
-    let doy = (153 * mp + 2) / 5 + d - 1;
-    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    era * 146_097 + doe - 719_468
-}
-
-fn civil_from_days(z: i64) -> (i64, i64, i64) {
-    let z = z + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let y = yoe + era * 400;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = doy - (153 * mp + 2) / 5 + 1;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 };
-    (if m <= 2 { y + 1 } else { y }, m, d)
 }
 
 #[cfg(test)]

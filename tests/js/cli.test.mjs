@@ -3,7 +3,7 @@
 // compiler wasm when one is built.
 import assert from "node:assert/strict";
 import { execFileSync, spawnSync } from "node:child_process";
-import { existsSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { test } from "node:test";
 
@@ -40,5 +40,20 @@ test("npx portcullis compile builds the same bundle as the native compiler", (t)
   }
   const out = join(fixtures, "cli-compiled.bundle.json");
   execFileSync(process.execPath, [cliPath, "compile", join(root, "policies"), "-o", out]);
-  assert.deepEqual(JSON.parse(readFileSync(out, "utf8")), JSON.parse(readFileSync(documentBundlePath(), "utf8")));
+  assert.deepEqual(JSON.parse(readFileSync(out, "utf8")), JSON.parse(readFileSync(documentBundlePath(), "utf8")), "the native compiler's bundle");
+
+  // A broken store fails with exit code 3 and a file:line diagnostic, as the native CLI does.
+  const broken = join(fixtures, "policies-broken");
+  rmSync(broken, { recursive: true, force: true });
+  mkdirSync(broken, { recursive: true });
+  writeFileSync(
+    join(broken, "bad.yaml"),
+    'apiVersion: api.cerbos.dev/v1\nresourcePolicy:\n  resource: document\n  version: default\n  rules:\n    - actions: ["view"]\n      effect: EFFECT_ALLOW\n      roles: [member]\n      condition:\n        match:\n          expr: R.attr.status ==\n',
+  );
+  const failed = spawnSync(process.execPath, [cliPath, "compile", broken, "-o", join(fixtures, "never.json")], { encoding: "utf8" });
+  const native = spawnSync(process.env.PORTCULLIS_CLI ?? join(root, "target", "debug", "portcullis"), ["compile", broken, "-o", join(fixtures, "never.json")], { encoding: "utf8" });
+  assert.equal(failed.status, 3, failed.stderr);
+  assert.equal(native.status, 3);
+  assert.match(failed.stderr, /bad\.yaml:11/);
+  assert.equal(failed.stderr.trim(), native.stderr.trim(), "the same diagnostics as the native compiler");
 });

@@ -305,3 +305,31 @@ test("claims with custom keys named like auth-object fields are still read as cl
   assert.equal(r.kind, "user");
   assert.deepEqual(r.principal.roles, ["user", "admin"]);
 });
+
+test("authenticateRequest → toAuth() → clerkPrincipal, offline with jwtKey (v1 and v2 tokens)", async () => {
+  const { createClerkClient } = await import("@clerk/backend");
+  // Placeholder keys of the right shape: with jwtKey nothing is fetched.
+  const publishableKey = `pk_test_${Buffer.from("clerk.example.test$").toString("base64")}`;
+  const clerk = createClerkClient({ secretKey: "sk_test_placeholder", publishableKey, jwtKey: key.pem });
+  for (const claims of [V1, V2]) {
+    const token = signJwt(key, claims);
+    const request = new Request("http://localhost:3000/api/reports", {
+      headers: { authorization: `Bearer ${token}` },
+    });
+    const state = await clerk.authenticateRequest(request, { jwtKey: key.pem, authorizedParties: ["http://localhost:3000"] });
+    assert.equal(state.isSignedIn, true, `signed in (${state.reason ?? "no reason"})`);
+    const { principal, scope } = clerkPrincipal(state.toAuth());
+    assert.equal(principal.id, "user_2alice");
+    assert.ok(principal.roles.includes("admin"), `org role mapped: ${principal.roles}`);
+    assert.equal(principal.attr.orgId, "org_2acme");
+    assert.ok(typeof scope === "string" || scope === undefined);
+  }
+  // A token for another authorized party is refused by Clerk, so no principal.
+  const foreign = signJwt(key, { ...V1, azp: "https://evil.example" });
+  const state = await clerk.authenticateRequest(
+    new Request("http://localhost:3000/", { headers: { authorization: `Bearer ${foreign}` } }),
+    { jwtKey: key.pem, authorizedParties: ["http://localhost:3000"] },
+  );
+  assert.equal(state.isSignedIn, false);
+  assert.equal(clerkPrincipal(state.toAuth()).kind, "anonymous");
+});

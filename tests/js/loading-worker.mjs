@@ -3,12 +3,13 @@
 import { readFileSync } from "node:fs";
 import { runInNewContext } from "node:vm";
 import { parentPort, workerData } from "node:worker_threads";
-import { Authorizer, WasmLoadError } from "../../js/dist/index.js";
 import { principals, resources } from "./support.mjs";
 
 const wasmUrl = new URL("../../pkg/portcullis_bg.wasm", import.meta.url);
 const bytes = readFileSync(wasmUrl);
-const { mode, bundle } = workerData;
+const { mode, bundle, entry } = workerData;
+// The plain entry of this package, or of a copy built another way.
+const { Authorizer, WasmLoadError } = await import(entry ?? new URL("../../js/dist/index.js", import.meta.url).href);
 
 async function wasmFor(mode) {
   switch (mode) {

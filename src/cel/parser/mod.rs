@@ -484,37 +484,11 @@ impl<'a> Parser<'a> {
     }
 
     fn child_height(&self, kind: &ExprKind) -> u32 {
-        let h = |e: &Expr| self.height_of(e);
-        match kind {
-            ExprKind::Literal(_) | ExprKind::Ident(_) => 0,
-            ExprKind::Select { operand, .. } => h(operand),
-            ExprKind::Call { target, args, .. } => target
-                .iter()
-                .map(|t| h(t))
-                .chain(args.iter().map(h))
-                .max()
-                .unwrap_or(0),
-            ExprKind::List { elements, .. } => elements.iter().map(h).max().unwrap_or(0),
-            ExprKind::Map { entries } => entries
-                .iter()
-                .map(|e| h(&e.key).max(h(&e.value)))
-                .max()
-                .unwrap_or(0),
-            ExprKind::Struct { fields, .. } => {
-                fields.iter().map(|f| h(&f.value)).max().unwrap_or(0)
-            }
-            ExprKind::Comprehension(c) => [
-                &c.iter_range,
-                &c.accu_init,
-                &c.loop_condition,
-                &c.loop_step,
-                &c.result,
-            ]
+        kind.children()
             .into_iter()
-            .map(h)
+            .map(|e| self.height_of(e))
             .max()
-            .unwrap_or(0),
-        }
+            .unwrap_or(0)
     }
 
     /// Creates a node, recording its offset and source-level height.
