@@ -93,7 +93,7 @@ impl TokenVerifier {
     /// `{"ok": false, "error": {"code", "message"}}`; never throws.
     pub fn verify(&self, token: &str, now_ms: f64) -> String {
         let now = crate::jwt::unix_seconds_from_millis(now_ms);
-        crate::jwt::api::verify_result_json(&self.verifier.verify(token, now)).to_string()
+        crate::jwt::api::verify_result_text(&self.verifier.verify(token, now))
     }
 }
 

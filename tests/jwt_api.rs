@@ -33,7 +33,7 @@ fn clerk_style_pem_and_result_json() {
         &s,
         "RS256",
         None,
-        &json!({"sub": "u", "azp": "https://evil.example"}),
+        &json!({"sub": "u", "azp": "https://evil.example", "exp": NOW + 60}),
     );
     let out = verify_result_json(&v.verify(&bad, NOW));
     assert_eq!(out["ok"], false);
@@ -109,4 +109,27 @@ fn options_parsing() {
 
 fn rsa_a_signer() -> Signer {
     Signer::rsa_pkcs8_pem(&fixture("rsa_a.pk8.pem"))
+}
+
+#[test]
+fn result_text_is_built_once_and_time_checks_still_apply() {
+    use portcullis::jwt::api::verify_result_text;
+    let v = identity_verifier(&fixture("rsa_a.spki.pem"), "").unwrap();
+    let token = sign(
+        &rsa_a_signer(),
+        "RS256",
+        Some("ins_1"),
+        &json!({"sub": "user_1", "exp": NOW + 60}),
+    );
+    let first = verify_result_text(&v.verify(&token, NOW));
+    let parsed: serde_json::Value = serde_json::from_str(&first).unwrap();
+    assert_eq!(parsed, verify_result_json(&v.verify(&token, NOW)));
+    assert_eq!(parsed["claims"]["sub"], "user_1");
+    // A cache hit answers the same text.
+    assert_eq!(verify_result_text(&v.verify(&token, NOW + 1)), first);
+    // The memo never hides expiry: the hit is re-checked first.
+    let late: serde_json::Value =
+        serde_json::from_str(&verify_result_text(&v.verify(&token, NOW + 3600))).unwrap();
+    assert_eq!(late["ok"], false);
+    assert_eq!(late["error"]["code"], "expired");
 }

@@ -5,6 +5,7 @@
 
 import wasmModule from "../../pkg/portcullis_bg.wasm?module";
 import { Authorizer as CoreAuthorizer, type AuthorizerOptions } from "./core.js";
+import { TokenVerifier as CoreTokenVerifier, type TokenVerifierOptions } from "./token.js";
 import type { Platform } from "./wasm.js";
 
 export * from "./shared.js";
@@ -21,5 +22,13 @@ export class Authorizer extends CoreAuthorizer {
   /** Instantiates the wasm (once per isolate) and loads the bundle. */
   static async create(options: AuthorizerOptions): Promise<Authorizer> {
     return (await super.createWith(platform, options)) as Authorizer;
+  }
+}
+
+/** Verifies identity tokens (JWTs) in the wasm. */
+export class TokenVerifier extends CoreTokenVerifier {
+  /** Instantiates the wasm (once per isolate) and builds the verifier. */
+  static async create(options: TokenVerifierOptions): Promise<TokenVerifier> {
+    return (await super.createWith(platform, options)) as TokenVerifier;
   }
 }

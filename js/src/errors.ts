@@ -79,3 +79,25 @@ export function requestError(code: unknown, message: unknown): InvalidRequestErr
   }
   return new InvalidRequestError(text, codeText);
 }
+
+/**
+ * A token the verifier refused (bad signature, expired, wrong issuer, …).
+ * `code` is the engine's machine-readable reason (`"expired"`,
+ * `"invalid_signature"`, `"kid_not_found"`, …, or `"jwks_unavailable"` when
+ * remote keys could not be fetched); callers should treat any of them as
+ * "not signed in".
+ */
+export class InvalidTokenError extends PortcullisError {
+  override name = "InvalidTokenError";
+  /** The engine's error code. */
+  readonly code: string;
+  constructor(code: string, message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.code = code;
+  }
+}
+
+/** A remote JWKS could not be fetched or is not a usable key set. */
+export class JwksFetchError extends PortcullisError {
+  override name = "JwksFetchError";
+}

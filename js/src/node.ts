@@ -4,6 +4,7 @@
 
 import { readFile } from "node:fs/promises";
 import { Authorizer as CoreAuthorizer, type AuthorizerOptions } from "./core.js";
+import { TokenVerifier as CoreTokenVerifier, type TokenVerifierOptions } from "./token.js";
 import type { Platform } from "./wasm.js";
 
 export * from "./shared.js";
@@ -31,5 +32,13 @@ export class Authorizer extends CoreAuthorizer {
   /** Instantiates the wasm (once per process) and loads the bundle. */
   static async create(options: AuthorizerOptions): Promise<Authorizer> {
     return (await super.createWith(platform, options)) as Authorizer;
+  }
+}
+
+/** Verifies identity tokens (JWTs) in the wasm. */
+export class TokenVerifier extends CoreTokenVerifier {
+  /** Instantiates the wasm (once per process) and builds the verifier. */
+  static async create(options: TokenVerifierOptions): Promise<TokenVerifier> {
+    return (await super.createWith(platform, options)) as TokenVerifier;
   }
 }

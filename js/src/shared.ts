@@ -11,3 +11,6 @@ export {
 } from "./errors.js";
 export * from "./types.js";
 export { isWasmModule, type InstantiateFunction, type WasmSource, type WasmSourceValue } from "./wasm.js";
+export { InvalidTokenError, JwksFetchError } from "./errors.js";
+export { RemoteJwks, freshnessFromHeaders, type JwksFetchOutcome, type RemoteJwksOptions } from "./jwks.js";
+export type { JsonWebKeySetObject, TokenJson, TokenKeys, TokenPreset, TokenVerifierOptions, VerifiedToken } from "./token.js";

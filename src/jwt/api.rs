@@ -187,3 +187,15 @@ pub fn verify_result_json(result: &Result<Arc<VerifiedToken>, JwtError>) -> Valu
         Err(e) => json!({"ok": false, "error": {"code": e.code(), "message": e.to_string()}}),
     }
 }
+
+/// [`verify_result_json`] as text; a token's success answer is built once
+/// and reused on every later cache hit.
+pub fn verify_result_text(result: &Result<Arc<VerifiedToken>, JwtError>) -> String {
+    match result {
+        Ok(t) => t
+            .answer
+            .get_or_init(|| verify_result_json(result).to_string())
+            .to_owned(),
+        Err(_) => verify_result_json(result).to_string(),
+    }
+}

@@ -304,6 +304,7 @@ mod tests {
                 iat: None,
             },
             signature_verified: true,
+            answer: Default::default(),
         })
     }
 

@@ -22,8 +22,8 @@ pub struct VerifyOptions {
     pub issuer: Option<String>,
     /// When non-empty, `aud` must be present and contain one of these.
     pub audiences: Vec<String>,
-    /// When non-empty and the token has `azp`, it must be one of these
-    /// (Clerk's `authorizedParties`).
+    /// When non-empty, `azp` must be present and one of these (Clerk's
+    /// `authorizedParties`).
     pub authorized_parties: Vec<String>,
     /// When set, the header `typ`, if present, must equal this (compared
     /// case-insensitively, ignoring an `application/` prefix).
@@ -66,11 +66,14 @@ impl Default for VerifyOptions {
 
 impl VerifyOptions {
     /// Options matching `@clerk/backend` `verifyToken` with a `jwtKey`:
-    /// RS256/384/512 only, 5 s skew, `sub` required, `typ` (if present) `JWT`.
+    /// RS256 only (its header check lists RS384/RS512, but it imports every
+    /// key as an RS256 key, so their signatures never verify), 5 s skew,
+    /// `exp` and `sub` required, `typ` (if present) `JWT`.
     pub fn clerk() -> Self {
         VerifyOptions {
-            algorithms: Some(vec![Algorithm::RS256, Algorithm::RS384, Algorithm::RS512]),
+            algorithms: Some(vec![Algorithm::RS256]),
             typ: Some("JWT".into()),
+            require_exp: true,
             require_sub: true,
             ..VerifyOptions::default()
         }
@@ -268,13 +271,13 @@ pub fn validate_claims(
         }
     }
     if !opts.authorized_parties.is_empty() {
-        if let Some(found) = azp {
-            if !opts.authorized_parties.iter().any(|p| p == found) {
-                return Err(JwtError::UnauthorizedParty {
-                    expected: opts.authorized_parties.clone(),
-                    found: found.to_owned(),
-                });
-            }
+        // @clerk/backend refuses a token without `azp` once a list is given.
+        let found = azp.ok_or(JwtError::MissingClaim("azp"))?;
+        if !opts.authorized_parties.iter().any(|p| p == found) {
+            return Err(JwtError::UnauthorizedParty {
+                expected: opts.authorized_parties.clone(),
+                found: found.to_owned(),
+            });
         }
     }
     if opts.require_sub && sub.is_none() {

@@ -55,6 +55,32 @@ pub struct VerifiedToken {
     /// Whether the signature was checked (false only for
     /// [`decode_unverified`]).
     pub signature_verified: bool,
+    /// The host's JSON answer for this token, built on first use: a cached
+    /// token is answered many times, and its answer does not depend on the
+    /// time (time checks run before each answer).
+    pub(crate) answer: AnswerMemo,
+}
+
+/// A lazily built JSON text that takes no part in equality.
+#[derive(Default, Clone)]
+pub(crate) struct AnswerMemo(std::sync::OnceLock<String>);
+
+impl AnswerMemo {
+    pub(crate) fn get_or_init(&self, build: impl FnOnce() -> String) -> &str {
+        self.0.get_or_init(build)
+    }
+}
+
+impl PartialEq for AnswerMemo {
+    fn eq(&self, _: &Self) -> bool {
+        true
+    }
+}
+
+impl std::fmt::Debug for AnswerMemo {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("AnswerMemo")
+    }
 }
 
 /// Verifies `token` with `keys` and validates its claims at `now`
@@ -115,6 +141,7 @@ fn finish(
         kid: parsed.kid,
         times,
         signature_verified,
+        answer: AnswerMemo::default(),
     })
 }
 
