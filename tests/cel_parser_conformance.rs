@@ -209,8 +209,8 @@ fn round_trip(
     match parse_with(&text, opts) {
         Ok(again) => {
             let mut again = again.expr;
-            zero_ids(&mut tree);
-            zero_ids(&mut again);
+            tree.clear_ids();
+            again.clear_ids();
             if tree == again {
                 *printed += 1;
             } else {
@@ -218,24 +218,6 @@ fn round_trip(
             }
         }
         Err(e) => failures.push(format!("{src:?} printed as {text:?}: {e:?}")),
-    }
-}
-
-fn children(e: &Expr) -> Vec<&Expr> {
-    match &e.kind {
-        ExprKind::Literal(_) | ExprKind::Ident(_) => vec![],
-        ExprKind::Select { operand, .. } => vec![operand],
-        ExprKind::Call { target, args, .. } => target.iter().map(|t| &**t).chain(args).collect(),
-        ExprKind::List { elements, .. } => elements.iter().collect(),
-        ExprKind::Map { entries } => entries.iter().flat_map(|e| [&e.key, &e.value]).collect(),
-        ExprKind::Struct { fields, .. } => fields.iter().map(|f| &f.value).collect(),
-        ExprKind::Comprehension(c) => vec![
-            &c.iter_range,
-            &c.accu_init,
-            &c.loop_condition,
-            &c.loop_step,
-            &c.result,
-        ],
     }
 }
 
@@ -248,32 +230,5 @@ fn has_internal_names(e: &Expr) -> bool {
         ExprKind::Comprehension(c) => c.iter_var.starts_with('@'),
         _ => false,
     };
-    own || children(e).into_iter().any(has_internal_names)
-}
-
-fn zero_ids(e: &mut Expr) {
-    e.id = 0;
-    match &mut e.kind {
-        ExprKind::Literal(_) | ExprKind::Ident(_) => {}
-        ExprKind::Select { operand, .. } => zero_ids(operand),
-        ExprKind::Call { target, args, .. } => {
-            if let Some(t) = target {
-                zero_ids(t);
-            }
-            args.iter_mut().for_each(zero_ids);
-        }
-        ExprKind::List { elements, .. } => elements.iter_mut().for_each(zero_ids),
-        ExprKind::Map { entries } => entries.iter_mut().for_each(|en| {
-            zero_ids(&mut en.key);
-            zero_ids(&mut en.value);
-        }),
-        ExprKind::Struct { fields, .. } => fields.iter_mut().for_each(|f| zero_ids(&mut f.value)),
-        ExprKind::Comprehension(c) => {
-            zero_ids(&mut c.iter_range);
-            zero_ids(&mut c.accu_init);
-            zero_ids(&mut c.loop_condition);
-            zero_ids(&mut c.loop_step);
-            zero_ids(&mut c.result);
-        }
-    }
+    own || e.kind.children().into_iter().any(has_internal_names)
 }

@@ -29,6 +29,15 @@ pub struct Expr {
 }
 
 impl Expr {
+    /// Sets every node id to 0: ids are not serialized, so trees are compared
+    /// without them after a JSON round trip.
+    pub fn clear_ids(&mut self) {
+        self.id = 0;
+        for child in self.kind.children_mut() {
+            child.clear_ids();
+        }
+    }
+
     /// Number of nodes on the longest path from this node to a leaf.
     ///
     /// The compiler compares it with the runtime's nesting limit so that an
@@ -45,6 +54,35 @@ impl Expr {
 }
 
 impl ExprKind {
+    /// The node's direct sub-expressions, mutably, in [`ExprKind::children`] order.
+    pub fn children_mut(&mut self) -> Vec<&mut Expr> {
+        match self {
+            ExprKind::Literal(_) | ExprKind::Ident(_) => Vec::new(),
+            ExprKind::Select { operand, .. } => vec![operand],
+            ExprKind::Call { target, args, .. } => target
+                .iter_mut()
+                .map(|t| &mut **t)
+                .chain(args.iter_mut())
+                .collect(),
+            ExprKind::List { elements, .. } => elements.iter_mut().collect(),
+            ExprKind::Map { entries } => entries
+                .iter_mut()
+                .flat_map(|e| [&mut e.key, &mut e.value])
+                .collect(),
+            ExprKind::Struct { fields, .. } => fields.iter_mut().map(|f| &mut f.value).collect(),
+            ExprKind::Comprehension(c) => {
+                let c = &mut **c;
+                vec![
+                    &mut c.iter_range,
+                    &mut c.accu_init,
+                    &mut c.loop_condition,
+                    &mut c.loop_step,
+                    &mut c.result,
+                ]
+            }
+        }
+    }
+
     /// The node's direct sub-expressions, receiver first.
     pub fn children(&self) -> Vec<&Expr> {
         match self {
