@@ -19,8 +19,8 @@ node js/scripts/patch-glue.mjs
 npx tsc -p js/tsconfig.json
 node examples/node-demo.mjs target/demo/policies.bundle.json
 
+npm_deps "$root/examples/nextjs"
 cd examples/nextjs
-npm install --no-save --no-audit --no-fund --loglevel=error
 if [ "${PORTCULLIS_DEMO_ONCE:-0}" = 1 ]; then
   node scripts/demo.mjs
 else

@@ -52,11 +52,18 @@ if [ "$(wasm-bindgen --version 2>/dev/null | awk '{print $2}')" != "$bindgen_ver
   cargo install wasm-bindgen-cli --version "$bindgen_version" --force
 fi
 
-# npm dependencies (binaryen provides wasm-opt, which wasm-pack would otherwise download).
-if [ ! -d "$root/node_modules" ] || [ "$root/package-lock.json" -nt "$root/node_modules/.package-lock.json" ]; then
-  say "installing npm dependencies"
-  # `npm ci` refuses this lock: workerd lists macOS/Windows binaries the registry
-  # here does not serve. `install --no-save` follows the lock and leaves it as is.
-  (cd "$root" && npm install --no-save --no-audit --no-fund --loglevel=error)
-fi
+# npm_deps DIR: installs DIR's npm dependencies unless they match its lock.
+# `npm ci` refuses these locks: workerd and Next list macOS/Windows binaries
+# the registry here does not serve. `install --no-save` follows the lock and
+# leaves it as is.
+npm_deps() {
+  local dir="$1"
+  if [ ! -d "$dir/node_modules" ] || [ "$dir/package-lock.json" -nt "$dir/node_modules/.package-lock.json" ]; then
+    say "installing npm dependencies in ${dir#"$root"/}"
+    (cd "$dir" && npm install --no-save --no-audit --no-fund --loglevel=error)
+  fi
+}
+
+# binaryen provides wasm-opt, which wasm-pack would otherwise download.
+npm_deps "$root"
 export PATH="$root/node_modules/.bin:$PATH"

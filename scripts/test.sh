@@ -61,7 +61,8 @@ apt_install chromium chromium
 node --test tests/runtimes/
 
 step "examples/nextjs: next build, next start on 127.0.0.1, HTTP and Chromium checks per user"
-(cd examples/nextjs && npm install --no-save --no-audit --no-fund --loglevel=error && npm test)
+npm_deps "$root/examples/nextjs"
+(cd examples/nextjs && npm test)
 
 step "differential tests against the real Cerbos 0.55.0"
 node --test tests/differential/
