@@ -86,21 +86,100 @@ fn core(name: &str, member: bool, argc: usize) -> Option<FnImpl> {
     })
 }
 
-/// "no such overload" with the argument types, as a detailed error.
+/// The error cel-go reports when `function` has no overload for `args`.
 pub(crate) fn no_overload(function: &str, args: &[Value]) -> EvalError {
-    // Operators fail through cel-go's trait dispatch, which says only "no
-    // such overload"; named functions add their name (as Cerbos reports).
-    if function.starts_with(['_', '!', '-', '@']) {
-        return EvalError::NoSuchOverload;
-    }
-    EvalError::NoMatchingOverload {
+    let named = EvalError::NoMatchingOverload {
         function: function.to_string(),
         args: args
             .iter()
             .map(|a| a.type_name())
             .collect::<Vec<_>>()
             .join(", "),
+    };
+    // cel-go dispatches an operator on a trait of its first operand: when the
+    // operand has the trait (or is a receiver type: string, duration,
+    // timestamp), the operand's own method refuses with a bare "no such
+    // overload"; otherwise the dispatcher names the operator.
+    if let Some(has_trait) = operator_trait(function) {
+        let dispatched = args.first().is_some_and(|lhs| {
+            has_trait(lhs)
+                || matches!(
+                    lhs,
+                    Value::String(_) | Value::Duration(_) | Value::Timestamp(_)
+                )
+        });
+        return if dispatched {
+            EvalError::NoSuchOverload
+        } else {
+            EvalError::NoOperatorOverload {
+                operator: function.to_string(),
+            }
+        };
     }
+    // Operators without a trait (`!_`, `@in`, ...) fail inside their one
+    // implementation, which says only "no such overload".
+    if function.starts_with(['_', '!', '-', '@']) {
+        return EvalError::NoSuchOverload;
+    }
+    named
+}
+
+/// The cel-go trait an operator requires of its first operand, as a test on
+/// our values (cel-go's `traits.AdderType`, `ComparerType`, ...).
+fn operator_trait(function: &str) -> Option<fn(&Value) -> bool> {
+    Some(match function {
+        "_+_" => |v| {
+            matches!(
+                v,
+                Value::Int(_)
+                    | Value::Uint(_)
+                    | Value::Double(_)
+                    | Value::String(_)
+                    | Value::Bytes(_)
+                    | Value::List(_)
+                    | Value::Duration(_)
+                    | Value::Timestamp(_)
+            )
+        },
+        "_-_" => |v| {
+            matches!(
+                v,
+                Value::Int(_)
+                    | Value::Uint(_)
+                    | Value::Double(_)
+                    | Value::Duration(_)
+                    | Value::Timestamp(_)
+            )
+        },
+        "_*_" | "_/_" => |v| matches!(v, Value::Int(_) | Value::Uint(_) | Value::Double(_)),
+        "_%_" => |v| matches!(v, Value::Int(_) | Value::Uint(_)),
+        "-_" => |v| {
+            matches!(
+                v,
+                Value::Int(_) | Value::Double(_) | Value::Duration(_) | Value::Bool(_)
+            )
+        },
+        "_<_" | "_<=_" | "_>_" | "_>=_" => |v| {
+            matches!(
+                v,
+                Value::Bool(_)
+                    | Value::Int(_)
+                    | Value::Uint(_)
+                    | Value::Double(_)
+                    | Value::String(_)
+                    | Value::Bytes(_)
+                    | Value::Duration(_)
+                    | Value::Timestamp(_)
+            )
+        },
+        "size" => |v| {
+            matches!(
+                v,
+                Value::String(_) | Value::Bytes(_) | Value::List(_) | Value::Map(_)
+            )
+        },
+        _ => return None,
+    })
 }
 
 pub(crate) fn arg(args: &[Value], i: usize) -> EvalResult<&Value> {
@@ -383,7 +462,8 @@ fn index_value(c: &Value, i: &Value) -> EvalResult {
             None => Ok(Value::Optional(None)),
             Some(inner) => opt_index_value(inner, i),
         },
-        _ => Err(EvalError::NoSuchOverload),
+        // cel-go qualifies any other value as a missing key.
+        _ => Err(EvalError::NoSuchKey(key_display(i))),
     }
 }
 

@@ -561,7 +561,10 @@ pub(crate) fn select(v: &Value, field: &str, test_only: bool, optional: bool) ->
                 Ok(r)
             }
         },
-        _ if test_only => Err(EvalError::NoSuchOverload),
+        // cel-go qualifies a list with the field name as an index.
+        Value::List(_) => Err(EvalError::UnsupportedIndex("string".into())),
+        // cel-go's presence test on a value without fields is false, not an error.
+        _ if test_only => Ok(Value::Bool(false)),
         _ => Err(EvalError::NoSuchKey(field.to_string())),
     }
 }

@@ -55,10 +55,16 @@ pub enum EvalError {
     /// Arguments of types no overload of the function accepts.
     #[error("no such overload")]
     NoSuchOverload,
-    /// A named function called with arguments of the wrong types (cel-go's
-    /// wording names the function only; `args` lists the argument types for
-    /// diagnostics).
-    #[error("no such overload: {function}")]
+    /// An operator whose first operand lacks the trait the operator needs
+    /// (cel-go's dispatcher names the operator only).
+    #[error("no such overload: {operator}")]
+    NoOperatorOverload {
+        /// Operator function name, e.g. `_<_`.
+        operator: String,
+    },
+    /// A named function called with arguments of the wrong types, in
+    /// cel-go's wording: `no such overload: f(type, type)`.
+    #[error("no such overload: {function}({args})")]
     NoMatchingOverload {
         /// Function name.
         function: String,

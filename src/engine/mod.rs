@@ -192,7 +192,13 @@ impl Engine {
         req: &CheckResourcesRequest,
         now_unix_nanos: i64,
     ) -> Result<CheckResourcesResponse, RequestError> {
-        let outputs = self.check_request(req, now_unix_nanos)?;
+        let mut outputs = self.check_request(req, now_unix_nanos)?;
+        let mut evaluation_errors: Vec<EvaluationError> = outputs
+            .iter_mut()
+            .flat_map(|out| std::mem::take(&mut out.evaluation_errors))
+            .collect();
+        evaluation_errors.sort();
+        evaluation_errors.dedup();
         let resources = req.resources.iter().filter_map(|e| e.resource.as_ref());
         let results = resources
             .zip(outputs)
@@ -201,6 +207,7 @@ impl Engine {
         Ok(CheckResourcesResponse {
             request_id: req.request_id.clone(),
             results,
+            evaluation_errors,
         })
     }
 
