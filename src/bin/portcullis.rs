@@ -59,6 +59,10 @@ enum Command {
         color: bool,
     },
     /// Answer CheckResources requests (a JSON array of Cerbos API request bodies).
+    ///
+    /// Prints a JSON array: per request, the Cerbos API response as with
+    /// `includeMeta: true` plus its CEL `evaluationErrors`, or
+    /// `{"error": {"code", "message"}}` for a request Cerbos would reject.
     Check {
         /// Policy folder to compile first.
         #[arg(long, conflicts_with = "bundle", required_unless_present = "bundle")]
