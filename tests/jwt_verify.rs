@@ -62,6 +62,10 @@ fn every_algorithm_verifies_with_its_key() {
             Signer::ed25519_pkcs8_pem(&fixture("ed25519.pk8.pem")),
             "EdDSA",
         ),
+        (
+            Signer::ed25519_pkcs8_pem(&fixture("ed25519.pk8.pem")),
+            "Ed25519",
+        ),
     ];
     for (signer, alg) in cases {
         let keys = KeySet::from_jwks(&jwks(&[with_meta(
@@ -85,6 +89,89 @@ fn every_algorithm_verifies_with_its_key() {
             "{alg} inferred"
         );
     }
+}
+
+/// RFC 9864: `Ed25519` is the fully-specified name of `EdDSA` with an
+/// Ed25519 key. A JWK `alg` binds its key to exactly one of the two names
+/// (as `jose` does); an unbound Ed25519 key verifies both; no other key type
+/// verifies either.
+#[test]
+fn fully_specified_ed25519_is_bound_like_eddsa() {
+    let ed = Signer::ed25519_pkcs8_pem(&fixture("ed25519.pk8.pem"));
+    let t_ed25519 = sign(&ed, "Ed25519", Some("e"), &claims());
+    let t_eddsa = sign(&ed, "EdDSA", Some("e"), &claims());
+    let bound = |alg: Option<&str>| {
+        KeySet::from_jwks(&jwks(&[with_meta(ed.public_jwk(), Some("e"), alg)])).unwrap()
+    };
+    let t = verify(&t_ed25519, &bound(Some("Ed25519")), &opts(), NOW).unwrap();
+    assert_eq!(
+        (t.alg.as_str(), t.claims["sub"].as_str()),
+        ("Ed25519", Some("user_1"))
+    );
+    assert!(verify(&t_ed25519, &bound(None), &opts(), NOW).is_ok());
+    assert!(verify(&t_eddsa, &bound(None), &opts(), NOW).is_ok());
+    assert_eq!(
+        err(&t_ed25519, &bound(Some("EdDSA")), &opts()),
+        JwtError::KeyAlgorithmMismatch {
+            kid: "e".into(),
+            key_alg: Algorithm::EdDSA,
+            token_alg: Algorithm::Ed25519
+        }
+    );
+    assert_eq!(
+        err(&t_eddsa, &bound(Some("Ed25519")), &opts()),
+        JwtError::KeyAlgorithmMismatch {
+            kid: "e".into(),
+            key_alg: Algorithm::Ed25519,
+            token_alg: Algorithm::EdDSA
+        }
+    );
+    // PEM keys carry no alg: both names verify.
+    let pem = KeySet::from_pem(&fixture("ed25519.spki.pem")).unwrap();
+    assert!(verify(&t_ed25519, &pem, &opts(), NOW).is_ok());
+    // The algorithm allow-list names it separately.
+    let mut only_eddsa = opts();
+    only_eddsa.algorithms = Some(vec![Algorithm::EdDSA]);
+    assert_eq!(
+        err(&t_ed25519, &pem, &only_eddsa),
+        JwtError::AlgorithmNotAllowed(Algorithm::Ed25519)
+    );
+    // A tampered payload or another Ed25519 key fails the signature.
+    let (head, rest) = t_ed25519.split_once('.').unwrap();
+    let (_, sig) = rest.split_once('.').unwrap();
+    let forged = format!(
+        "{head}.{}.{sig}",
+        encode_url(
+            json!({"sub": "admin", "exp": NOW + 3600})
+                .to_string()
+                .as_bytes()
+        )
+    );
+    assert_eq!(err(&forged, &pem, &opts()), JwtError::InvalidSignature);
+    let other = Signer::generate_ed25519();
+    let wrong = KeySet::from_jwks(&jwks(&[with_meta(
+        other.public_jwk(),
+        Some("e"),
+        Some("Ed25519"),
+    )]))
+    .unwrap();
+    assert_eq!(err(&t_ed25519, &wrong, &opts()), JwtError::InvalidSignature);
+    // No RSA or EC key verifies it, and an RSA JWK may not claim it.
+    let ec = KeySet::from_pem(&fixture("ec_p256.spki.pem")).unwrap();
+    assert!(matches!(
+        err(&sign(&ed, "Ed25519", None, &claims()), &ec, &opts()),
+        JwtError::AlgorithmKeyMismatch {
+            alg: Algorithm::Ed25519,
+            kty: "EC"
+        }
+    ));
+    let rsa_claiming = KeySet::from_jwks(&jwks(&[
+        with_meta(rsa_a().public_jwk(), Some("r"), Some("Ed25519")),
+        with_meta(ed.public_jwk(), Some("e"), Some("Ed25519")),
+    ]))
+    .unwrap();
+    assert_eq!(rsa_claiming.len(), 1, "{:?}", rsa_claiming.skipped());
+    assert!(rsa_claiming.skipped()[0].reason.contains("Ed25519"));
 }
 
 #[test]

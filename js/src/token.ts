@@ -1,5 +1,5 @@
 // Identity-token verification (Clerk session tokens, WorkOS access tokens,
-// any JWS signed with RS*/PS*/ES256/ES384/EdDSA) in the wasm.
+// any JWS signed with RS*/PS*/ES256/ES384/EdDSA/Ed25519) in the wasm.
 //
 // The wasm owns everything cryptographic and every claim check; this wrapper
 // turns options into the engine's options JSON, hands it key text (inline,
