@@ -174,6 +174,85 @@ fn fully_specified_ed25519_is_bound_like_eddsa() {
     assert!(rsa_claiming.skipped()[0].reason.contains("Ed25519"));
 }
 
+fn hex(s: &str) -> Vec<u8> {
+    (0..s.len())
+        .step_by(2)
+        .map(|i| u8::from_str_radix(&s[i..i + 2], 16).unwrap())
+        .collect()
+}
+
+/// EC private keys that leave out their public point (OpenSSL `-no_public`,
+/// Cerbos's ES384 PEM case): with `ec-derive` the point is derived (d·G)
+/// and must be the one the key pair really has; without it (the runtime
+/// wasm) the key is refused with a reason.
+#[test]
+fn ec_private_keys_without_public_point() {
+    let full = pem_der(&fixture("ec_p256.sec1.pem"));
+    let d = ec_private_scalar(&full);
+    let expected = KeySet::from_pem(&fixture("ec_p256.spki.pem")).unwrap();
+    let signer = Signer::p256_pkcs8_pem(&fixture("ec_p256.pk8.pem"));
+    let token = sign(&signer, "ES256", None, &claims());
+    let sec1 = sec1_without_public(OID_P256, &d);
+    for pem in [
+        to_pem("EC PRIVATE KEY", &sec1),
+        to_pem("PRIVATE KEY", &pkcs8_ec(OID_P256, &sec1)),
+    ] {
+        let loaded = KeySet::from_pem(&pem);
+        if cfg!(feature = "ec-derive") {
+            let keys = loaded.unwrap();
+            assert_eq!(keys.keys()[0].key, expected.keys()[0].key);
+            assert!(verify(&token, &keys, &opts(), NOW).is_ok());
+        } else {
+            assert_eq!(loaded, Err(KeyError::EcPrivateKeyWithoutPublicKey));
+        }
+    }
+    // A fresh P-384 pair: ring accepts (d, derived point) only if it is d·G.
+    let p384 = ring::signature::EcdsaKeyPair::generate_pkcs8(
+        &ring::signature::ECDSA_P384_SHA384_FIXED_SIGNING,
+        &ring::rand::SystemRandom::new(),
+    )
+    .unwrap();
+    let d = ec_private_scalar(p384.as_ref());
+    let pem = to_pem("EC PRIVATE KEY", &sec1_without_public(OID_P384, &d));
+    if cfg!(feature = "ec-derive") {
+        let keys = KeySet::from_pem(&pem).unwrap();
+        let portcullis::jwt::PublicKey::Ec { point, .. } = &keys.keys()[0].key else {
+            panic!("not EC")
+        };
+        let signer = ec_signer(&d, point).expect("derived point is d·G");
+        assert!(verify(
+            &sign(&signer, "ES384", None, &claims()),
+            &keys,
+            &opts(),
+            NOW
+        )
+        .is_ok());
+        // The P-256 key's token does not verify with it.
+        assert!(verify(&token, &keys, &opts(), NOW).is_err());
+    }
+    // Scalars outside [1, n): zero, the group order, the wrong length.
+    let n256 = hex("FFFFFFFF00000000FFFFFFFFFFFFFFFFBCE6FAADA7179E84F3B9CAC2FC632551");
+    let n384 = hex("FFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFC7634D81F4372DDF581A0DB248B0A77AECEC196ACCC52973");
+    for (oid, bad) in [
+        (OID_P256, vec![0u8; 32]),
+        (OID_P256, n256),
+        (OID_P384, n384),
+        (OID_P384, vec![1u8; 47]),
+        (OID_P256, vec![1u8; 48]),
+    ] {
+        let pem = to_pem("EC PRIVATE KEY", &sec1_without_public(oid, &bad));
+        let e = KeySet::from_pem(&pem).unwrap_err();
+        if cfg!(feature = "ec-derive") {
+            assert!(
+                matches!(&e, KeyError::Invalid(m) if m.contains("private key out of range")),
+                "{e}"
+            );
+        } else {
+            assert_eq!(e, KeyError::EcPrivateKeyWithoutPublicKey);
+        }
+    }
+}
+
 #[test]
 fn pem_formats_all_load_and_verify() {
     let rsa = rsa_a();
