@@ -9,6 +9,7 @@
 import { TokenVerifier as WasmTokenVerifier } from "../../pkg/portcullis.js";
 import { InvalidConfigError, InvalidTokenError, PortcullisError } from "./errors.js";
 import { RemoteJwks } from "./jwks.js";
+import { publicKeysOnly } from "./pemkeys.js";
 import { ensureWasm, type Platform, type WasmSource } from "./wasm.js";
 
 /** Claim checks preset on top of signature verification. */
@@ -216,7 +217,9 @@ export class TokenVerifier {
     const source = keySource(options.keys);
     await ensureWasm(options.wasm, platform);
     if (source.kind === "static") {
-      return new this(options, optionsJson, source, buildInner(source.text, optionsJson), 0);
+      // PEM EC private keys become public keys first (the wasm cannot derive a missing point).
+      const text = await publicKeysOnly(source.text);
+      return new this(options, optionsJson, source, buildInner(text, optionsJson), 0);
     }
     await source.jwks.ready();
     const text = source.jwks.keysText;
