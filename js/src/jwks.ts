@@ -145,6 +145,7 @@ export class RemoteJwks {
   #lastError: unknown;
   #inflight: Promise<JwksFetchOutcome> | undefined;
   #fetches = 0;
+  #cacheOption = true;
   #timer: ReturnType<typeof setInterval> | undefined;
 
   constructor(url: string | URL, options: RemoteJwksOptions = {}) {
@@ -268,8 +269,7 @@ export class RemoteJwks {
     const controller = new AbortController();
     const timer = this.#timeoutMs > 0 ? setTimeout(() => controller.abort(new Error(`timed out after ${this.#timeoutMs} ms`)), this.#timeoutMs) : undefined;
     try {
-      const fetchFn = this.#fetch;
-      const response = await fetchFn(this.url, { headers, signal: controller.signal, redirect: "follow" });
+      const response = await this.#send({ headers, signal: controller.signal, redirect: "follow" });
       if (response.status === 304 && this.#text !== undefined) {
         await response.body?.cancel();
         this.#freshUntil = this.#now() + this.#ttl(response.headers);
@@ -304,6 +304,26 @@ export class RemoteJwks {
     } finally {
       if (timer !== undefined) clearTimeout(timer);
     }
+  }
+
+  /**
+   * One request. This class is the cache: an HTTP cache under fetch (a
+   * browser's) would answer a refetch for an unknown `kid` with the copy
+   * already held, so requests ask it to revalidate (`cache: "no-cache"`).
+   * Runtimes without that option (workerd: "not implemented") have no such
+   * cache; there the request is sent again without it, and never again with.
+   */
+  async #send(init: RequestInit): Promise<Response> {
+    const fetchFn = this.#fetch;
+    if (this.#cacheOption) {
+      try {
+        return await fetchFn(this.url, { ...init, cache: "no-cache" });
+      } catch (error) {
+        if (init.signal?.aborted || !(error instanceof Error) || !/\bcache\b/i.test(error.message)) throw error;
+        this.#cacheOption = false;
+      }
+    }
+    return fetchFn(this.url, init);
   }
 
   #ttl(headers: Headers): number {

@@ -385,3 +385,31 @@ test("URL and https:// string keys make a RemoteJwks; the refresh timer refetche
   assert.throws(() => new RemoteJwks("ftp://example.com/jwks"), TypeError);
   assert.throws(() => new RemoteJwks(url, { cooldownMs: -1 }), TypeError);
 });
+
+test("requests ask an HTTP cache under fetch to revalidate; a fetch without the cache option is retried without it, once", async () => {
+  const { state, url } = await jwksServer();
+  const seen = [];
+  const jwks = new RemoteJwks(url, { cooldownMs: 0, fetch: (input, init) => (seen.push(init.cache), fetch(input, init)) });
+  await jwks.ready();
+  assert.equal(await jwks.refreshForUnknownKid(), false);
+  assert.deepEqual(seen, ["no-cache", "no-cache"]);
+  // workerd's fetch throws on `cache`: the request goes again without it, and later ones never try it.
+  const tries = [];
+  const strict = new RemoteJwks(url, {
+    cooldownMs: 0,
+    fetch: async (input, init) => {
+      tries.push(init.cache ?? "none");
+      if (init.cache !== undefined) throw new TypeError("The 'cache' field on 'RequestInitializerDict' is not implemented.");
+      return fetch(input, init);
+    },
+  });
+  await strict.ready();
+  await strict.refresh();
+  assert.deepEqual(tries, ["no-cache", "none", "none"]);
+  assert.equal(state.hits, 4);
+  // Other failures are not retried.
+  let calls = 0;
+  const broken = new RemoteJwks(url, { fetch: async () => (calls++, Promise.reject(new TypeError("fetch failed"))) });
+  await assert.rejects(broken.ready(), JwksFetchError);
+  assert.equal(calls, 1);
+});
