@@ -27,8 +27,10 @@ export type TokenKeys = string | JsonWebKeySetObject | object | URL | RemoteJwks
 export interface TokenVerifierOptions {
   /**
    * Verification keys: JWKS or JWK text/object, PEM text (`-----BEGIN PUBLIC
-   * KEY-----`, certificates, PKCS#1), or a remote JWKS (a {@link RemoteJwks},
-   * a `URL`, or an `https://` string).
+   * KEY-----`, certificates, PKCS#1; private keys too, of which only the
+   * public half is used — an EC key's point is derived with WebCrypto when
+   * the PEM leaves it out), or a remote JWKS (a {@link RemoteJwks}, a `URL`,
+   * or an `https://` string).
    */
   keys: TokenKeys;
   /**
