@@ -310,7 +310,7 @@ export class RemoteJwks {
    * One request. This class is the cache: an HTTP cache under fetch (a
    * browser's) would answer a refetch for an unknown `kid` with the copy
    * already held, so requests ask it to revalidate (`cache: "no-cache"`).
-   * Runtimes without that option (workerd: "not implemented") have no such
+   * Runtimes without that option (workerd: "Unsupported cache mode") have no such
    * cache; there the request is sent again without it, and never again with.
    */
   async #send(init: RequestInit): Promise<Response> {

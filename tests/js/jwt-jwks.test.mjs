@@ -399,7 +399,7 @@ test("requests ask an HTTP cache under fetch to revalidate; a fetch without the 
     cooldownMs: 0,
     fetch: async (input, init) => {
       tries.push(init.cache ?? "none");
-      if (init.cache !== undefined) throw new TypeError("The 'cache' field on 'RequestInitializerDict' is not implemented.");
+      if (init.cache !== undefined) throw new TypeError("Unsupported cache mode: no-cache");
       return fetch(input, init);
     },
   });
