@@ -1090,8 +1090,11 @@ fn valid_timestamp(s: &str) -> Result<(), String> {
     crate::cel::time::parse_timestamp(s).map(|_| ())
 }
 
+/// RE2 syntax with full Unicode tables, as the compiler translates it.
 fn valid_regex(s: &str) -> Result<(), String> {
-    crate::cel::value::validate_regex(s)
+    crate::cel::re2::compile_with(s, &crate::cel::re2_tables::UnicodeTables)
+        .map(|_| ())
+        .map_err(|e| e.to_string())
 }
 
 fn decl_type(d: Decl) -> Ty {
