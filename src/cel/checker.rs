@@ -325,7 +325,18 @@ enum Ty {
     /// `cerbos.Variables`: field selection only.
     Opaque,
     Message(&'static MessageType),
+    /// An abstract type of a Cerbos or cel-go library (`net.IP`,
+    /// `cerbos.lib.hierarchy`, ...): equality only, plus its functions.
+    Named(&'static str),
 }
+
+/// The library's abstract types.
+const IP: &str = "net.IP";
+const CIDR: &str = "net.CIDR";
+const HIERARCHY: &str = "cerbos.lib.hierarchy";
+const SPIFFE_ID: &str = "cerbos.lib.spiffeID";
+const SPIFFE_TD: &str = "cerbos.lib.spiffeTrustDomain";
+const SPIFFE_MATCHER: &str = "cerbos.lib.spiffeMatcher";
 
 impl Ty {
     /// The type as cel-go prints it in messages.
@@ -345,6 +356,7 @@ impl Ty {
             Ty::Map(k, v) => format!("map({}, {})", k.name(), v.name()),
             Ty::Opaque => "cerbos.Variables".into(),
             Ty::Message(m) => m.name.into(),
+            Ty::Named(n) => (*n).into(),
         }
     }
 
@@ -388,16 +400,24 @@ fn join(types: &[Ty]) -> Ty {
 enum P {
     Str,
     Int,
+    Uint,
+    Double,
     Bool,
     Bytes,
     Ts,
     Dur,
     AnyList,
     StrList,
+    /// A list whose elements fit (`dyn` elements fit everything).
+    ListOf(&'static P),
+    /// One of the library's abstract types.
+    Named(&'static str),
     /// `string`, `bytes`, lists and maps (`size`).
     Sized,
     /// Anything a conversion to string accepts.
     Scalar,
+    /// Types with an ordering (`<`), as `sort` needs.
+    Orderable,
     /// Anything a conversion to a number accepts.
     Numeric,
 }
@@ -412,6 +432,13 @@ impl P {
         match self {
             P::Str => *t == String,
             P::Int => *t == Int,
+            P::Uint => *t == Uint,
+            P::Double => *t == Double,
+            P::ListOf(e) => match t {
+                List(elem) => e.accepts(elem),
+                _ => false,
+            },
+            P::Named(n) => *t == Named(n),
             P::Bool => *t == Bool,
             P::Bytes => *t == Bytes,
             P::Ts => *t == Timestamp,
@@ -419,11 +446,18 @@ impl P {
             P::AnyList => matches!(t, List(_)),
             P::StrList => unify(t, &List(Box::new(String))).is_some(),
             P::Sized => matches!(t, String | Bytes | List(_) | Map(..)),
-            P::Scalar => matches!(
+            P::Scalar => {
+                matches!(
+                    t,
+                    String | Int | Uint | Double | Bool | Bytes | Timestamp | Duration
+                ) || *t == Named(IP)
+                    || *t == Named(CIDR)
+            }
+            P::Numeric => matches!(t, Int | Uint | Double | String),
+            P::Orderable => matches!(
                 t,
                 String | Int | Uint | Double | Bool | Bytes | Timestamp | Duration
             ),
-            P::Numeric => matches!(t, Int | Uint | Double | String),
         }
     }
 }
@@ -442,12 +476,84 @@ fn signatures(function: &str, member: bool) -> Option<&'static [&'static [P]]> {
         ("substring", true) => &[&[Str, Int], &[Str, Int, Int]],
         ("charAt", true) => &[&[Str, Int]],
         ("replace", true) => &[&[Str, Str, Str], &[Str, Str, Str, Int]],
-        ("size", _) => &[&[Sized]],
+        ("size", false) => &[&[Sized]],
+        ("size", true) => &[&[Sized], &[Named(HIERARCHY)]],
         ("timestamp", false) => &[&[Str], &[Int], &[Ts]],
         ("duration", false) => &[&[Str], &[Dur]],
         ("int", false) => &[&[Numeric], &[Ts], &[Dur]],
         ("uint" | "double", false) => &[&[Numeric]],
         ("string", false) => &[&[Scalar]],
+        // strings extension
+        ("strings.quote", false) => &[&[Str]],
+        ("format", true) => &[&[Str, AnyList]],
+        ("reverse", true) => &[&[Str], &[AnyList]],
+        // lists extension
+        ("slice", true) => &[&[AnyList, Int, Int]],
+        ("flatten", true) => &[&[AnyList], &[AnyList, Int]],
+        ("distinct" | "first" | "last", true) => &[&[AnyList]],
+        ("sort", true) => &[&[ListOf(&Orderable)]],
+        ("lists.range", false) => &[&[Int]],
+        // math extension
+        (
+            "math.ceil" | "math.floor" | "math.round" | "math.trunc" | "math.isInf" | "math.isNaN"
+            | "math.isFinite",
+            false,
+        ) => &[&[Double]],
+        ("math.abs" | "math.sign" | "math.sqrt", false) => &[&[Int], &[Uint], &[Double]],
+        ("math.bitAnd" | "math.bitOr" | "math.bitXor", false) => &[&[Int, Int], &[Uint, Uint]],
+        ("math.bitNot", false) => &[&[Int], &[Uint]],
+        ("math.bitShiftLeft" | "math.bitShiftRight", false) => &[&[Int, Int], &[Uint, Int]],
+        // sets extension (element types must agree too: see `Checker::call_fits`)
+        ("sets.contains" | "sets.equivalent" | "sets.intersects", false) => &[&[AnyList, AnyList]],
+        // encoders
+        ("base64.encode", false) => &[&[Bytes]],
+        ("base64.decode", false) => &[&[Str]],
+        // regex extension
+        ("regex.replace", false) => &[&[Str, Str, Str], &[Str, Str, Str, Int]],
+        ("regex.extract" | "regex.extractAll", false) => &[&[Str, Str]],
+        // network extension
+        ("ip", false) => &[&[Str]],
+        ("ip", true) => &[&[Named(CIDR)]],
+        ("cidr" | "isIP" | "isCIDR" | "ip.isCanonical", false) => &[&[Str]],
+        (
+            "family"
+            | "isUnspecified"
+            | "isLoopback"
+            | "isGlobalUnicast"
+            | "isLinkLocalMulticast"
+            | "isLinkLocalUnicast",
+            true,
+        ) => &[&[Named(IP)]],
+        ("containsIP", true) => &[&[Named(CIDR), Named(IP)], &[Named(CIDR), Str]],
+        ("containsCIDR", true) => &[&[Named(CIDR), Named(CIDR)], &[Named(CIDR), Str]],
+        ("masked" | "prefixLength", true) => &[&[Named(CIDR)]],
+        ("inIPAddrRange", false) => &[],
+        // hierarchy
+        ("hierarchy", false) => &[&[Str], &[StrList], &[Str, Str]],
+        (
+            "ancestorOf" | "descendentOf" | "immediateParentOf" | "immediateChildOf" | "siblingOf"
+            | "overlaps" | "commonAncestors",
+            true,
+        ) => &[&[Named(HIERARCHY), Named(HIERARCHY)]],
+        // SPIFFE
+        ("spiffeID", false) => &[&[Str]],
+        ("path" | "trustDomain", true) => &[&[Named(SPIFFE_ID)]],
+        ("isMemberOf", true) => &[&[Named(SPIFFE_ID), Named(SPIFFE_TD)]],
+        ("spiffeTrustDomain", false) => &[&[Str]],
+        ("name" | "id", true) => &[&[Named(SPIFFE_TD)]],
+        ("spiffeMatchExact", false) => &[&[Str], &[Named(SPIFFE_ID)]],
+        ("spiffeMatchOneOf", false) => &[&[StrList], &[ListOf(&Named(SPIFFE_ID))]],
+        ("spiffeMatchTrustDomain", false) => &[&[Str], &[Named(SPIFFE_TD)]],
+        ("matchesID", true) => &[
+            &[Named(SPIFFE_MATCHER), Str],
+            &[Named(SPIFFE_MATCHER), Named(SPIFFE_ID)],
+        ],
+        // paths
+        ("basePath" | "dirPath" | "extPath" | "volumeName", false) => &[&[Str]],
+        ("basePath" | "dirPath" | "extPath" | "volumeName" | "joinPath" | "relPath", true) => &[],
+        ("joinPath", false) => &[&[StrList]],
+        ("relPath" | "pathHasPrefix" | "pathMatch", false) => &[&[Str, Str]],
+        ("pathMatchAnyOf", false) => &[&[Str, StrList]],
         ("bytes", false) => &[&[Bytes], &[Str]],
         ("bool", false) => &[&[Bool], &[Str]],
         (
@@ -467,6 +573,29 @@ fn signatures(function: &str, member: bool) -> Option<&'static [&'static [P]]> {
         ) => &[&[AnyList, AnyList]],
         _ => return None,
     })
+}
+
+/// Does a call fit one of the function's [`signatures`] (true when its
+/// argument types are not checked)?
+fn call_fits(function: &str, target: Option<&Ty>, args: &[Ty]) -> bool {
+    let Some(overloads) = signatures(function, target.is_some()) else {
+        return true;
+    };
+    let fits = |sig: &[P]| {
+        let given = target.into_iter().chain(args.iter());
+        sig.len() == args.len() + usize::from(target.is_some())
+            && sig.iter().zip(given).all(|(p, t)| p.accepts(t))
+    };
+    if !overloads.iter().any(|sig| fits(sig)) {
+        return false;
+    }
+    // The sets functions take `list(T), list(T)`.
+    if function.starts_with("sets.") {
+        if let [a, b] = args {
+            return unify(a, b).is_some();
+        }
+    }
+    true
 }
 
 fn literal_type(l: &Literal) -> Ty {
@@ -493,6 +622,33 @@ fn function_result(function: &str) -> Option<Ty> {
         "string" | "lowerAscii" | "upperAscii" | "trim" | "replace" | "substring" | "charAt"
         | "join" | "format" | "strings.quote" | "base64.encode" | "json.encode" => Ty::String,
         "bytes" | "base64.decode" => Ty::Bytes,
+        "math.ceil" | "math.floor" | "math.round" | "math.trunc" => Ty::Double,
+        "math.isInf"
+        | "math.isNaN"
+        | "math.isFinite"
+        | "containsIP"
+        | "containsCIDR"
+        | "isUnspecified"
+        | "isLoopback"
+        | "isGlobalUnicast"
+        | "isLinkLocalMulticast"
+        | "isLinkLocalUnicast"
+        | "isMemberOf"
+        | "matchesID"
+        | "ip.isCanonical" => Ty::Bool,
+        "family" | "prefixLength" => Ty::Int,
+        "lists.range" => Ty::List(Box::new(Ty::Int)),
+        "regex.replace" | "basePath" | "dirPath" | "extPath" | "volumeName" | "joinPath"
+        | "relPath" | "path" | "name" => Ty::String,
+        "regex.extractAll" => Ty::List(Box::new(Ty::String)),
+        "ip" => Ty::Named(IP),
+        "cidr" | "masked" => Ty::Named(CIDR),
+        "hierarchy" | "commonAncestors" => Ty::Named(HIERARCHY),
+        "spiffeID" => Ty::Named(SPIFFE_ID),
+        "spiffeTrustDomain" | "trustDomain" => Ty::Named(SPIFFE_TD),
+        "spiffeMatchAny" | "spiffeMatchExact" | "spiffeMatchOneOf" | "spiffeMatchTrustDomain" => {
+            Ty::Named(SPIFFE_MATCHER)
+        }
         "bool"
         | "startsWith"
         | "endsWith"
@@ -887,16 +1043,9 @@ impl Checker<'_> {
                 return t;
             }
         }
-        if let Some(overloads) = signatures(function, target.is_some()) {
-            let fits = |sig: &[P]| {
-                let given = target_ty.iter().chain(arg_tys.iter());
-                sig.len() == arg_tys.len() + usize::from(target_ty.is_some())
-                    && sig.iter().zip(given).all(|(p, t)| p.accepts(t))
-            };
-            if !overloads.iter().any(|sig| fits(sig)) {
-                self.no_overload(e, function, target_ty, &arg_tys);
-                return Ty::Dyn;
-            }
+        if !call_fits(function, target_ty.as_ref(), &arg_tys) {
+            self.no_overload(e, function, target_ty, &arg_tys);
+            return Ty::Dyn;
         }
         function_result(function).unwrap_or(Ty::Dyn)
     }
@@ -957,8 +1106,9 @@ impl Checker<'_> {
             ("_[_]" | "_[?_]", [a, b]) => {
                 let elem = match a {
                     Dyn => Some(Dyn),
-                    List(elem) => matches!(b, Dyn | Int | Uint | Double).then(|| (**elem).clone()),
+                    List(elem) => matches!(b, Dyn | Int).then(|| (**elem).clone()),
                     Map(key, value) => unify(key, b).map(|_| (**value).clone()),
+                    Named(HIERARCHY) => matches!(b, Dyn | Int).then_some(String),
                     _ => None,
                 };
                 match elem {
@@ -1014,8 +1164,10 @@ impl Checker<'_> {
         let arg_tys: Vec<Ty> = args.iter().map(|a| self.expr(a)).collect();
         if !self.env.function_exists(full, false, args.len()) {
             self.no_function(e, full, false, None, &arg_tys);
-        } else if arg_tys.contains(&Ty::Opaque) {
+        } else if arg_tys.contains(&Ty::Opaque) || !call_fits(full, None, &arg_tys) {
             self.no_overload(e, full, None, &arg_tys);
+        } else {
+            return function_result(full).unwrap_or(Ty::Dyn);
         }
         Ty::Dyn
     }

@@ -18,7 +18,6 @@
 //! [`AsciiTables`] refuse what they cannot resolve, so a pattern built at
 //! run time that needs them fails closed with an error naming the construct.
 
-use std::collections::HashMap;
 use std::sync::Arc;
 
 /// Why a pattern was not translated.
@@ -109,17 +108,22 @@ pub fn canonical_name(name: &str) -> String {
     out
 }
 
-/// Sorts and merges ranges.
-pub fn normalize(mut r: Ranges) -> Ranges {
-    r.sort_unstable();
+/// Sorts and merges ranges. Sets are small; insertion keeps the runtime
+/// free of a generic sort instantiation (wasm size).
+pub fn normalize(r: Ranges) -> Ranges {
     let mut out: Ranges = Vec::with_capacity(r.len());
     for (lo, hi) in r {
-        match out.last_mut() {
+        let at = out.partition_point(|&(l, _)| l < lo);
+        out.insert(at, (lo, hi));
+    }
+    let mut merged: Ranges = Vec::with_capacity(out.len());
+    for (lo, hi) in out {
+        match merged.last_mut() {
             Some(last) if lo <= last.1.saturating_add(1) => last.1 = last.1.max(hi),
-            _ => out.push((lo, hi)),
+            _ => merged.push((lo, hi)),
         }
     }
-    out
+    merged
 }
 
 /// The complement of a normalized set within `0..=MAX_CHAR`.
@@ -967,23 +971,29 @@ pub fn compile_with(pattern: &str, tables: &dyn Tables) -> Result<Compiled, Re2E
 /// ones kept: a small bounded cache so a hot rule with a dynamic pattern
 /// does not recompile on every evaluation.
 pub fn compile_cached(pattern: &str) -> Result<Arc<Compiled>, Re2Error> {
-    const CAPACITY: usize = 32;
+    /// Entries kept; a linear scan over a few entries is cheaper in code
+    /// size than a map and fast enough next to a regex match.
+    const CAPACITY: usize = 16;
     thread_local! {
-        static CACHE: std::cell::RefCell<HashMap<Arc<str>, Arc<Compiled>>> =
-            std::cell::RefCell::new(HashMap::new());
+        static CACHE: std::cell::RefCell<Vec<(Box<str>, Arc<Compiled>)>> =
+            const { std::cell::RefCell::new(Vec::new()) };
     }
-    if let Some(hit) = CACHE.with(|c| c.borrow().get(pattern).cloned()) {
+    let hit = CACHE.with(|c| {
+        c.borrow()
+            .iter()
+            .find(|(p, _)| p.as_ref() == pattern)
+            .map(|(_, re)| re.clone())
+    });
+    if let Some(hit) = hit {
         return Ok(hit);
     }
     let compiled = Arc::new(compile(pattern)?);
     CACHE.with(|c| {
         let mut c = c.borrow_mut();
         if c.len() >= CAPACITY {
-            // Bounded, not LRU: dropping everything is cheap and keeps the
-            // code small; a working set larger than the cache recompiles.
-            c.clear();
+            c.remove(0);
         }
-        c.insert(Arc::from(pattern), compiled.clone());
+        c.push((Box::from(pattern), compiled.clone()));
     });
     Ok(compiled)
 }

@@ -21,12 +21,10 @@ pub(crate) struct ExprIssue {
 pub(crate) fn compile_expr(src: &str) -> Result<Expr, Vec<ExprIssue>> {
     let parsed = crate::cel::parser::parse(src).map_err(|errs| {
         errs.into_iter()
+            // cel-go prefixes only the grammar's errors with "Syntax error:"
+            // (the parser does too); macro, literal and limit errors are bare.
             .map(|e| ExprIssue {
-                message: if e.message.starts_with("Syntax error") {
-                    e.message
-                } else {
-                    format!("Syntax error: {}", e.message)
-                },
+                message: e.message,
                 offset: Some(e.offset),
             })
             .collect::<Vec<_>>()
