@@ -1,5 +1,6 @@
 //! Type errors in calls of library functions (strings, lists, math, sets,
-//! encoders, regex, network, hierarchy, SPIFFE, paths, time getters):
+//! encoders, regex, network, hierarchy, SPIFFE, paths, time getters) and
+//! literal `string.format` calls:
 //! `portcullis compile` rejects exactly what `cerbos compile` rejects, with
 //! Cerbos's message at the same place. Every row below is Cerbos 0.55's
 //! answer (`cerbos repl`, which type-checks like `cerbos compile`).
@@ -202,6 +203,7 @@ const REJECTED: &[(&str, u32, &str)] = &[
     ("math.bitShiftRight(1u, 1u)", 19, "found no matching overload for 'math.bitShiftRight' applied to '(uint, uint)'"),
     ("[[1]].sort()", 11, "found no matching overload for 'sort' applied to 'list(list(int)).()'"),
     (r#"[ip("1.2.3.4")].sort()"#, 21, "found no matching overload for 'sort' applied to 'list(net.IP).()'"),
+    (r#""%s".format([1, "a"])"#, 12, "too many arguments supplied to string.format (expected 1, got 2)"),
     ("joinPath([1])", 9, "found no matching overload for 'joinPath' applied to '(list(int))'"),
     ("timestamp(1u)", 10, "found no matching overload for 'timestamp' applied to '(uint)'"),
     ("duration(1)", 9, "found no matching overload for 'duration' applied to '(int)'"),
@@ -214,6 +216,24 @@ const REJECTED: &[(&str, u32, &str)] = &[
     (r#"size(hierarchy("a.b"))"#, 5, "found no matching overload for 'size' applied to '(cerbos.lib.hierarchy)'"),
     (r#"true ? ip("1.2.3.4") : "x""#, 6, "found no matching overload for '_?_:_' applied to '(bool, net.IP, string)'"),
     (r#"[ip("1.2.3.4")] + [cidr("1.2.3.4/8")]"#, 17, "found no matching overload for '_+_' applied to '(list(net.IP), list(net.CIDR))'"),
+    (r#""%s %s".format(["a"])"#, 15, "index 1 out of range"),
+    (r#""%d".format(["a"])"#, 14, "error during formatting: decimal clause can only be used on ints, uints, and doubles, was given string"),
+    (r#""%.f".format([1.5])"#, 13, r#"could not parse formatting clause: error while parsing precision: error while converting precision to integer: strconv.Atoi: parsing "": invalid syntax"#),
+    (r#""%.".format([1.5])"#, 12, "could not parse formatting clause: error while parsing precision: could not find end of precision specifier"),
+    (r#""%q".format([1])"#, 12, r#"could not parse formatting clause: unrecognized formatting clause "q""#),
+    (r#""%".format([1])"#, 11, "unexpected end of string"),
+    (r#""%%".format([1])"#, 12, "too many arguments supplied to string.format (expected 0, got 1)"),
+    (r#""%s".format([ip("1.2.3.4")])"#, 16, "error during formatting: string clause can only be used on strings, bools, bytes, ints, doubles, maps, lists, types, durations, and timestamps, was given net.IP"),
+    (r#""%s".format([[ip("1.2.3.4")]])"#, 17, "error during formatting: string clause can only be used on strings, bools, bytes, ints, doubles, maps, lists, types, durations, and timestamps, was given net.IP"),
+    (r#""%s".format([{"a": ip("1.2.3.4")}])"#, 22, "error during formatting: string clause can only be used on strings, bools, bytes, ints, doubles, maps, lists, types, durations, and timestamps, was given net.IP"),
+    (r#""%x".format([1.0])"#, 14, "error during formatting: only ints, uints, bytes, and strings can be formatted as hex, was given double"),
+    (r#""%o".format([1.0])"#, 14, "error during formatting: octal clause can only be used on ints and uints, was given double"),
+    (r#""%b".format(["a"])"#, 14, "error during formatting: only ints, uints, and bools can be formatted as binary, was given string"),
+    (r#""%e".format(["a"])"#, 14, "error during formatting: scientific clause can only be used on ints, uints, and doubles, was given string"),
+    (r#""%f".format([true])"#, 14, "error during formatting: fixed-point clause can only be used on ints, uints, and doubles, was given bool"),
+    (r#""%s".format([duration("1s"), timestamp("2021-01-01T00:00:00Z")])"#, 12, "too many arguments supplied to string.format (expected 1, got 2)"),
+    (r#""%s %s".format([1, 2], 3)"#, 15, "found no matching overload for 'format' applied to 'string.(list(int), int)'"),
+    (r#""%d".format([[1]])"#, 14, "error during formatting: decimal clause can only be used on ints, uints, and doubles, was given list"),
 ];
 
 /// Expressions Cerbos compiles (some fail at run time, which is not a
@@ -292,6 +312,13 @@ const ACCEPTED: &[&str] = &[
     "spiffeID(P.id).isMemberOf(spiffeTrustDomain(R.attr.td))",
     "math.greatest(1, 2.0)",
     r#""%s".format(R.attr.list)"#,
+    r#""%d %f %e %b %x %X %o %s".format([1, 2.0, 3, true, "a", b"b", 7u, [1]])"#,
+    r#""%.2f".format([1.5])"#,
+    r#""%%".format([])"#,
+    r#""%s".format([null])"#,
+    r#""%d".format([R.attr.x])"#,
+    r#""%s".format(R.attr.x)"#,
+    r#""%s".format([type(1)])"#,
 ];
 
 /// A policy whose only condition is `expr`, as a block scalar at line 12,

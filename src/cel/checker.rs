@@ -575,6 +575,15 @@ fn signatures(function: &str, member: bool) -> Option<&'static [&'static [P]]> {
     })
 }
 
+/// cel-go's `Type.TypeName()`: parameterized types by their kind.
+fn kind_name(t: &Ty) -> String {
+    match t {
+        Ty::List(_) => "list".into(),
+        Ty::Map(..) => "map".into(),
+        other => other.name(),
+    }
+}
+
 /// Does a call fit one of the function's [`signatures`] (true when its
 /// argument types are not checked)?
 fn call_fits(function: &str, target: Option<&Ty>, args: &[Ty]) -> bool {
@@ -1047,7 +1056,175 @@ impl Checker<'_> {
             self.no_overload(e, function, target_ty, &arg_tys);
             return Ty::Dyn;
         }
+        if let (Some(t), "format") = (target, function) {
+            self.validate_format(e, t, args);
+        }
         function_result(function).unwrap_or(Ty::Dyn)
+    }
+
+    /// The type of `e` without reporting its errors again.
+    fn quiet_type(&mut self, e: &Expr) -> Ty {
+        let saved = self.errors.len();
+        let t = self.expr(e);
+        self.errors.truncate(saved);
+        t
+    }
+
+    /// cel-go's string format validator (strings extension, v2 clauses):
+    /// a literal format string applied to a list literal must name each
+    /// argument once with a clause that fits its type.
+    fn validate_format(&mut self, call: &Expr, target: &Expr, args: &[Expr]) {
+        let (ExprKind::Literal(Literal::String(fmt)), [list]) = (&target.kind, args) else {
+            return;
+        };
+        let ExprKind::List { elements, .. } = &list.kind else {
+            return;
+        };
+        let b = fmt.as_bytes();
+        let (mut i, mut arg) = (0, 0);
+        while i < b.len() {
+            if b.get(i) != Some(&b'%') {
+                i += 1;
+                continue;
+            }
+            if b.get(i + 1) == Some(&b'%') {
+                i += 2;
+                continue;
+            }
+            if i + 1 >= b.len() {
+                return self.error(call, "unexpected end of string".into());
+            }
+            let Some(el) = elements.get(arg) else {
+                return self.error(call, format!("index {arg} out of range"));
+            };
+            let mut j = i + 1;
+            if b.get(j) == Some(&b'.') {
+                j += 1;
+                let start = j;
+                while b.get(j).is_some_and(u8::is_ascii_digit) {
+                    j += 1;
+                }
+                let why = if j >= b.len() {
+                    "could not find end of precision specifier".to_string()
+                } else if j == start {
+                    "error while converting precision to integer: strconv.Atoi: parsing \"\": invalid syntax"
+                        .to_string()
+                } else {
+                    String::new()
+                };
+                if !why.is_empty() {
+                    return self.error(
+                        call,
+                        format!("could not parse formatting clause: error while parsing precision: {why}"),
+                    );
+                }
+            }
+            let clause = b.get(j).copied().unwrap_or(b' ');
+            let ty = self.quiet_type(el);
+            let numeric = [Ty::Int, Ty::Uint, Ty::Double];
+            let (fits, what) = match clause {
+                b's' => {
+                    if let Err((bad, t)) = self.format_string_arg(el, ty.clone()) {
+                        return self.error(
+                            &bad,
+                            format!("error during formatting: string clause can only be used on strings, bools, bytes, ints, doubles, maps, lists, types, durations, and timestamps, was given {}", kind_name(&t)),
+                        );
+                    }
+                    (true, "")
+                }
+                b'd' => (
+                    numeric.contains(&ty),
+                    "decimal clause can only be used on ints, uints, and doubles",
+                ),
+                b'f' => (
+                    numeric.contains(&ty),
+                    "fixed-point clause can only be used on ints, uints, and doubles",
+                ),
+                b'e' => (
+                    numeric.contains(&ty),
+                    "scientific clause can only be used on ints, uints, and doubles",
+                ),
+                b'b' => (
+                    matches!(ty, Ty::Bool | Ty::Int | Ty::Uint),
+                    "only ints, uints, and bools can be formatted as binary",
+                ),
+                b'x' | b'X' => (
+                    matches!(ty, Ty::Int | Ty::Uint | Ty::String | Ty::Bytes),
+                    "only ints, uints, bytes, and strings can be formatted as hex",
+                ),
+                b'o' => (
+                    matches!(ty, Ty::Int | Ty::Uint),
+                    "octal clause can only be used on ints and uints",
+                ),
+                other => return self.error(
+                    call,
+                    format!(
+                        "could not parse formatting clause: unrecognized formatting clause \"{}\"",
+                        char::from(other)
+                    ),
+                ),
+            };
+            if !fits && ty != Ty::Dyn {
+                return self.error(
+                    el,
+                    format!(
+                        "error during formatting: {what}, was given {}",
+                        kind_name(&ty)
+                    ),
+                );
+            }
+            i = j + 1;
+            arg += 1;
+        }
+        if elements.len() > arg {
+            self.error(
+                call,
+                format!(
+                    "too many arguments supplied to string.format (expected {arg}, got {})",
+                    elements.len()
+                ),
+            );
+        }
+    }
+
+    /// `%s` accepts scalars, lists and maps (their literal elements too).
+    fn format_string_arg(&mut self, e: &Expr, ty: Ty) -> Result<(), (Expr, Ty)> {
+        use Ty::*;
+        let ok = matches!(
+            ty,
+            Dyn | List(_)
+                | Map(..)
+                | Int
+                | Uint
+                | Double
+                | Bool
+                | String
+                | Timestamp
+                | Bytes
+                | Duration
+                | Null
+        );
+        if !ok {
+            return Err((e.clone(), ty));
+        }
+        match &e.kind {
+            ExprKind::List { elements, .. } => {
+                for el in elements {
+                    let t = self.quiet_type(el);
+                    self.format_string_arg(el, t)?;
+                }
+            }
+            ExprKind::Map { entries } => {
+                for en in entries {
+                    let k = self.quiet_type(&en.key);
+                    self.format_string_arg(&en.key, k)?;
+                    let v = self.quiet_type(&en.value);
+                    self.format_string_arg(&en.value, v)?;
+                }
+            }
+            _ => {}
+        }
+        Ok(())
     }
 
     /// Type-checks CEL's operators over the argument types; `None` when
