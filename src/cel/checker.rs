@@ -1156,13 +1156,15 @@ impl Checker<'_> {
                     matches!(ty, Ty::Int | Ty::Uint),
                     "octal clause can only be used on ints and uints",
                 ),
-                other => return self.error(
-                    call,
-                    format!(
+                other => {
+                    return self.error(
+                        call,
+                        format!(
                         "could not parse formatting clause: unrecognized formatting clause \"{}\"",
                         char::from(other)
                     ),
-                ),
+                    )
+                }
             };
             if !fits && ty != Ty::Dyn {
                 return self.error(
