@@ -165,6 +165,8 @@ const REJECTED: &[(&str, u32, &str)] = &[
     ("optional.ofNonZeroValue()", 24, "found no matching overload for 'optional.ofNonZeroValue' applied to '()'"),
     ("[1].exists(x, 1)", 15, "expected type 'bool' but found 'int'"),
     (r#"[1].all(x, "a")"#, 12, "expected type 'bool' but found 'string'"),
+    ("[1].map(x, x, 1)", 8, "found no matching overload for '_?_:_' applied to '(int, list(int), list(int))'"),
+    ("[1].filter(x, 1)", 11, "found no matching overload for '_?_:_' applied to '(int, list(int), list(int))'"),
     ("[1].exists_one(x, 1)", 15, "found no matching overload for '_?_:_' applied to '(int, int, int)'"),
     (r#"cel.bind(x, 1, x + "a")"#, 18, "found no matching overload for '_+_' applied to '(int, string)'"),
     (r#"1 + "a""#, 3, "found no matching overload for '_+_' applied to '(int, string)'"),

@@ -575,6 +575,27 @@ fn signatures(function: &str, member: bool) -> Option<&'static [&'static [P]]> {
     })
 }
 
+/// `e` in a step `accu + [e]` or `cond ? accu + [e] : accu`.
+fn appended_element<'a>(step: &'a Expr, accu: &str) -> Option<&'a Expr> {
+    let is_accu = |e: &Expr| matches!(&e.kind, ExprKind::Ident(n) if n == accu);
+    let ExprKind::Call {
+        target: None,
+        function,
+        args,
+    } = &step.kind
+    else {
+        return None;
+    };
+    match (function.as_str(), args.as_slice()) {
+        ("_+_", [a, list]) if is_accu(a) => match &list.kind {
+            ExprKind::List { elements, .. } if elements.len() == 1 => elements.first(),
+            _ => None,
+        },
+        ("_?_:_", [_, then, other]) if is_accu(other) => appended_element(then, accu),
+        _ => None,
+    }
+}
+
 /// cel-go's `Type.TypeName()`: parameterized types by their kind.
 fn kind_name(t: &Ty) -> String {
     match t {
@@ -924,6 +945,17 @@ impl Checker<'_> {
                 self.locals.push((c.iter_var.clone(), first));
                 if let Some(v2) = &c.iter_var2 {
                     self.locals.push((v2.clone(), second));
+                }
+                // `map`/`filter` start from `[]`; cel-go infers the list's
+                // element type from what the step appends.
+                if matches!(&c.accu_init.kind, ExprKind::List { elements, .. } if elements.is_empty())
+                {
+                    if let Some(el) = appended_element(&c.loop_step, &c.accu_var) {
+                        let t = self.quiet_type(el);
+                        if let Some(slot) = self.locals.get_mut(base - 1) {
+                            slot.1 = Ty::List(Box::new(t));
+                        }
+                    }
                 }
                 self.expr(&c.loop_condition);
                 self.expr(&c.loop_step);
