@@ -90,3 +90,51 @@ fn patterns_built_at_run_time_that_need_unicode_tables_fail_closed() {
     assert_eq!(check("^.{3}$"), json!("EFFECT_ALLOW"));
     assert_eq!(check("^\\w+$"), json!("EFFECT_DENY"));
 }
+
+/// 1,000 random patterns and inputs answered by Cerbos 0.55
+/// (`tests/data/regex/re2_random.json`): `matches` and the match
+/// boundaries of `regex.replace`, through the compiler's translation and
+/// the runtime's evaluation.
+#[test]
+fn random_patterns_match_like_cerbos() {
+    use portcullis::cel::parser::parse;
+    use portcullis::cel::program::{Activation, Declarations, Program};
+    use portcullis::cel::re2::translate;
+    use portcullis::cel::re2_tables::UnicodeTables;
+    let doc: serde_json::Value =
+        serde_json::from_str(include_str!("data/regex/re2_random.json")).expect("json");
+    let cases = doc["cases"].as_array().expect("cases");
+    assert_eq!(cases.len(), 1000);
+    let q = |x: &str| serde_json::to_string(x).expect("quote");
+    let mut wrong = Vec::new();
+    for c in cases {
+        let (p, s) = (
+            c["pattern"].as_str().expect("p"),
+            c["input"].as_str().expect("s"),
+        );
+        let translated = translate(p, &UnicodeTables).expect("valid RE2").pattern;
+        let (src, want) = match (c.get("matches"), c.get("replaced")) {
+            (Some(m), _) => (format!("{}.matches({})", q(s), q(&translated)), m.clone()),
+            (_, Some(r)) => (
+                format!("regex.replace({}, {}, \"[\\\\0]\")", q(s), q(&translated)),
+                r.clone(),
+            ),
+            _ => panic!("case without expectation: {c}"),
+        };
+        let parsed = parse(&src).expect("parse");
+        let prog = Program::prepare(&parsed.expr, &Declarations::new()).expect("prepare");
+        let got = prog
+            .eval(&Activation::new(0))
+            .map_err(|e| e.to_string())
+            .and_then(|v| v.to_json().map_err(|e| e.to_string()));
+        if got.as_ref() != Ok(&want) {
+            wrong.push(format!("{p:?} on {s:?}: got {got:?}, Cerbos {want}"));
+        }
+    }
+    assert!(
+        wrong.is_empty(),
+        "{} differ:\n{}",
+        wrong.len(),
+        wrong.join("\n")
+    );
+}
