@@ -383,3 +383,38 @@ fn accepts_what_cerbos_accepts() {
         wrong.join("\n")
     );
 }
+
+/// Every library function with one argument swapped for a value of another
+/// type (`tests/data/cel_check/wrong_types.json`, Cerbos 0.55's answers).
+#[test]
+fn wrong_argument_types_like_cerbos() {
+    let doc: serde_json::Value =
+        serde_json::from_str(include_str!("data/cel_check/wrong_types.json")).expect("json");
+    let mut wrong = Vec::new();
+    let cases = doc["cases"].as_array().expect("cases");
+    for c in cases {
+        let expr = c["expr"].as_str().expect("expr");
+        let got = compile(expr);
+        match (c.get("error").and_then(|m| m.as_str()), got) {
+            (None, Ok(())) => {}
+            (None, Err(d)) => wrong.push(format!("{expr}: rejected {d:?}, Cerbos accepts")),
+            (Some(msg), Ok(())) => wrong.push(format!("{expr}: accepted, Cerbos says {msg}")),
+            (Some(msg), Err(d)) => {
+                let col = c["column"].as_u64().expect("column") as u32;
+                if !d
+                    .iter()
+                    .any(|(l, cc, m)| *l == 12 && *cc == 12 + col && m.contains(msg))
+                {
+                    wrong.push(format!("{expr}: got {d:?}, want 12:{} {msg}", 12 + col));
+                }
+            }
+        }
+    }
+    assert!(cases.len() > 1000, "{} cases", cases.len());
+    assert!(
+        wrong.is_empty(),
+        "{} differences:\n{}",
+        wrong.len(),
+        wrong.join("\n")
+    );
+}

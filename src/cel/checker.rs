@@ -438,18 +438,19 @@ impl P {
                 List(elem) => e.accepts(elem),
                 _ => false,
             },
-            P::Named(n) => *t == Named(n),
+            P::Named(n) => *t == Named(n) || *t == Null,
             P::Bool => *t == Bool,
             P::Bytes => *t == Bytes,
-            P::Ts => *t == Timestamp,
-            P::Dur => *t == Duration,
+            // Timestamps, durations and abstract types are nullable in cel-go.
+            P::Ts => matches!(t, Timestamp | Null),
+            P::Dur => matches!(t, Duration | Null),
             P::AnyList => matches!(t, List(_)),
             P::StrList => unify(t, &List(Box::new(String))).is_some(),
             P::Sized => matches!(t, String | Bytes | List(_) | Map(..)),
             P::Scalar => {
                 matches!(
                     t,
-                    String | Int | Uint | Double | Bool | Bytes | Timestamp | Duration
+                    String | Int | Uint | Double | Bool | Bytes | Timestamp | Duration | Null
                 ) || *t == Named(IP)
                     || *t == Named(CIDR)
             }
@@ -489,7 +490,7 @@ fn signatures(function: &str, member: bool) -> Option<&'static [&'static [P]]> {
         ("reverse", true) => &[&[Str], &[AnyList]],
         // lists extension
         ("slice", true) => &[&[AnyList, Int, Int]],
-        ("flatten", true) => &[&[AnyList], &[AnyList, Int]],
+        ("flatten", true) => &[&[ListOf(&AnyList)], &[AnyList, Int]],
         ("distinct" | "first" | "last", true) => &[&[AnyList]],
         ("sort", true) => &[&[ListOf(&Orderable)]],
         ("lists.range", false) => &[&[Int]],
@@ -619,9 +620,20 @@ fn call_fits(function: &str, target: Option<&Ty>, args: &[Ty]) -> bool {
     if !overloads.iter().any(|sig| fits(sig)) {
         return false;
     }
-    // The sets functions take `list(T), list(T)`.
-    if function.starts_with("sets.") {
-        if let [a, b] = args {
+    // The sets functions and Cerbos's list functions take `list(T), list(T)`.
+    let same_elements = function.starts_with("sets.")
+        || matches!(
+            function,
+            "intersect"
+                | "except"
+                | "hasIntersection"
+                | "has_intersection"
+                | "isSubset"
+                | "is_subset"
+        );
+    if same_elements {
+        let mut both = target.into_iter().chain(args.iter());
+        if let (Some(a), Some(b)) = (both.next(), both.next()) {
             return unify(a, b).is_some();
         }
     }
@@ -1417,14 +1429,39 @@ impl Checker<'_> {
     /// cel-go's `ValidateDurationLiterals`, `ValidateTimestampLiterals`,
     /// `ValidateRegexLiterals`: the first argument (not counting a receiver)
     /// of `duration`, `timestamp` and `matches`, when a string literal.
-    fn validate_literals(&mut self, function: &str, _member: bool, args: &[Expr]) {
+    fn validate_literals(&mut self, function: &str, member: bool, args: &[Expr]) {
+        let Some(arg) = args.first() else {
+            return;
+        };
+        // `timestamp(null)` / `duration(null)` pass overload resolution
+        // (the types are nullable) and fail the literal validators.
+        if !member
+            && matches!(function, "duration" | "timestamp")
+            && matches!(arg.kind, ExprKind::Literal(Literal::Null))
+        {
+            return self.error(arg, format!("invalid {function} argument"));
+        }
+        // The network extension validates `ip()` / `cidr()` literals too.
+        if let (false, "ip" | "cidr", ExprKind::Literal(Literal::String(s))) =
+            (member, function, &arg.kind)
+        {
+            let parsed = if function == "ip" {
+                crate::cel::net::parse_ip_strict(s).map(|_| ())
+            } else {
+                crate::cel::net::parse_cidr_strict(s).map(|_| ())
+            };
+            if let Err(e) = parsed {
+                self.error(arg, format!("invalid {function} argument: {e}"));
+            }
+            return;
+        }
         let validator = match function {
             "duration" => self.env.duration,
             "timestamp" => self.env.timestamp,
             "matches" => self.env.regex,
             _ => None,
         };
-        let (Some(validate), Some(arg)) = (validator, args.first()) else {
+        let Some(validate) = validator else {
             return;
         };
         if let ExprKind::Literal(Literal::String(s)) = &arg.kind {
