@@ -11,6 +11,15 @@ use portcullis::compiler::{compile_sources, CompileKind, CompileOptions, Diagnos
 /// Expressions Cerbos rejects: (expression, 1-based column of the error
 /// inside the expression, message).
 const REJECTED: &[(&str, u32, &str)] = &[
+    // RE2 rejections of literal `matches` patterns (cel-go validates the
+    // first argument, even of the global form).
+    (r#""a".matches("a{1001}")"#, 13, "invalid matches argument"),
+    (r#""a".matches("(?=a)")"#, 13, "invalid matches argument"),
+    (r#""a".matches("\\1")"#, 13, "invalid matches argument"),
+    (r#""a".matches("\\p{Grek}")"#, 13, "invalid matches argument"),
+    (r#""a".matches("(?x)a")"#, 13, "invalid matches argument"),
+    (r#""a".matches("[z-a]")"#, 13, "invalid matches argument"),
+    (r#"matches("[", "a")"#, 9, "invalid matches argument"),
     (r#""abc".charAt("1")"#, 13, "found no matching overload for 'charAt' applied to 'string.(string)'"),
     (r#""abc".charAt(1u)"#, 13, "found no matching overload for 'charAt' applied to 'string.(uint)'"),
     ("1.charAt(1)", 9, "found no matching overload for 'charAt' applied to 'int.(int)'"),
@@ -241,6 +250,11 @@ const REJECTED: &[(&str, u32, &str)] = &[
 /// Expressions Cerbos compiles (some fail at run time, which is not a
 /// compile error).
 const ACCEPTED: &[&str] = &[
+    r#"matches("a", "[")"#,
+    r#""a".matches("(?P<1a>a)(?P<1a>b)")"#,
+    r#""a".matches("\\p{greek}")"#,
+    r#""a".matches("\\pL{2,1000}")"#,
+    r#"regex.extract("a", "(")"#,
     "[1].reverse()",
     r#""%s".format(["a"])"#,
     "[1].sortBy(x, x)",
