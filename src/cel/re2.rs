@@ -61,10 +61,11 @@ impl Tables for AsciiTables {
     }
 
     fn fold(&self, set: &Ranges) -> Result<Ranges, Re2Error> {
-        if set.iter().any(|&(_, hi)| hi > 0x7F) {
-            return Err(Re2Error::NeedsUnicode(
-                "case-insensitive matching of non-ASCII characters".into(),
-            ));
+        if let Some(&(lo, _)) = set.iter().find(|&&(_, hi)| hi > 0x7F) {
+            let c = lo.max(0x80);
+            return Err(Re2Error::NeedsUnicode(format!(
+                "case-insensitive matching of non-ASCII characters (U+{c:04X})"
+            )));
         }
         let mut out = set.clone();
         for &(lo, hi) in set {
