@@ -9,6 +9,7 @@ use super::functions::{
     arg, int_arg, list_arg, list_value, no_overload, str_arg, string_value, value_to_string, FnImpl,
 };
 use super::program::Activation;
+use super::re2::Compiled;
 use super::value::{value_cmp, value_eq, EvalError, EvalResult, Map, Value};
 
 pub(crate) fn resolve(name: &str, member: bool, argc: usize) -> Option<FnImpl> {
@@ -848,96 +849,165 @@ fn json_encode(act: &Activation, a: &[Value]) -> EvalResult {
 }
 
 // ---------------------------------------------------------------- regex
+//
+// cel-go's `ext/regex.go` over Go's `FindAll*` iteration (see `go_find_all`).
 
 fn regex_replace(act: &Activation, a: &[Value]) -> EvalResult {
-    let (s, re, repl) = (str_arg(a, 0)?, str_arg(a, 1)?, str_arg(a, 2)?);
-    let n = if a.len() > 3 { int_arg(a, 3)? } else { -1 };
-    let re = super::functions::compile_regex(re)?;
-    if n == 0 {
-        return Ok(Value::from(s));
-    }
-    // Translate `\1` backreferences into the engine's `${1}`, rejecting
-    // references to groups that do not exist.
-    let mut tmpl = String::with_capacity(repl.len());
-    let mut it = repl.chars().peekable();
-    while let Some(c) = it.next() {
-        match c {
-            '\\' => match it.next() {
-                Some(d) if d.is_ascii_digit() => {
-                    let g = d.to_digit(10).unwrap_or(0) as usize;
-                    if g >= re.captures_len() {
-                        return Err(EvalError::msg(format!(
-                            "invalid replacement string: '{repl}' references non-existent capture group"
-                        )));
-                    }
-                    tmpl.push_str(&format!("${{{g}}}"));
-                }
-                Some('\\') => tmpl.push('\\'),
-                Some(other) => {
-                    return Err(EvalError::msg(format!(
-                        "invalid replacement string: '{repl}' \\ must be followed by a digit or \\, got {other}"
-                    )))
-                }
-                None => {
-                    return Err(EvalError::msg(format!(
-                        "invalid replacement string: '{repl}' \\ not allowed at end"
-                    )))
-                }
-            },
-            '$' => tmpl.push_str("$$"),
-            c => tmpl.push(c),
-        }
-    }
-    let out = if n < 0 {
-        re.replace_all(s, tmpl.as_str()).into_owned()
-    } else {
-        re.replacen(s, n as usize, tmpl.as_str()).into_owned()
-    };
-    string_value(act, out)
+    super::functions::with_dynamic_regex(regex_replace_with, 1, act, a)
 }
 
-fn regex_extract(_: &Activation, a: &[Value]) -> EvalResult {
-    let (s, re) = (str_arg(a, 0)?, str_arg(a, 1)?);
-    let re = super::functions::compile_regex(re)?;
-    if re.captures_len() > 2 {
-        return Err(EvalError::msg(format!(
-            "regular expression has more than one capturing group: {:?}",
-            re.as_str()
-        )));
-    }
-    let Some(caps) = re.captures(s) else {
-        return Ok(Value::Optional(None));
-    };
-    let m = if re.captures_len() == 2 {
-        caps.get(1)
-    } else {
-        caps.get(0)
-    };
-    Ok(Value::Optional(
-        m.map(|m| Arc::new(Value::from(m.as_str()))),
-    ))
+fn regex_extract(act: &Activation, a: &[Value]) -> EvalResult {
+    super::functions::with_dynamic_regex(regex_extract_with, 1, act, a)
 }
 
 fn regex_extract_all(act: &Activation, a: &[Value]) -> EvalResult {
-    let (s, re) = (str_arg(a, 0)?, str_arg(a, 1)?);
-    let re = super::functions::compile_regex(re)?;
-    if re.captures_len() > 2 {
-        return Err(EvalError::msg(format!(
-            "regular expression has more than one capturing group: {:?}",
-            re.as_str()
-        )));
-    }
-    let mut out = Vec::new();
-    for caps in re.captures_iter(s) {
-        let m = if re.captures_len() == 2 {
-            caps.get(1)
-        } else {
-            caps.get(0)
+    super::functions::with_dynamic_regex(regex_extract_all_with, 1, act, a)
+}
+
+/// Go's `allMatches`: successive matches, where an empty match right after
+/// the previous match is skipped (regex-lite's iterator differs there).
+fn go_find_all<'h>(
+    re: &regex_lite::Regex,
+    s: &'h str,
+    mut each: impl FnMut(&regex_lite::Captures<'h>) -> EvalResult<bool>,
+) -> EvalResult<()> {
+    let mut pos = 0;
+    let mut prev_end: Option<usize> = None;
+    while pos <= s.len() {
+        let Some(caps) = re.captures_at(s, pos) else {
+            break;
         };
-        if let Some(m) = m {
-            out.push(Value::from(m.as_str()));
+        let Some(m) = caps.get(0) else { break };
+        let mut accept = true;
+        if m.end() == pos {
+            if Some(m.start()) == prev_end {
+                accept = false;
+            }
+            pos += s
+                .get(pos..)
+                .and_then(|r| r.chars().next())
+                .map_or(1, char::len_utf8);
+        } else {
+            pos = m.end();
+        }
+        prev_end = Some(m.end());
+        if accept && !each(&caps)? {
+            break;
         }
     }
+    Ok(())
+}
+
+/// cel-go's `replaceStrValidator`: `\N` inserts group N, `\\` a backslash.
+fn expand_replacement(
+    repl: &str,
+    caps: &regex_lite::Captures<'_>,
+    groups: usize,
+    out: &mut String,
+) -> EvalResult<()> {
+    let mut it = repl.chars();
+    while let Some(c) = it.next() {
+        if c != '\\' {
+            out.push(c);
+            continue;
+        }
+        match it.next() {
+            None => {
+                return Err(EvalError::msg(format!(
+                    "invalid replacement string: '{repl}' \\ not allowed at end"
+                )))
+            }
+            Some('\\') => out.push('\\'),
+            Some(d) => {
+                let Some(g) = d.to_digit(10).filter(|_| d.is_ascii_digit()) else {
+                    return Err(EvalError::msg(format!(
+                        "invalid replacement string: '{repl}' \\ must be followed by a digit or \\"
+                    )));
+                };
+                let g = g as usize;
+                if g > groups {
+                    return Err(EvalError::msg(format!(
+                        "replacement string references group {g} but regex has only {groups} group(s)"
+                    )));
+                }
+                if let Some(m) = caps.get(g) {
+                    out.push_str(m.as_str());
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
+pub(crate) fn regex_replace_with(act: &Activation, a: &[Value], re: &Compiled) -> EvalResult {
+    let (s, repl) = (str_arg(a, 0)?, str_arg(a, 2)?);
+    let n = if a.len() > 3 { int_arg(a, 3)? } else { -1 };
+    if n == 0 {
+        return Ok(Value::from(s));
+    }
+    let mut out = String::with_capacity(s.len());
+    let mut last = 0;
+    let mut count: i64 = 0;
+    go_find_all(&re.re, s, |caps| {
+        if n >= 0 && count >= n {
+            return Ok(false);
+        }
+        let Some(m) = caps.get(0) else {
+            return Ok(false);
+        };
+        out.push_str(s.get(last..m.start()).unwrap_or(""));
+        expand_replacement(repl, caps, re.groups, &mut out)?;
+        last = m.end();
+        count += 1;
+        act.charge(1)?;
+        Ok(true)
+    })?;
+    out.push_str(s.get(last..).unwrap_or(""));
+    string_value(act, out)
+}
+
+fn too_many_groups(a: &[Value]) -> EvalError {
+    EvalError::msg(format!(
+        "regular expression has more than one capturing group: {:?}",
+        str_arg(a, 1).unwrap_or("")
+    ))
+}
+
+pub(crate) fn regex_extract_with(_: &Activation, a: &[Value], re: &Compiled) -> EvalResult {
+    let s = str_arg(a, 0)?;
+    if re.groups > 1 {
+        return Err(too_many_groups(a));
+    }
+    let Some(caps) = re.re.captures(s) else {
+        return Ok(Value::Optional(None));
+    };
+    // With a group, an empty or absent group is "no match" (cel-go).
+    let found = if re.groups == 1 {
+        caps.get(1).map(|m| m.as_str()).filter(|t| !t.is_empty())
+    } else {
+        caps.get(0).map(|m| m.as_str())
+    };
+    Ok(Value::Optional(found.map(|t| Arc::new(Value::from(t)))))
+}
+
+pub(crate) fn regex_extract_all_with(act: &Activation, a: &[Value], re: &Compiled) -> EvalResult {
+    let s = str_arg(a, 0)?;
+    if re.groups > 1 {
+        return Err(too_many_groups(a));
+    }
+    let mut out = Vec::new();
+    go_find_all(&re.re, s, |caps| {
+        let g = if re.groups == 1 {
+            caps.get(1).map(|m| m.as_str()).filter(|t| !t.is_empty())
+        } else {
+            caps.get(0).map(|m| m.as_str())
+        };
+        if let Some(t) = g {
+            act.charge(1)?;
+            out.push(Value::from(t));
+        }
+        Ok(true)
+    })?;
     list_value(act, out)
 }
 

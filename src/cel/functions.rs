@@ -774,16 +774,45 @@ fn ends_with(_: &Activation, a: &[Value]) -> EvalResult {
     }
 }
 
-/// Compiles an RE2-syntax pattern.
-pub fn compile_regex(pattern: &str) -> Result<regex_lite::Regex, EvalError> {
-    regex_lite::Regex::new(pattern)
-        .map_err(|e| EvalError::msg(format!("error parsing regexp: {e}")))
+/// Compiles an RE2-syntax pattern (see [`super::re2`]); patterns seen
+/// recently are served from a small cache.
+pub fn compile_regex(pattern: &str) -> Result<Arc<super::re2::Compiled>, EvalError> {
+    super::re2::compile_cached(pattern).map_err(|e| EvalError::msg(e.to_string()))
 }
 
-fn matches(_: &Activation, a: &[Value]) -> EvalResult {
-    let (s, p) = (str_arg(a, 0)?, str_arg(a, 1)?);
-    let re = compile_regex(p)?;
-    Ok(Value::Bool(re.is_match(s)))
+/// A regex function whose pattern (argument `pattern_arg`) the prepared
+/// plan compiled once; called with all arguments, the pattern included.
+pub(crate) type RegexFn = fn(&Activation, &[Value], &super::re2::Compiled) -> EvalResult;
+
+/// The precompilable form of a regex function: its implementation over a
+/// compiled pattern and the index of the pattern argument (receiver counted).
+pub(crate) fn regex_fn(name: &str, argc: usize) -> Option<(RegexFn, usize)> {
+    Some(match (name, argc) {
+        ("matches", 2) => (matches_with, 1),
+        ("regex.replace", 3 | 4) => (super::ext::regex_replace_with, 1),
+        ("regex.extract", 2) => (super::ext::regex_extract_with, 1),
+        ("regex.extractAll", 2) => (super::ext::regex_extract_all_with, 1),
+        _ => return None,
+    })
+}
+
+/// Calls a [`RegexFn`] with its pattern compiled (or taken from the cache) now.
+pub(crate) fn with_dynamic_regex(
+    f: RegexFn,
+    pattern_arg: usize,
+    act: &Activation,
+    a: &[Value],
+) -> EvalResult {
+    let re = compile_regex(str_arg(a, pattern_arg)?)?;
+    f(act, a, &re)
+}
+
+fn matches(act: &Activation, a: &[Value]) -> EvalResult {
+    with_dynamic_regex(matches_with, 1, act, a)
+}
+
+fn matches_with(_: &Activation, a: &[Value], re: &super::re2::Compiled) -> EvalResult {
+    Ok(Value::Bool(re.re.is_match(str_arg(a, 0)?)))
 }
 
 // ---------------------------------------------------------------- time

@@ -98,6 +98,12 @@ fn eval(n: &Node, ctx: &mut Ctx<'_>) -> EvalResult {
             _ => Ok(Value::Bool(true)),
         },
         Node::Call { func, name, args } => eval_call(func, name, args, ctx),
+        Node::Regex {
+            func,
+            name,
+            args,
+            re,
+        } => eval_regex(*func, name, args, re, ctx),
         Node::OptOr {
             target,
             alt,
@@ -107,6 +113,24 @@ fn eval(n: &Node, ctx: &mut Ctx<'_>) -> EvalResult {
         Node::Map { entries } => eval_map(entries, ctx),
         Node::Comprehension(c) => comprehension(c, ctx),
     }
+}
+
+#[inline(never)]
+fn eval_regex(
+    func: super::functions::RegexFn,
+    name: &str,
+    args: &[Node],
+    re: &super::re2::Compiled,
+    ctx: &mut Ctx<'_>,
+) -> EvalResult {
+    let mut vals = Vec::with_capacity(args.len());
+    for a in args {
+        vals.push(eval(a, ctx)?);
+    }
+    func(ctx.act, &vals, re).map_err(|e| match e {
+        EvalError::NoSuchOverload => super::functions::no_overload(name, &vals),
+        other => other,
+    })
 }
 
 #[inline(never)]

@@ -20,6 +20,9 @@ pub mod parser;
 #[cfg(feature = "compiler")]
 pub mod printer;
 pub mod program;
+pub mod re2;
+#[cfg(feature = "compiler")]
+pub mod re2_tables;
 pub mod time;
 pub mod tz;
 pub mod value;

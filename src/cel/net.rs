@@ -42,7 +42,7 @@ pub(crate) fn resolve(name: &str, member: bool, argc: usize) -> Option<FnImpl> {
 }
 
 /// Strict parse (network extension): no zones, no dotted IPv4-mapped IPv6.
-fn parse_ip_strict(s: &str) -> EvalResult<IpAddr> {
+pub(crate) fn parse_ip_strict(s: &str) -> EvalResult<IpAddr> {
     if s.contains('%') {
         return Err(EvalError::msg("IP Address with zone value is not allowed"));
     }
@@ -56,7 +56,7 @@ fn parse_ip_strict(s: &str) -> EvalResult<IpAddr> {
     })
 }
 
-fn parse_cidr_strict(s: &str) -> EvalResult<(IpAddr, u8)> {
+pub(crate) fn parse_cidr_strict(s: &str) -> EvalResult<(IpAddr, u8)> {
     if s.contains('%') {
         return Err(EvalError::msg("CIDR with zone value is not allowed"));
     }

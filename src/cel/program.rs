@@ -242,6 +242,13 @@ pub(crate) enum Node {
         name: Arc<str>,
         args: Vec<Node>,
     },
+    /// A regex function whose constant pattern was compiled at prepare time.
+    Regex {
+        func: functions::RegexFn,
+        name: Arc<str>,
+        args: Vec<Node>,
+        re: Arc<super::re2::Compiled>,
+    },
     /// `==`, `!=`, `in` on operands borrowed where possible.
     Rel {
         op: RelOp,
@@ -818,14 +825,7 @@ impl Preparer<'_> {
                         for i in 0..args.len() {
                             nodes.push(arg(self, i)?);
                         }
-                        return Ok((
-                            Node::Call {
-                                func: f,
-                                name: Arc::from(full.as_str()),
-                                args: nodes,
-                            },
-                            StaticTy::Dyn,
-                        ));
+                        return Ok((call_node(f, &full, nodes), StaticTy::Dyn));
                     }
                 }
             }
@@ -894,14 +894,30 @@ impl Preparer<'_> {
             }
             return Err(PrepareError::Malformed(function.to_string()));
         }
-        Ok((
-            Node::Call {
-                func,
-                name: Arc::from(function),
-                args: nodes,
-            },
-            StaticTy::Dyn,
-        ))
+        Ok((call_node(func, function, nodes), StaticTy::Dyn))
+    }
+}
+
+/// A call node; regex functions with a constant pattern get it compiled
+/// once here instead of at every evaluation (a pattern that does not
+/// compile stays a plain call and errors when evaluated).
+fn call_node(func: FnImpl, name: &str, args: Vec<Node>) -> Node {
+    if let Some((rf, idx)) = functions::regex_fn(name, args.len()) {
+        if let Some(Node::Const(Value::String(p))) = args.get(idx) {
+            if let Ok(re) = super::re2::compile(p) {
+                return Node::Regex {
+                    func: rf,
+                    name: Arc::from(name),
+                    args,
+                    re: Arc::new(re),
+                };
+            }
+        }
+    }
+    Node::Call {
+        func,
+        name: Arc::from(name),
+        args,
     }
 }
 
