@@ -471,12 +471,8 @@ fn hierarchy(act: &Activation, a: &[Value]) -> EvalResult {
             for e in l.iter() {
                 match e {
                     Value::String(s) => parts.push(s.clone()),
-                    other => {
-                        return Err(EvalError::msg(format!(
-                            "failed to convert list to string slice: type conversion error from {} to 'string'",
-                            other.type_name()
-                        )))
-                    }
+                    // The guard checks the elements against `list(string)`.
+                    _ => return Err(no_overload("hierarchy", a)),
                 }
             }
             Ok(hier_value(parts))
@@ -719,9 +715,17 @@ fn spiffe_match_exact(_: &Activation, a: &[Value]) -> EvalResult {
 
 fn spiffe_match_one_of(_: &Activation, a: &[Value]) -> EvalResult {
     let l = list_arg(a, 0)?;
+    // The guard judges the list by its first element.
+    if l.first()
+        .is_some_and(|e| as_spiffe_id(e) == Err(EvalError::NoSuchOverload))
+    {
+        return Err(EvalError::NoSuchOverload);
+    }
     let mut ids = Vec::with_capacity(l.len());
     for e in l.iter() {
-        let (td, p) = as_spiffe_id(e)?;
+        // Cerbos tries the list as SPIFFE IDs, then as strings, and refuses
+        // the whole list when neither conversion works.
+        let (td, p) = as_spiffe_id(e).map_err(|_| EvalError::Refused)?;
         ids.push(id_string(&td, &p));
     }
     Ok(matcher(SpiffeMatcher::OneOf(ids)))
@@ -739,7 +743,16 @@ fn spiffe_matches_id(_: &Activation, a: &[Value]) -> EvalResult {
         },
         _ => return Err(no_overload("matchesID", a)),
     };
-    let (td, p) = as_spiffe_id(arg(a, 1)?)?;
+    let (td, p) = match arg(a, 1)? {
+        // The matcher's own parse error wording.
+        Value::String(s) => parse_spiffe_id(s).map_err(|e| match e {
+            EvalError::Message(m) => {
+                EvalError::msg(m.replacen("failed to parse SPIFFE ID", "invalid SPIFFE ID", 1))
+            }
+            other => other,
+        })?,
+        other => as_spiffe_id(other)?,
+    };
     Ok(Value::Bool(match m {
         SpiffeMatcher::Any => true,
         SpiffeMatcher::OneOf(ids) => {

@@ -97,7 +97,18 @@ fn eval(n: &Node, ctx: &mut Ctx<'_>) -> EvalResult {
             Ok(Value::Bool(b)) => Ok(Value::Bool(b)),
             _ => Ok(Value::Bool(true)),
         },
-        Node::Call { func, name, args } => eval_call(func, name, args, ctx),
+        Node::Call {
+            func,
+            name,
+            args,
+            non_strict,
+        } => {
+            if *non_strict {
+                eval_non_strict_call(func, name, args, ctx)
+            } else {
+                eval_call(func, name, args, ctx)
+            }
+        }
         Node::OptOr {
             target,
             alt,
@@ -215,6 +226,33 @@ fn eval_call(
             func(ctx.act, &vals).map_err(|e| detail(e, &vals))
         }
     }
+}
+
+/// A non-strict call: Cerbos's set functions receive an error argument
+/// and refuse it with a bare "no such overload".
+#[inline(never)]
+fn eval_non_strict_call(
+    func: &super::functions::FnImpl,
+    name: &str,
+    args: &[Node],
+    ctx: &mut Ctx<'_>,
+) -> EvalResult {
+    let mut vals = Vec::with_capacity(args.len());
+    let mut refused = false;
+    for a in args {
+        match eval(a, ctx) {
+            Ok(v) => vals.push(v),
+            Err(EvalError::CostLimitExceeded) => return Err(EvalError::CostLimitExceeded),
+            Err(_) => refused = true,
+        }
+    }
+    if refused {
+        return Err(EvalError::Refused);
+    }
+    func(ctx.act, &vals).map_err(|e| match e {
+        EvalError::NoSuchOverload => super::functions::no_overload(name, &vals),
+        other => other,
+    })
 }
 
 #[inline(never)]
@@ -403,7 +441,7 @@ fn append_loop(c: &CompNode, ap: &Append, ctx: &mut Ctx<'_>) -> EvalResult {
                 }
             })
             .collect(),
-        other => return Err(not_iterable(other)),
+        other => return Err(not_iterable(other, c.iter_var2.is_some())),
     };
     let mut out = Vec::new();
     for (a, b) in items {
@@ -424,8 +462,9 @@ fn append_loop(c: &CompNode, ap: &Append, ctx: &mut Ctx<'_>) -> EvalResult {
     Ok(Value::List(Arc::from(out)))
 }
 
-/// cel-go's error for ranging over a non-container (Go type names).
-fn not_iterable(v: &Value) -> EvalError {
+/// cel-go's error for ranging over a non-container (Go type names); the
+/// two-variable comprehensions have their own wording.
+fn not_iterable(v: &Value, two_vars: bool) -> EvalError {
     let go = match v {
         Value::Null => "types.Null",
         Value::Bool(_) => "types.Bool",
@@ -440,6 +479,9 @@ fn not_iterable(v: &Value) -> EvalError {
         Value::Type(_) => "*types.Type",
         other => other.type_name(),
     };
+    if two_vars {
+        return EvalError::msg(format!("unsupported comprehension range type: {go}"));
+    }
     EvalError::msg(format!("got '{go}', expected iterable type"))
 }
 
@@ -503,7 +545,7 @@ fn comprehension(c: &CompNode, ctx: &mut Ctx<'_>) -> EvalResult {
                 }
             }
         }
-        other => return Err(not_iterable(other)),
+        other => return Err(not_iterable(other, c.iter_var2.is_some())),
     }
     eval(&c.result, ctx)
 }

@@ -241,6 +241,9 @@ pub(crate) enum Node {
         func: FnImpl,
         name: Arc<str>,
         args: Vec<Node>,
+        /// Evaluated with error arguments instead of propagating them
+        /// (cel-go's non-strict overloads), see [`non_strict`].
+        non_strict: bool,
     },
     /// `==`, `!=`, `in` on operands borrowed where possible.
     Rel {
@@ -422,6 +425,21 @@ impl Program {
 }
 
 /// A dotted name spelled by an `Ident`/`Select` chain, if the chain is one.
+/// Whether a call takes error arguments rather than failing with them:
+/// Cerbos declares the global forms of its set functions non-strict.
+fn non_strict(function: &str, member: bool) -> bool {
+    !member
+        && matches!(
+            function,
+            "intersect"
+                | "except"
+                | "hasIntersection"
+                | "has_intersection"
+                | "isSubset"
+                | "is_subset"
+        )
+}
+
 fn qualified_name(e: &Expr) -> Option<String> {
     match &e.kind {
         ExprKind::Ident(n) => Some(n.clone()),
@@ -823,6 +841,7 @@ impl Preparer<'_> {
                                 func: f,
                                 name: Arc::from(full.as_str()),
                                 args: nodes,
+                                non_strict: false,
                             },
                             StaticTy::Dyn,
                         ));
@@ -899,6 +918,7 @@ impl Preparer<'_> {
                 func,
                 name: Arc::from(function),
                 args: nodes,
+                non_strict: non_strict(function, member),
             },
             StaticTy::Dyn,
         ))

@@ -55,6 +55,11 @@ pub enum EvalError {
     /// Arguments of types no overload of the function accepts.
     #[error("no such overload")]
     NoSuchOverload,
+    /// An implementation's own refusal of its arguments, which cel-go
+    /// reports bare whatever the function's dispatch (never re-worded with
+    /// the function's name, unlike [`EvalError::NoSuchOverload`]).
+    #[error("no such overload")]
+    Refused,
     /// An operator whose first operand lacks the trait the operator needs
     /// (cel-go's dispatcher names the operator only).
     #[error("no such overload: {operator}")]
