@@ -1196,18 +1196,47 @@ mod tests {
                 serde_json::json!("-9223372036854775807"),
             ),
             (r#"b"hi""#, serde_json::json!("aGk=")),
-            (r#"{1: "a"}"#, serde_json::Value::Null),
-            ("type(1)", serde_json::Value::Null),
             ("optional.of(1)", serde_json::json!(1)),
-            ("optional.none()", serde_json::Value::Null),
-            (r#"hierarchy("a.b")"#, serde_json::Value::Null),
-            (r#"ip("10.0.0.1")"#, serde_json::Value::Null),
-            (r#"[1, hierarchy("a")]"#, serde_json::Value::Null),
             ("now() - now()", serde_json::json!("0s")),
         ];
         for (src, want) in cases {
             let v = eval(src).expect(src);
             assert_eq!(v.to_json().expect(src), want, "{src}");
+        }
+        // Values with no JSON form fail with cel-go's conversion message,
+        // which Cerbos 0.55 reports as the output's error.
+        let errors = [
+            (
+                r#"{1: "a"}"#,
+                "unsupported type conversion from 'int' to string",
+            ),
+            (
+                r#"[{true: 1}]"#,
+                "type conversion error from bool to 'string'",
+            ),
+            ("type(1)", "type conversion not supported for 'type'"),
+            ("optional.none()", "optional.none() dereference"),
+            (r#"{"a": optional.none()}"#, "optional.none() dereference"),
+            (
+                r#"[1, hierarchy("a")]"#,
+                "unsupported native conversion from hierarchy to '*structpb.Value'",
+            ),
+            (
+                r#"ip("10.0.0.1")"#,
+                "unsupported type conversion to '*structpb.Value'",
+            ),
+            (
+                "spiffeMatchAny()",
+                "unsupported native conversion from SPIFFEMatcher to '*structpb.Value'",
+            ),
+        ];
+        for (src, want) in errors {
+            let v = eval(src).expect(src);
+            assert_eq!(
+                v.to_json().map_err(|e| e.to_string()),
+                Err(want.to_string()),
+                "{src}"
+            );
         }
     }
 }

@@ -607,6 +607,8 @@ pub(crate) fn select(v: &Value, field: &str, test_only: bool, optional: bool) ->
         Value::List(_) => Err(EvalError::UnsupportedIndex("string".into())),
         // cel-go's presence test on a value without fields is false, not an error.
         _ if test_only => Ok(Value::Bool(false)),
+        // cel-go's optional selection on a value without fields is none.
+        _ if optional => Ok(Value::Optional(None)),
         _ => Err(EvalError::NoSuchKey(field.to_string())),
     }
 }
