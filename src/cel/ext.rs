@@ -857,15 +857,98 @@ fn b64_encode(act: &Activation, a: &[Value]) -> EvalResult {
 }
 
 fn b64_decode(act: &Activation, a: &[Value]) -> EvalResult {
-    use base64::Engine as _;
     let s = str_arg(a, 0)?;
     act.charge(s.len() as u64 / 16)?;
-    // cel-go falls back to unpadded decoding.
-    let out = base64::engine::general_purpose::STANDARD
-        .decode(s)
-        .or_else(|_| base64::engine::general_purpose::STANDARD_NO_PAD.decode(s))
-        .map_err(|e| EvalError::msg(format!("illegal base64 data: {e}")))?;
+    // cel-go decodes with Go's padded standard encoding and, on corrupt
+    // input, retries unpadded, reporting the second attempt's error.
+    let out = go_base64_decode(s.as_bytes(), true)
+        .or_else(|_| go_base64_decode(s.as_bytes(), false))
+        .map_err(|at| EvalError::msg(format!("illegal base64 data at input byte {at}")))?;
     Ok(Value::Bytes(Arc::from(out)))
+}
+
+/// Go's `base64.StdEncoding` / `RawStdEncoding` decoding (not strict:
+/// line breaks are skipped and trailing bits ignored); the error is the
+/// offset Go's `CorruptInputError` reports.
+fn go_base64_decode(src: &[u8], padded: bool) -> Result<Vec<u8>, usize> {
+    fn sextet(c: u8) -> Option<u8> {
+        match c {
+            b'A'..=b'Z' => Some(c - b'A'),
+            b'a'..=b'z' => Some(c - b'a' + 26),
+            b'0'..=b'9' => Some(c - b'0' + 52),
+            b'+' => Some(62),
+            b'/' => Some(63),
+            _ => None,
+        }
+    }
+    let newline = |c: u8| c == b'\n' || c == b'\r';
+    let mut out = Vec::with_capacity(src.len() / 4 * 3 + 3);
+    let mut si = 0;
+    loop {
+        // One quantum of up to four sextets.
+        let mut buf = [0u8; 4];
+        let mut len = 4;
+        let mut j = 0;
+        let mut end = false;
+        while j < 4 {
+            let Some(&c) = src.get(si) else {
+                if j == 0 {
+                    return Ok(out);
+                }
+                if j == 1 || padded {
+                    return Err(si - j);
+                }
+                len = j;
+                end = true;
+                break;
+            };
+            si += 1;
+            if let Some(v) = sextet(c) {
+                buf[j] = v;
+                j += 1;
+                continue;
+            }
+            if newline(c) {
+                continue;
+            }
+            if !padded || c != b'=' {
+                return Err(si - 1);
+            }
+            // Padding: only after two or three sextets, and last.
+            match j {
+                0 | 1 => return Err(si - 1),
+                2 => {
+                    while src.get(si).is_some_and(|&c| newline(c)) {
+                        si += 1;
+                    }
+                    match src.get(si) {
+                        None => return Err(src.len()),
+                        Some(&b'=') => si += 1,
+                        Some(_) => return Err(si - 1),
+                    }
+                }
+                _ => {}
+            }
+            while src.get(si).is_some_and(|&c| newline(c)) {
+                si += 1;
+            }
+            if si < src.len() {
+                return Err(si);
+            }
+            len = j;
+            end = true;
+            break;
+        }
+        let v = u32::from(buf[0]) << 18
+            | u32::from(buf[1]) << 12
+            | u32::from(buf[2]) << 6
+            | u32::from(buf[3]);
+        let bytes = [(v >> 16) as u8, (v >> 8) as u8, v as u8];
+        out.extend_from_slice(bytes.get(..len - 1).unwrap_or(&[]));
+        if end {
+            return Ok(out);
+        }
+    }
 }
 
 fn json_encode(act: &Activation, a: &[Value]) -> EvalResult {
