@@ -789,17 +789,9 @@ fn engine(conditions: &[&str]) -> Engine {
             "    - actions: [\"a{i}\"]\n      effect: EFFECT_ALLOW\n      roles: [\"*\"]\n      condition:\n        match:\n          expr: {quoted}\n"
         ));
     }
-    let dir = std::env::temp_dir().join(format!("portcullis-cel-errors-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).expect("temp dir");
-    std::fs::write(dir.join("thing.yaml"), policy).expect("write policy");
-    let compiled = compile_dir(Path::new(&dir), &CompileOptions::default());
-    let _ = std::fs::remove_dir_all(&dir);
-    let bundle = match compiled {
-        Ok(c) => c.bundle,
-        Err(e) => panic!("policy does not compile: {e:?}"),
-    };
-    Engine::new(
-        bundle,
+    build(
+        "messages",
+        &policy,
         EngineConfig {
             limits: RequestLimits {
                 max_actions: conditions.len(),
@@ -808,7 +800,22 @@ fn engine(conditions: &[&str]) -> Engine {
             ..EngineConfig::default()
         },
     )
-    .expect("engine builds")
+}
+
+fn build(name: &str, policy: &str, config: EngineConfig) -> Engine {
+    let dir = std::env::temp_dir().join(format!(
+        "portcullis-cel-errors-{name}-{}",
+        std::process::id()
+    ));
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    std::fs::write(dir.join("thing.yaml"), policy).expect("write policy");
+    let compiled = compile_dir(Path::new(&dir), &CompileOptions::default());
+    let _ = std::fs::remove_dir_all(&dir);
+    let bundle = match compiled {
+        Ok(c) => c.bundle,
+        Err(e) => panic!("policy does not compile: {e:?}"),
+    };
+    Engine::new(bundle, config).expect("engine builds")
 }
 
 #[test]
@@ -880,4 +887,152 @@ fn runtime_errors_are_worded_as_cerbos_reports_them() {
         CASES.len(),
         failures.join("\n")
     );
+}
+
+/// cel-go (with Cerbos's `OptOptimize`) converts constant arguments while
+/// planning: a failing conversion keeps the program from being built, so
+/// Cerbos never evaluates the expression and logs no evaluation error; the
+/// condition fails (or errors out of `any`). Cerbos's constant folding first
+/// prunes branches a literal short-circuits. Outputs report the conversion
+/// error. Other constant errors (`1/0`) are ordinary evaluation errors.
+/// Effects and errors as Cerbos 0.55 answers them.
+#[test]
+fn unplannable_conversions_fail_without_evaluation_errors() {
+    const POLICY: &str = r#"apiVersion: api.cerbos.dev/v1
+resourcePolicy:
+  version: default
+  resource: thing
+  variables:
+    local:
+      bad: "int(dyn('x'))"
+  rules:
+    - actions: ["c0"]
+      effect: EFFECT_ALLOW
+      roles: ["*"]
+      condition: {match: {expr: "int('x') == 1"}}
+    - actions: ["c1"]
+      effect: EFFECT_ALLOW
+      roles: ["*"]
+      condition: {match: {expr: "int('x') == 1 || true"}}
+    - actions: ["c2"]
+      effect: EFFECT_ALLOW
+      roles: ["*"]
+      condition: {match: {expr: "R.attr.x == 2 || int(dyn('x')) == 1"}}
+    - actions: ["c3"]
+      effect: EFFECT_ALLOW
+      roles: ["*"]
+      condition: {match: {expr: "uint(-1) == 1u || true"}}
+    - actions: ["c4"]
+      effect: EFFECT_ALLOW
+      roles: ["*"]
+      condition: {match: {expr: "int(R.attr.s) == 1 || true"}}
+    - actions: ["c5"]
+      effect: EFFECT_ALLOW
+      roles: ["*"]
+      condition: {match: {expr: "V.bad == 1 || true"}}
+    - actions: ["a1"]
+      effect: EFFECT_ALLOW
+      roles: ["*"]
+      condition:
+        match:
+          any:
+            of:
+              - expr: "R.attr.x == 3 || int(dyn('x')) == 1"
+              - expr: "true"
+    - actions: ["a2"]
+      effect: EFFECT_ALLOW
+      roles: ["*"]
+      condition:
+        match:
+          any:
+            of:
+              - expr: "R.attr.x == 3 || int(R.attr.s) == 1"
+              - expr: "R.attr.x == 2"
+    - actions: ["e1"]
+      effect: EFFECT_ALLOW
+      roles: ["*"]
+      condition: {match: {expr: "1/0 == 1"}}
+    - actions: ["e2"]
+      effect: EFFECT_ALLOW
+      roles: ["*"]
+      condition: {match: {expr: "dyn('a') < 1"}}
+    - actions: ["o1"]
+      effect: EFFECT_ALLOW
+      roles: ["*"]
+      output: {when: {ruleActivated: "int('x')"}}
+    - actions: ["o2"]
+      effect: EFFECT_ALLOW
+      roles: ["*"]
+      output: {when: {ruleActivated: "uint(-1)"}}
+"#;
+    let actions = [
+        "c0", "c1", "c2", "c3", "c4", "c5", "a1", "a2", "e1", "e2", "o1", "o2",
+    ];
+    for strict in [false, true] {
+        let engine = build(
+            &format!("plan-{strict}"),
+            POLICY,
+            EngineConfig {
+                strict_evaluation: strict,
+                ..EngineConfig::default()
+            },
+        );
+        let req: CheckResourcesRequest = serde_json::from_value(json!({
+            "requestId": "r",
+            "principal": {"id": "p", "roles": ["user"]},
+            "resources": [{
+                "actions": actions,
+                "resource": {"kind": "thing", "id": "x", "attr": {"x": 2, "s": "y"}},
+            }],
+        }))
+        .expect("request");
+        let resp = engine.check_resources(&req, NOW).expect("check");
+        let result = resp.results.first().expect("one result");
+        let allowed: Vec<&str> = actions
+            .iter()
+            .copied()
+            .filter(|a| result.actions.get(a) == Some(&Effect::Allow))
+            .collect();
+        let want_allowed: &[&str] = if strict {
+            &["c1", "c3", "c4", "c5", "o1", "o2"]
+        } else {
+            &["c1", "c3", "c4", "c5", "a2", "o1", "o2"]
+        };
+        assert_eq!(allowed, want_allowed, "strict: {strict}");
+        let errors: Vec<(&str, &str)> = resp
+            .evaluation_errors
+            .iter()
+            .map(|e| {
+                (
+                    e.cel_error.expression.as_str(),
+                    e.cel_error.message.as_str(),
+                )
+            })
+            .collect();
+        assert_eq!(
+            errors,
+            [
+                ("1/0 == 1", "division by zero"),
+                (
+                    "R.attr.x == 3 || int(R.attr.s) == 1",
+                    "type conversion error from 'string' to 'int'"
+                ),
+                ("dyn('a') < 1", "no such overload"),
+            ],
+            "strict: {strict}"
+        );
+        let outputs: Vec<(&str, &str)> = result
+            .outputs
+            .iter()
+            .map(|o| (o.action.as_str(), o.error.as_str()))
+            .collect();
+        assert_eq!(
+            outputs,
+            [
+                ("o1", "type conversion error from 'string' to 'int'"),
+                ("o2", "unsigned integer overflow"),
+            ],
+            "strict: {strict}"
+        );
+    }
 }

@@ -1064,10 +1064,16 @@ impl Checker<'_> {
         let (Some(validate), Some(arg)) = (validator, args.first()) else {
             return;
         };
-        if let ExprKind::Literal(Literal::String(s)) = &arg.kind {
-            if validate(s).is_err() {
-                self.error(arg, format!("invalid {function} argument"));
+        let valid = match &arg.kind {
+            ExprKind::Literal(Literal::String(s)) => validate(s).is_ok(),
+            // Epoch seconds must land in years 1 to 9999.
+            ExprKind::Literal(Literal::Int(secs)) if function == "timestamp" => {
+                crate::cel::time::Timestamp::new(*secs, 0).is_some()
             }
+            _ => true,
+        };
+        if !valid {
+            self.error(arg, format!("invalid {function} argument"));
         }
     }
 }
@@ -1211,6 +1217,11 @@ mod tests {
         .is_empty());
         assert_eq!(cerbos("duration('1x')"), ["invalid duration argument"]);
         assert_eq!(cerbos("timestamp('nope')"), ["invalid timestamp argument"]);
+        assert_eq!(
+            cerbos("timestamp(999999999999999) < now()"),
+            ["invalid timestamp argument"]
+        );
+        assert!(cerbos("timestamp(1) < now()").is_empty());
         assert_eq!(cerbos("P.id.matches('[')"), ["invalid matches argument"]);
         assert_eq!(
             cerbos("nosuchfn(1)"),
