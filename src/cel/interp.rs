@@ -599,8 +599,16 @@ pub(crate) fn select(v: &Value, field: &str, test_only: bool, optional: bool) ->
             None if test_only => Ok(Value::Bool(false)),
             None => Ok(Value::Optional(None)),
             Some(x) => {
-                let r = select(x, field, test_only, true)?;
-                Ok(r)
+                // Chained selection on an optional's value: a value without
+                // fields has no such key (only `.?` directly on it is none).
+                let fields = matches!(
+                    x.as_ref(),
+                    Value::Map(_) | Value::Message(_) | Value::Opaque(_) | Value::List(_)
+                );
+                if !fields && !test_only {
+                    return Err(EvalError::NoSuchKey(field.to_string()));
+                }
+                select(x, field, test_only, true)
             }
         },
         // cel-go qualifies a list with the field name as an index.
