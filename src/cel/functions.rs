@@ -454,11 +454,27 @@ fn list_index(i: &Value) -> EvalResult<i64> {
             if d.fract() == 0.0 && d.is_finite() && d.abs() < 9.2e18 {
                 Ok(*d as i64)
             } else {
-                Err(EvalError::UnsupportedIndex(format!("{d}")))
+                Err(EvalError::msg(format!(
+                    "unsupported index value {} in list",
+                    format_double(*d)
+                )))
             }
         }
-        other => Err(EvalError::UnsupportedIndex(other.type_name().to_string())),
+        other => Err(invalid_qualifier(other)
+            .unwrap_or_else(|| EvalError::UnsupportedIndex(other.type_name().to_string()))),
     }
+}
+
+/// cel-go's attribute qualifiers refuse a list, map or null used as an
+/// index, naming the value's Go type.
+fn invalid_qualifier(i: &Value) -> Option<EvalError> {
+    let go = match i {
+        Value::List(_) => "*types.baseList",
+        Value::Map(_) => "*types.baseMap",
+        Value::Null => "types.Null",
+        _ => return None,
+    };
+    Some(EvalError::msg(format!("invalid qualifier type: {go}")))
 }
 
 fn index_value(c: &Value, i: &Value) -> EvalResult {
@@ -472,6 +488,9 @@ fn index_value(c: &Value, i: &Value) -> EvalResult {
                 .ok_or(EvalError::IndexOutOfRange(n))
         }
         Value::Map(m) => {
+            if let Some(e) = invalid_qualifier(i) {
+                return Err(e);
+            }
             if !matches!(
                 i,
                 Value::Bool(_)
@@ -632,6 +651,7 @@ fn to_int(_: &Activation, a: &[Value]) -> EvalResult {
             .map(Value::Int)
             .map_err(|_| EvalError::msg("type conversion error from 'string' to 'int'")),
         Value::Timestamp(t) => Ok(Value::Int(t.secs)),
+        Value::Duration(d) => Ok(Value::Int(d.nanos)),
         _ => Err(no_overload("int", a)),
     }
 }

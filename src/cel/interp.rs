@@ -265,14 +265,70 @@ fn eval_opt_or(target: &Node, alt: &Node, or_value: bool, ctx: &mut Ctx<'_>) -> 
                 Ok(Value::Optional(Some(v)))
             }
         }
-        Value::Optional(None) => {
-            let a = eval(alt, ctx)?;
-            if !or_value && !matches!(a, Value::Optional(_)) {
-                return Err(EvalError::NoSuchOverload);
-            }
-            Ok(a)
-        }
+        // cel-go returns the alternative as it is, optional or not.
+        Value::Optional(None) => eval(alt, ctx),
         _ => Err(EvalError::NoSuchOverload),
+    }
+}
+
+/// A value as Go's `%v` prints an attribute-derived cel-go value: lists
+/// show their elements as `google.protobuf.Value` text (whose spacing Go
+/// derives from a hash of the binary: two spaces in Cerbos 0.55.0).
+fn go_display(v: &Value, depth: usize) -> String {
+    if depth > 16 {
+        return "...".into();
+    }
+    match v {
+        Value::String(s) => s.to_string(),
+        Value::Null => "0".into(),
+        Value::Double(d) => super::functions::format_double(*d),
+        Value::List(l) => {
+            let items: Vec<String> = l.iter().map(|e| proto_text(e, depth + 1)).collect();
+            format!("[{}]", items.join(", "))
+        }
+        Value::Map(m) => {
+            let items: Vec<String> = m
+                .iter()
+                .map(|(k, e)| format!("{}: {}", go_display(k, depth + 1), go_display(e, depth + 1)))
+                .collect();
+            format!("{{{}}}", items.join(", "))
+        }
+        other => {
+            super::functions::value_to_string(other).unwrap_or_else(|_| other.type_name().into())
+        }
+    }
+}
+
+/// A value as the text form of a `google.protobuf.Value`.
+fn proto_text(v: &Value, depth: usize) -> String {
+    match v {
+        Value::Null => "null_value:NULL_VALUE".into(),
+        Value::Bool(b) => format!("bool_value:{b}"),
+        Value::Double(_) | Value::Int(_) | Value::Uint(_) => {
+            format!("number_value:{}", go_display(v, depth))
+        }
+        Value::String(s) => format!("string_value:{}", super::goip::quote(s)),
+        Value::List(l) => {
+            let items: Vec<String> = l
+                .iter()
+                .map(|e| format!("values:{{{}}}", proto_text(e, depth + 1)))
+                .collect();
+            format!("list_value:{{{}}}", items.join("  "))
+        }
+        Value::Map(m) => {
+            let items: Vec<String> = m
+                .iter()
+                .map(|(k, e)| {
+                    format!(
+                        "fields:{{key:{} value:{{{}}}}}",
+                        super::goip::quote(&go_display(k, depth + 1)),
+                        proto_text(e, depth + 1)
+                    )
+                })
+                .collect();
+            format!("struct_value:{{{}}}", items.join("  "))
+        }
+        other => go_display(other, depth),
     }
 }
 
@@ -285,7 +341,12 @@ fn eval_list(elems: &[Node], optional: &[bool], ctx: &mut Ctx<'_>) -> EvalResult
             match v {
                 Value::Optional(Some(inner)) => out.push(inner.as_ref().clone()),
                 Value::Optional(None) => {}
-                _ => return Err(EvalError::NoSuchOverload),
+                other => {
+                    return Err(EvalError::msg(format!(
+                        "cannot initialize optional list element from non-optional value {}",
+                        go_display(&other, 0)
+                    )))
+                }
             }
         } else {
             out.push(v);
@@ -308,7 +369,13 @@ fn eval_map(entries: &[(Node, Node, bool)], ctx: &mut Ctx<'_>) -> EvalResult {
             match v {
                 Value::Optional(Some(inner)) => inner.as_ref().clone(),
                 Value::Optional(None) => continue,
-                _ => return Err(EvalError::NoSuchOverload),
+                other => {
+                    return Err(EvalError::msg(format!(
+                        "cannot initialize optional entry '{}' from non-optional value {}",
+                        go_display(&k, 0),
+                        go_display(&other, 0)
+                    )))
+                }
             }
         } else {
             v
