@@ -377,12 +377,14 @@ pub(crate) fn resolve(name: &str, member: bool, argc: usize) -> Option<FnImpl> {
         ("spiffeMatchOneOf", 1) if !member => spiffe_match_one_of,
         ("spiffeMatchTrustDomain", 1) if !member => spiffe_match_trust_domain,
         ("matchesID", 2) if member => spiffe_matches_id,
-        ("basePath", 1) => |act: &Activation, a: &[Value]| path1(act, a, base_path),
-        ("dirPath", 1) => |act: &Activation, a: &[Value]| path1(act, a, dir_path),
-        ("extPath", 1) => |act: &Activation, a: &[Value]| path1(act, a, ext_path),
-        ("volumeName", 1) => |act: &Activation, a: &[Value]| path1(act, a, |p| Ok(volume_name(p))),
-        ("joinPath", 1) => join_path,
-        ("relPath", 2) => rel_path,
+        ("basePath", 1) if !member => |act: &Activation, a: &[Value]| path1(act, a, base_path),
+        ("dirPath", 1) if !member => |act: &Activation, a: &[Value]| path1(act, a, dir_path),
+        ("extPath", 1) if !member => |act: &Activation, a: &[Value]| path1(act, a, ext_path),
+        ("volumeName", 1) if !member => {
+            |act: &Activation, a: &[Value]| path1(act, a, |p| Ok(volume_name(p)))
+        }
+        ("joinPath", 1) if !member => join_path,
+        ("relPath", 2) if !member => rel_path,
         ("pathHasPrefix", 2) => path_has_prefix,
         ("pathMatch", 2) => path_match,
         ("pathMatchAnyOf", 2) => path_match_any_of,

@@ -1222,6 +1222,13 @@ mod tests {
             ["invalid timestamp argument"]
         );
         assert!(cerbos("timestamp(1) < now()").is_empty());
+        // Cerbos declares its path functions global only, except the
+        // matchers and pathHasPrefix.
+        assert_eq!(
+            cerbos("R.attr.p.basePath() == 'a'"),
+            ["found no matching overload for 'basePath' applied to 'dyn.()'"]
+        );
+        assert!(cerbos("R.attr.p.pathMatch('a*')").is_empty());
         assert_eq!(cerbos("P.id.matches('[')"), ["invalid matches argument"]);
         assert_eq!(
             cerbos("nosuchfn(1)"),
