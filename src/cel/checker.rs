@@ -974,8 +974,19 @@ impl Checker<'_> {
                     _ => bad(self),
                 }
             }
+            // With `dyn` on one side, cel-go still needs an overload taking
+            // the other side's type.
             ("_+_", [a, b]) => match (a, b) {
-                (Dyn, _) | (_, Dyn) => Dyn,
+                (Dyn, t) | (t, Dyn) => {
+                    if matches!(
+                        t,
+                        Dyn | Int | Uint | Double | String | Bytes | Duration | Timestamp | List(_)
+                    ) {
+                        Dyn
+                    } else {
+                        bad(self)
+                    }
+                }
                 (Int, Int)
                 | (Uint, Uint)
                 | (Double, Double)
@@ -990,19 +1001,37 @@ impl Checker<'_> {
                 _ => bad(self),
             },
             ("_-_", [a, b]) => match (a, b) {
-                (Dyn, _) | (_, Dyn) => Dyn,
+                (Dyn, t) | (t, Dyn) => {
+                    if matches!(t, Dyn | Int | Uint | Double | Duration | Timestamp) {
+                        Dyn
+                    } else {
+                        bad(self)
+                    }
+                }
                 (Int, Int) | (Uint, Uint) | (Double, Double) | (Duration, Duration) => a.clone(),
                 (Timestamp, Timestamp) => Duration,
                 (Timestamp, Duration) => Timestamp,
                 _ => bad(self),
             },
             ("_*_" | "_/_", [a, b]) => match (a, b) {
-                (Dyn, _) | (_, Dyn) => Dyn,
+                (Dyn, t) | (t, Dyn) => {
+                    if matches!(t, Dyn | Int | Uint | Double) {
+                        Dyn
+                    } else {
+                        bad(self)
+                    }
+                }
                 (Int, Int) | (Uint, Uint) | (Double, Double) => a.clone(),
                 _ => bad(self),
             },
             ("_%_", [a, b]) => match (a, b) {
-                (Dyn, _) | (_, Dyn) => Dyn,
+                (Dyn, t) | (t, Dyn) => {
+                    if matches!(t, Dyn | Int | Uint) {
+                        Dyn
+                    } else {
+                        bad(self)
+                    }
+                }
                 (Int, Int) | (Uint, Uint) => a.clone(),
                 _ => bad(self),
             },
@@ -1229,6 +1258,13 @@ mod tests {
             ["found no matching overload for 'basePath' applied to 'dyn.()'"]
         );
         assert!(cerbos("R.attr.p.pathMatch('a*')").is_empty());
+        // `dyn` on one side still needs an overload for the other side.
+        assert_eq!(
+            cerbos("duration('1h') * R.attr.v"),
+            ["found no matching overload for '_*_' applied to '(duration, dyn)'"]
+        );
+        assert!(cerbos("duration('1h') + R.attr.v == R.attr.w").is_empty());
+        assert!(cerbos("R.attr.v - timestamp('2024-01-01T00:00:00Z') == R.attr.w").is_empty());
         assert_eq!(cerbos("P.id.matches('[')"), ["invalid matches argument"]);
         assert_eq!(
             cerbos("nosuchfn(1)"),
