@@ -881,7 +881,7 @@ impl Checker<'_> {
             self.no_overload(e, function, target_ty, &arg_tys);
             return Ty::Dyn;
         }
-        self.validate_literals(function, target.is_some(), args);
+        self.validate_literals(e, function, target, args);
         if target.is_none() {
             if let Some(t) = self.operator(e, function, args, &arg_tys) {
                 return t;
@@ -1083,7 +1083,41 @@ impl Checker<'_> {
     /// cel-go's `ValidateDurationLiterals`, `ValidateTimestampLiterals`,
     /// `ValidateRegexLiterals`: the first argument (not counting a receiver)
     /// of `duration`, `timestamp` and `matches`, when a string literal.
-    fn validate_literals(&mut self, function: &str, _member: bool, args: &[Expr]) {
+    fn validate_literals(
+        &mut self,
+        e: &Expr,
+        function: &str,
+        target: Option<&Expr>,
+        args: &[Expr],
+    ) {
+        // The strings extension's validator: a literal format string with a
+        // list literal of arguments.
+        if function == "format" && self.env.regex.is_some() {
+            if let (
+                Some(Expr {
+                    kind: ExprKind::Literal(Literal::String(f)),
+                    ..
+                }),
+                Some(Expr {
+                    kind: ExprKind::List { elements, .. },
+                    ..
+                }),
+            ) = (target, args.first())
+            {
+                match super::ext::format_clauses(f, elements.len()) {
+                    Err(msg) => self.error(e, msg),
+                    Ok(n) if elements.len() > n => self.error(
+                        e,
+                        format!(
+                            "too many arguments supplied to string.format (expected {n}, got {})",
+                            elements.len()
+                        ),
+                    ),
+                    Ok(_) => {}
+                }
+            }
+            return;
+        }
         let validator = match function {
             "duration" => self.env.duration,
             "timestamp" => self.env.timestamp,
@@ -1258,6 +1292,16 @@ mod tests {
             ["found no matching overload for 'basePath' applied to 'dyn.()'"]
         );
         assert!(cerbos("R.attr.p.pathMatch('a*')").is_empty());
+        // The strings extension's format validator (messages from Cerbos).
+        assert_eq!(
+            cerbos("'%5d'.format([R.attr.v]) == ''"),
+            ["could not parse formatting clause: unrecognized formatting clause \"5\""]
+        );
+        assert_eq!(
+            cerbos("'%s %s'.format([R.attr.v]) == ''"),
+            ["index 1 out of range"]
+        );
+        assert!(cerbos("'%s %.2f'.format([R.attr.v, R.attr.w]) == ''").is_empty());
         // `dyn` on one side still needs an overload for the other side.
         assert_eq!(
             cerbos("duration('1h') * R.attr.v"),

@@ -364,6 +364,41 @@ fn as_double_for_fmt(v: &Value, clause: &str) -> EvalResult<f64> {
     }
 }
 
+/// Checks a literal format string against `argc` literal arguments as
+/// cel-go's format validator does at compile time: the clauses must parse
+/// and have an argument each; returns how many arguments they use.
+pub(crate) fn format_clauses(f: &str, argc: usize) -> Result<usize, String> {
+    let mut it = f.chars().peekable();
+    let mut next_arg = 0usize;
+    while let Some(c) = it.next() {
+        if c != '%' {
+            continue;
+        }
+        if it.peek() == Some(&'%') {
+            it.next();
+            continue;
+        }
+        // The clause's argument is looked up before the clause is parsed.
+        if next_arg >= argc {
+            return Err(format!("index {next_arg} out of range"));
+        }
+        next_arg += 1;
+        if it.peek() == Some(&'.') {
+            it.next();
+            while it.peek().is_some_and(|c| c.is_ascii_digit()) {
+                it.next();
+            }
+        }
+        let verb = it.next().ok_or("unexpected end of string")?;
+        if !matches!(verb, 's' | 'd' | 'f' | 'e' | 'b' | 'o' | 'x' | 'X') {
+            return Err(format!(
+                "could not parse formatting clause: unrecognized formatting clause \"{verb}\""
+            ));
+        }
+    }
+    Ok(next_arg)
+}
+
 fn format(act: &Activation, a: &[Value]) -> EvalResult {
     let f = str_arg(a, 0)?;
     let args = list_arg(a, 1)?;
