@@ -367,6 +367,7 @@ fn as_double_for_fmt(v: &Value, clause: &str) -> EvalResult<f64> {
 /// Checks a literal format string against `argc` literal arguments as
 /// cel-go's format validator does at compile time: the clauses must parse
 /// and have an argument each; returns how many arguments they use.
+#[cfg(feature = "compiler")]
 pub(crate) fn format_clauses(f: &str, argc: usize) -> Result<usize, String> {
     let mut it = f.chars().peekable();
     let mut next_arg = 0usize;

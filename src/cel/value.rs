@@ -827,9 +827,16 @@ fn number(d: f64) -> EvalResult<serde_json::Value> {
     serde_json::Number::from_f64(d)
         .map(serde_json::Value::Number)
         .ok_or_else(|| {
+            // protobuf-go's wording, with its non-breaking space.
             EvalError::msg(format!(
-                "proto: google.protobuf.Value.number_value: invalid {} value",
-                if d.is_nan() { "NaN" } else { "Inf" }
+                "proto:\u{a0}google.protobuf.Value.number_value: invalid {} value",
+                if d.is_nan() {
+                    "NaN"
+                } else if d > 0.0 {
+                    "+Inf"
+                } else {
+                    "-Inf"
+                }
             ))
         })
 }
