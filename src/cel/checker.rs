@@ -1347,8 +1347,19 @@ impl Checker<'_> {
                     _ => bad(self),
                 }
             }
+            // With `dyn` on one side, cel-go still needs an overload taking
+            // the other side's type.
             ("_+_", [a, b]) => match (a, b) {
-                (Dyn, _) | (_, Dyn) => Dyn,
+                (Dyn, t) | (t, Dyn) => {
+                    if matches!(
+                        t,
+                        Dyn | Int | Uint | Double | String | Bytes | Duration | Timestamp | List(_)
+                    ) {
+                        Dyn
+                    } else {
+                        bad(self)
+                    }
+                }
                 (Int, Int)
                 | (Uint, Uint)
                 | (Double, Double)
@@ -1363,19 +1374,37 @@ impl Checker<'_> {
                 _ => bad(self),
             },
             ("_-_", [a, b]) => match (a, b) {
-                (Dyn, _) | (_, Dyn) => Dyn,
+                (Dyn, t) | (t, Dyn) => {
+                    if matches!(t, Dyn | Int | Uint | Double | Duration | Timestamp) {
+                        Dyn
+                    } else {
+                        bad(self)
+                    }
+                }
                 (Int, Int) | (Uint, Uint) | (Double, Double) | (Duration, Duration) => a.clone(),
                 (Timestamp, Timestamp) => Duration,
                 (Timestamp, Duration) => Timestamp,
                 _ => bad(self),
             },
             ("_*_" | "_/_", [a, b]) => match (a, b) {
-                (Dyn, _) | (_, Dyn) => Dyn,
+                (Dyn, t) | (t, Dyn) => {
+                    if matches!(t, Dyn | Int | Uint | Double) {
+                        Dyn
+                    } else {
+                        bad(self)
+                    }
+                }
                 (Int, Int) | (Uint, Uint) | (Double, Double) => a.clone(),
                 _ => bad(self),
             },
             ("_%_", [a, b]) => match (a, b) {
-                (Dyn, _) | (_, Dyn) => Dyn,
+                (Dyn, t) | (t, Dyn) => {
+                    if matches!(t, Dyn | Int | Uint) {
+                        Dyn
+                    } else {
+                        bad(self)
+                    }
+                }
                 (Int, Int) | (Uint, Uint) => a.clone(),
                 _ => bad(self),
             },
@@ -1464,10 +1493,16 @@ impl Checker<'_> {
         let Some(validate) = validator else {
             return;
         };
-        if let ExprKind::Literal(Literal::String(s)) = &arg.kind {
-            if validate(s).is_err() {
-                self.error(arg, format!("invalid {function} argument"));
+        let valid = match &arg.kind {
+            ExprKind::Literal(Literal::String(s)) => validate(s).is_ok(),
+            // Epoch seconds must land in years 1 to 9999.
+            ExprKind::Literal(Literal::Int(secs)) if function == "timestamp" => {
+                crate::cel::time::Timestamp::new(*secs, 0).is_some()
             }
+            _ => true,
+        };
+        if !valid {
+            self.error(arg, format!("invalid {function} argument"));
         }
     }
 }
@@ -1614,6 +1649,35 @@ mod tests {
         .is_empty());
         assert_eq!(cerbos("duration('1x')"), ["invalid duration argument"]);
         assert_eq!(cerbos("timestamp('nope')"), ["invalid timestamp argument"]);
+        assert_eq!(
+            cerbos("timestamp(999999999999999) < now()"),
+            ["invalid timestamp argument"]
+        );
+        assert!(cerbos("timestamp(1) < now()").is_empty());
+        // Cerbos declares its path functions global only, except the
+        // matchers and pathHasPrefix.
+        assert_eq!(
+            cerbos("R.attr.p.basePath() == 'a'"),
+            ["found no matching overload for 'basePath' applied to 'dyn.()'"]
+        );
+        assert!(cerbos("R.attr.p.pathMatch('a*')").is_empty());
+        // The strings extension's format validator (messages from Cerbos).
+        assert_eq!(
+            cerbos("'%5d'.format([R.attr.v]) == ''"),
+            ["could not parse formatting clause: unrecognized formatting clause \"5\""]
+        );
+        assert_eq!(
+            cerbos("'%s %s'.format([R.attr.v]) == ''"),
+            ["index 1 out of range"]
+        );
+        assert!(cerbos("'%s %.2f'.format([R.attr.v, R.attr.w]) == ''").is_empty());
+        // `dyn` on one side still needs an overload for the other side.
+        assert_eq!(
+            cerbos("duration('1h') * R.attr.v"),
+            ["found no matching overload for '_*_' applied to '(duration, dyn)'"]
+        );
+        assert!(cerbos("duration('1h') + R.attr.v == R.attr.w").is_empty());
+        assert!(cerbos("R.attr.v - timestamp('2024-01-01T00:00:00Z') == R.attr.w").is_empty());
         assert_eq!(cerbos("P.id.matches('[')"), ["invalid matches argument"]);
         assert_eq!(
             cerbos("nosuchfn(1)"),

@@ -247,12 +247,8 @@ fn join(act: &Activation, a: &[Value]) -> EvalResult {
         }
         match e {
             Value::String(s) => out.push_str(s),
-            other => {
-                return Err(EvalError::msg(format!(
-                    "join: invalid input: {}",
-                    value_to_string(other).unwrap_or_default()
-                )))
-            }
+            // cel-go's guard checks the list's elements against `list(string)`.
+            _ => return Err(no_overload("join", a)),
         }
     }
     string_value(act, out)
@@ -363,7 +359,7 @@ fn as_double_for_fmt(v: &Value, clause: &str) -> EvalResult<f64> {
         Value::Int(i) => Ok(*i as f64),
         Value::Uint(u) => Ok(*u as f64),
         other => Err(fmt_err(format!(
-            "{clause} clause can only be used on doubles, was given {}",
+            "{clause} clause can only be used on ints, uints, and doubles, was given {}",
             other.type_name()
         ))),
     }
@@ -415,7 +411,7 @@ fn format(act: &Activation, a: &[Value]) -> EvalResult {
                 Value::Double(d) => special_double(*d).unwrap_or_else(|| format!("{d}")),
                 other => {
                     return Err(fmt_err(format!(
-                        "decimal clause can only be used on integers, was given {}",
+                        "decimal clause can only be used on ints, uints, and doubles, was given {}",
                         other.type_name()
                     )))
                 }
@@ -443,7 +439,7 @@ fn format(act: &Activation, a: &[Value]) -> EvalResult {
                 Value::Bool(b) => u8::from(*b).to_string(),
                 other => {
                     return Err(fmt_err(format!(
-                        "only integers and bools can be formatted as binary, was given {}",
+                        "only ints, uints, and bools can be formatted as binary, was given {}",
                         other.type_name()
                     )))
                 }
@@ -459,7 +455,7 @@ fn format(act: &Activation, a: &[Value]) -> EvalResult {
                 Value::Uint(u) => format!("{u:o}"),
                 other => {
                     return Err(fmt_err(format!(
-                        "octal clause can only be used on integers, was given {}",
+                        "octal clause can only be used on ints and uints, was given {}",
                         other.type_name()
                     )))
                 }
@@ -478,7 +474,7 @@ fn format(act: &Activation, a: &[Value]) -> EvalResult {
                     Value::Bytes(b) => b.iter().map(|b| format!("{b:02x}")).collect(),
                     other => {
                         return Err(fmt_err(format!(
-                            "only integers, byte buffers, and strings can be formatted as hex, was given {}",
+                            "only ints, uints, bytes, and strings can be formatted as hex, was given {}",
                             other.type_name()
                         )))
                     }
@@ -524,6 +520,17 @@ fn slice(act: &Activation, a: &[Value]) -> EvalResult {
     )
 }
 
+/// A value's runtime type as cel-go prints a `*types.Type` (aggregates
+/// with their `dyn` parameters).
+fn go_type_string(v: &Value) -> String {
+    match v {
+        Value::List(_) => "list(dyn)".into(),
+        Value::Map(_) => "map(dyn, dyn)".into(),
+        Value::Optional(_) => "optional_type(dyn)".into(),
+        other => other.type_name().into(),
+    }
+}
+
 fn flatten_into(l: &[Value], depth: i64, out: &mut Vec<Value>, guard: usize) -> EvalResult<()> {
     if guard > super::value::MAX_VALUE_DEPTH {
         return Err(EvalError::msg("flatten: nesting too deep"));
@@ -538,8 +545,24 @@ fn flatten_into(l: &[Value], depth: i64, out: &mut Vec<Value>, guard: usize) -> 
 }
 
 fn flatten(act: &Activation, a: &[Value]) -> EvalResult {
-    let l = list_arg(a, 0)?;
-    let depth = if a.len() > 1 { int_arg(a, 1)? } else { 1 };
+    // The lists extension disables type guards here and words its own
+    // refusal with the receiver's and argument's runtime types.
+    let refuse = || {
+        let args: Vec<String> = a.iter().skip(1).map(go_type_string).collect();
+        EvalError::msg(format!(
+            "no such overload: {}.flatten({})",
+            a.first().map(go_type_string).unwrap_or_default(),
+            args.join(", ")
+        ))
+    };
+    let Some(Value::List(l)) = a.first() else {
+        return Err(refuse());
+    };
+    let depth = match a.get(1) {
+        None => 1,
+        Some(Value::Int(d)) => *d,
+        Some(_) => return Err(refuse()),
+    };
     if depth < 0 {
         return Err(EvalError::msg("level must be non-negative"));
     }
@@ -564,40 +587,27 @@ fn sortable(l: &[Value]) -> EvalResult<()> {
     let Some(first) = l.first() else {
         return Ok(());
     };
-    for v in l {
-        let ok = matches!(
-            (first, v),
-            (Value::Int(_), Value::Int(_))
-                | (Value::Uint(_), Value::Uint(_))
-                | (Value::Double(_), Value::Double(_))
-                | (Value::String(_), Value::String(_))
-                | (Value::Bytes(_), Value::Bytes(_))
-                | (Value::Bool(_), Value::Bool(_))
-                | (Value::Timestamp(_), Value::Timestamp(_))
-                | (Value::Duration(_), Value::Duration(_))
-        );
-        if !ok {
-            return Err(EvalError::msg(format!(
-                "list elements must have the same type: expected {}, got {}",
-                first.type_name(),
-                v.type_name()
-            )));
-        }
-    }
-    match first {
+    // cel-go checks that the first element is comparable, then that every
+    // element has its type.
+    if !matches!(
+        first,
         Value::Int(_)
-        | Value::Uint(_)
-        | Value::Double(_)
-        | Value::String(_)
-        | Value::Bytes(_)
-        | Value::Bool(_)
-        | Value::Timestamp(_)
-        | Value::Duration(_) => Ok(()),
-        other => Err(EvalError::msg(format!(
-            "list elements must be comparable, got {}",
-            other.type_name()
-        ))),
+            | Value::Uint(_)
+            | Value::Double(_)
+            | Value::String(_)
+            | Value::Bytes(_)
+            | Value::Bool(_)
+            | Value::Timestamp(_)
+            | Value::Duration(_)
+    ) {
+        return Err(EvalError::msg("list elements must be comparable"));
     }
+    if l.iter()
+        .any(|v| std::mem::discriminant(v) != std::mem::discriminant(first))
+    {
+        return Err(EvalError::msg("list elements must have the same type"));
+    }
+    Ok(())
 }
 
 fn sort(act: &Activation, a: &[Value]) -> EvalResult {
@@ -653,24 +663,41 @@ fn last(_: &Activation, a: &[Value]) -> EvalResult {
 
 // ---------------------------------------------------------------- math
 
-fn numeric_list(a: &[Value]) -> EvalResult<Vec<Value>> {
-    let vals: Vec<Value> = match a {
-        [Value::List(l)] => l.to_vec(),
-        _ => a.to_vec(),
+fn numeric_list(a: &[Value], function: &str) -> EvalResult<Vec<Value>> {
+    // One argument that is a list, or three and more (which the macro
+    // gathers into a list), go through cel-go's list implementation; one
+    // scalar or two arguments through guarded overloads.
+    let (vals, listed): (Vec<Value>, bool) = match a {
+        [Value::List(l)] => (l.to_vec(), true),
+        _ => (a.to_vec(), a.len() > 2),
     };
     if vals.is_empty() {
-        return Err(EvalError::msg("math.@max(list) argument must not be empty"));
+        return Err(EvalError::msg(format!(
+            "{function}(list) argument must not be empty"
+        )));
     }
-    for v in &vals {
-        if !matches!(v, Value::Int(_) | Value::Uint(_) | Value::Double(_)) {
-            return Err(EvalError::NoSuchOverload);
-        }
+    let numeric = |v: &Value| matches!(v, Value::Int(_) | Value::Uint(_) | Value::Double(_));
+    // cel-go's guard judges a list by its first element; a later
+    // non-number fails the implementation's pairwise comparison.
+    if !vals.iter().all(numeric) {
+        return Err(if listed && vals.first().is_some_and(numeric) {
+            EvalError::NoOperatorOverload {
+                operator: function.to_string(),
+            }
+        } else {
+            EvalError::NoSuchOverload
+        });
     }
     Ok(vals)
 }
 
 fn pick(a: &[Value], want: Ordering) -> EvalResult {
-    let vals = numeric_list(a)?;
+    let function = if want == Ordering::Greater {
+        "math.@max"
+    } else {
+        "math.@min"
+    };
+    let vals = numeric_list(a, function)?;
     let mut best = vals.first().cloned().ok_or(EvalError::NoSuchOverload)?;
     for v in vals.iter().skip(1) {
         match value_cmp(v, &best) {
@@ -831,15 +858,98 @@ fn b64_encode(act: &Activation, a: &[Value]) -> EvalResult {
 }
 
 fn b64_decode(act: &Activation, a: &[Value]) -> EvalResult {
-    use base64::Engine as _;
     let s = str_arg(a, 0)?;
     act.charge(s.len() as u64 / 16)?;
-    // cel-go falls back to unpadded decoding.
-    let out = base64::engine::general_purpose::STANDARD
-        .decode(s)
-        .or_else(|_| base64::engine::general_purpose::STANDARD_NO_PAD.decode(s))
-        .map_err(|e| EvalError::msg(format!("illegal base64 data: {e}")))?;
+    // cel-go decodes with Go's padded standard encoding and, on corrupt
+    // input, retries unpadded, reporting the second attempt's error.
+    let out = go_base64_decode(s.as_bytes(), true)
+        .or_else(|_| go_base64_decode(s.as_bytes(), false))
+        .map_err(|at| EvalError::msg(format!("illegal base64 data at input byte {at}")))?;
     Ok(Value::Bytes(Arc::from(out)))
+}
+
+/// Go's `base64.StdEncoding` / `RawStdEncoding` decoding (not strict:
+/// line breaks are skipped and trailing bits ignored); the error is the
+/// offset Go's `CorruptInputError` reports.
+fn go_base64_decode(src: &[u8], padded: bool) -> Result<Vec<u8>, usize> {
+    fn sextet(c: u8) -> Option<u8> {
+        match c {
+            b'A'..=b'Z' => Some(c - b'A'),
+            b'a'..=b'z' => Some(c - b'a' + 26),
+            b'0'..=b'9' => Some(c - b'0' + 52),
+            b'+' => Some(62),
+            b'/' => Some(63),
+            _ => None,
+        }
+    }
+    let newline = |c: u8| c == b'\n' || c == b'\r';
+    let mut out = Vec::with_capacity(src.len() / 4 * 3 + 3);
+    let mut si = 0;
+    loop {
+        // One quantum of up to four sextets.
+        let mut buf = [0u8; 4];
+        let mut len = 4;
+        let mut j = 0;
+        let mut end = false;
+        while j < 4 {
+            let Some(&c) = src.get(si) else {
+                if j == 0 {
+                    return Ok(out);
+                }
+                if j == 1 || padded {
+                    return Err(si - j);
+                }
+                len = j;
+                end = true;
+                break;
+            };
+            si += 1;
+            if let Some(v) = sextet(c) {
+                buf[j] = v;
+                j += 1;
+                continue;
+            }
+            if newline(c) {
+                continue;
+            }
+            if !padded || c != b'=' {
+                return Err(si - 1);
+            }
+            // Padding: only after two or three sextets, and last.
+            match j {
+                0 | 1 => return Err(si - 1),
+                2 => {
+                    while src.get(si).is_some_and(|&c| newline(c)) {
+                        si += 1;
+                    }
+                    match src.get(si) {
+                        None => return Err(src.len()),
+                        Some(&b'=') => si += 1,
+                        Some(_) => return Err(si - 1),
+                    }
+                }
+                _ => {}
+            }
+            while src.get(si).is_some_and(|&c| newline(c)) {
+                si += 1;
+            }
+            if si < src.len() {
+                return Err(si);
+            }
+            len = j;
+            end = true;
+            break;
+        }
+        let v = u32::from(buf[0]) << 18
+            | u32::from(buf[1]) << 12
+            | u32::from(buf[2]) << 6
+            | u32::from(buf[3]);
+        let bytes = [(v >> 16) as u8, (v >> 8) as u8, v as u8];
+        out.extend_from_slice(bytes.get(..len - 1).unwrap_or(&[]));
+        if end {
+            return Ok(out);
+        }
+    }
 }
 
 fn json_encode(act: &Activation, a: &[Value]) -> EvalResult {

@@ -86,42 +86,82 @@ fn core(name: &str, member: bool, argc: usize) -> Option<FnImpl> {
     })
 }
 
+/// How cel-go reaches a function's implementation, which decides the
+/// wording of its "no such overload" error.
+enum Dispatch {
+    /// A guarded overload, or a dispatcher over several overloads: the
+    /// error names the function and the argument types.
+    Guarded,
+    /// The implementation receives the arguments unchecked (type guards
+    /// disabled, or a Cerbos binding that checks its own arguments) and
+    /// refuses with a bare "no such overload".
+    Unguarded,
+    /// A binding that requires a trait of its first operand; without it
+    /// the call falls back to the operand's own `Receive` method.
+    Trait(fn(&Value) -> bool),
+}
+
+/// The dispatch of each function, mirroring its cel-go / Cerbos declaration.
+fn dispatch(function: &str) -> Dispatch {
+    if let Some(has_trait) = operator_trait(function) {
+        return Dispatch::Trait(has_trait);
+    }
+    match function {
+        // cel-go's standard string functions disable their type guards;
+        // `matches` is one binding without a trait. Cerbos's time
+        // decorator replaces `timeSince` with an unguarded binding.
+        "contains" | "startsWith" | "endsWith" | "matches" | "timeSince" => Dispatch::Unguarded,
+        // Methods of Cerbos's hierarchy and SPIFFE types: only their
+        // receivers implement them (cel-go finds no binding to guard).
+        "ancestorOf" | "descendentOf" | "immediateParentOf" | "immediateChildOf" | "siblingOf"
+        | "overlaps" | "commonAncestors" | "path" | "trustDomain" | "isMemberOf" | "name"
+        | "matchesID" => Dispatch::Trait(|_| false),
+        // Operators without a trait (`!_`, `@in`, ...) fail inside their one
+        // implementation.
+        f if f.starts_with(['_', '!', '-', '@']) => Dispatch::Unguarded,
+        _ => Dispatch::Guarded,
+    }
+}
+
+/// Values whose cel-go type implements `traits.Receiver`: a call that finds
+/// no binding is handed to the value's own `Receive` method, which refuses
+/// with a bare "no such overload".
+fn is_receiver(v: &Value) -> bool {
+    match v {
+        Value::String(_) | Value::Duration(_) | Value::Timestamp(_) => true,
+        Value::Opaque(o) => o.type_name().starts_with("cerbos.lib."),
+        _ => false,
+    }
+}
+
 /// The error cel-go reports when `function` has no overload for `args`.
 pub(crate) fn no_overload(function: &str, args: &[Value]) -> EvalError {
-    let named = EvalError::NoMatchingOverload {
-        function: function.to_string(),
-        args: args
-            .iter()
-            .map(|a| a.type_name())
-            .collect::<Vec<_>>()
-            .join(", "),
-    };
-    // cel-go dispatches an operator on a trait of its first operand: when the
-    // operand has the trait (or is a receiver type: string, duration,
-    // timestamp), the operand's own method refuses with a bare "no such
-    // overload"; otherwise the dispatcher names the operator.
-    if let Some(has_trait) = operator_trait(function) {
-        let dispatched = args.first().is_some_and(|lhs| {
-            has_trait(lhs)
-                || matches!(
-                    lhs,
-                    Value::String(_) | Value::Duration(_) | Value::Timestamp(_)
-                )
-        });
-        return if dispatched {
-            EvalError::NoSuchOverload
-        } else {
-            EvalError::NoOperatorOverload {
-                operator: function.to_string(),
+    match dispatch(function) {
+        Dispatch::Guarded => EvalError::NoMatchingOverload {
+            function: function.to_string(),
+            args: args
+                .iter()
+                .map(|a| a.type_name())
+                .collect::<Vec<_>>()
+                .join(", "),
+        },
+        Dispatch::Unguarded => EvalError::NoSuchOverload,
+        // The operand's own method refuses with a bare "no such overload";
+        // an operand that neither has the trait nor receives calls makes the
+        // dispatcher name the function.
+        Dispatch::Trait(has_trait) => {
+            if args
+                .first()
+                .is_some_and(|lhs| has_trait(lhs) || is_receiver(lhs))
+            {
+                EvalError::NoSuchOverload
+            } else {
+                EvalError::NoOperatorOverload {
+                    operator: function.to_string(),
+                }
             }
-        };
+        }
     }
-    // Operators without a trait (`!_`, `@in`, ...) fail inside their one
-    // implementation, which says only "no such overload".
-    if function.starts_with(['_', '!', '-', '@']) {
-        return EvalError::NoSuchOverload;
-    }
-    named
 }
 
 /// The cel-go trait an operator requires of its first operand, as a test on
@@ -172,6 +212,9 @@ fn operator_trait(function: &str) -> Option<fn(&Value) -> bool> {
                     | Value::Timestamp(_)
             )
         },
+        // The lists extension's `sort` and `sortBy` helper are singleton
+        // bindings on lists.
+        "sort" | "@sortByAssociatedKeys" => |v| matches!(v, Value::List(_)),
         "size" => |v| {
             matches!(
                 v,
@@ -411,11 +454,27 @@ fn list_index(i: &Value) -> EvalResult<i64> {
             if d.fract() == 0.0 && d.is_finite() && d.abs() < 9.2e18 {
                 Ok(*d as i64)
             } else {
-                Err(EvalError::UnsupportedIndex(format!("{d}")))
+                Err(EvalError::msg(format!(
+                    "unsupported index value {} in list",
+                    format_double(*d)
+                )))
             }
         }
-        other => Err(EvalError::UnsupportedIndex(other.type_name().to_string())),
+        other => Err(invalid_qualifier(other)
+            .unwrap_or_else(|| EvalError::UnsupportedIndex(other.type_name().to_string()))),
     }
+}
+
+/// cel-go's attribute qualifiers refuse a list, map or null used as an
+/// index, naming the value's Go type.
+fn invalid_qualifier(i: &Value) -> Option<EvalError> {
+    let go = match i {
+        Value::List(_) => "*types.baseList",
+        Value::Map(_) => "*types.baseMap",
+        Value::Null => "types.Null",
+        _ => return None,
+    };
+    Some(EvalError::msg(format!("invalid qualifier type: {go}")))
 }
 
 fn index_value(c: &Value, i: &Value) -> EvalResult {
@@ -429,6 +488,9 @@ fn index_value(c: &Value, i: &Value) -> EvalResult {
                 .ok_or(EvalError::IndexOutOfRange(n))
         }
         Value::Map(m) => {
+            if let Some(e) = invalid_qualifier(i) {
+                return Err(e);
+            }
             if !matches!(
                 i,
                 Value::Bool(_)
@@ -589,7 +651,7 @@ fn to_int(_: &Activation, a: &[Value]) -> EvalResult {
             .map(Value::Int)
             .map_err(|_| EvalError::msg("type conversion error from 'string' to 'int'")),
         Value::Timestamp(t) => Ok(Value::Int(t.secs)),
-        Value::Bool(b) => Ok(Value::Int(i64::from(*b))),
+        Value::Duration(d) => Ok(Value::Int(d.nanos)),
         _ => Err(no_overload("int", a)),
     }
 }
@@ -611,7 +673,6 @@ fn to_uint(_: &Activation, a: &[Value]) -> EvalResult {
             .parse::<u64>()
             .map(Value::Uint)
             .map_err(|_| EvalError::msg("type conversion error from 'string' to 'uint'")),
-        Value::Bool(b) => Ok(Value::Uint(u64::from(*b))),
         _ => Err(no_overload("uint", a)),
     }
 }

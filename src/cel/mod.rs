@@ -12,6 +12,7 @@ pub mod cerbos;
 pub mod checker;
 mod ext;
 pub mod functions;
+mod goip;
 mod gopath;
 pub mod interp;
 mod net;

@@ -72,6 +72,14 @@ struct EffectInfo<'a> {
 /// A strict-mode evaluation failure: the action is denied.
 struct StrictError;
 
+/// Why a condition could not be decided.
+enum Undecided {
+    /// An evaluation error in strict mode (or a nesting limit).
+    Strict,
+    /// An expression cel-go could not plan (see `Program::plan_error`).
+    Unplannable,
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 enum VarKey {
     /// Variables of a rule's owning policy (binding path: failures leave the variable unset).
@@ -563,7 +571,10 @@ impl Eval<'_> {
             match self.cel.eval(engine, *expr, &constants, &vars) {
                 Ok(v) => vars.insert(name, v),
                 Err(msg) => {
-                    self.record(*expr, msg);
+                    // An expression cel-go could not plan is never evaluated.
+                    if !engine.unplannable(*expr) {
+                        self.record(*expr, msg);
+                    }
                     if null_on_error && !self.strict {
                         vars.insert(name, CelValue::null());
                     }
@@ -653,9 +664,15 @@ impl Eval<'_> {
     ) -> Result<bool, StrictError> {
         match cond {
             None => Ok(true),
-            Some(ConditionRef::Plain(c)) => self.satisfies(c, constants, vars, 0),
+            Some(ConditionRef::Plain(c)) => {
+                let r = self.decide(c, constants, vars, 0);
+                self.settle(r)
+            }
             // `none: [cond]`
-            Some(ConditionRef::Negated(c)) => Ok(!self.satisfies(c, constants, vars, 0)?),
+            Some(ConditionRef::Negated(c)) => {
+                let r = self.decide(c, constants, vars, 0).map(|b| !b);
+                self.settle(r)
+            }
         }
     }
 
@@ -667,33 +684,49 @@ impl Eval<'_> {
     ) -> Result<bool, StrictError> {
         match cond {
             None => Ok(true),
-            Some(c) => self.satisfies(c, constants, vars, 0),
+            Some(c) => {
+                let r = self.decide(c, constants, vars, 0);
+                self.settle(r)
+            }
+        }
+    }
+
+    /// A whole condition's outcome: an expression cel-go could not plan
+    /// fails the condition (Cerbos skips the rule, or denies in strict mode)
+    /// without an evaluation error.
+    fn settle(&self, r: Result<bool, Undecided>) -> Result<bool, StrictError> {
+        match r {
+            Ok(b) => Ok(b),
+            Err(Undecided::Unplannable) if !self.strict => Ok(false),
+            Err(_) => Err(StrictError),
         }
     }
 
     /// `SatisfiesCondition`. In non-strict mode an erroring expression is
-    /// recorded and counts as false; in strict mode the error propagates.
-    fn satisfies(
+    /// recorded and counts as false; in strict mode the error propagates,
+    /// as does an expression that could not be planned (in both modes).
+    fn decide(
         &mut self,
         cond: &Condition,
         constants: &CelValue,
         vars: &Vars,
         depth: usize,
-    ) -> Result<bool, StrictError> {
+    ) -> Result<bool, Undecided> {
         if depth > MAX_CONDITION_DEPTH {
             self.cel_errors.insert((
                 "<condition>".to_string(),
                 "condition nested too deeply".to_string(),
             ));
-            return Err(StrictError);
+            return Err(Undecided::Strict);
         }
         match cond {
+            Condition::Expr(e) if self.engine.unplannable(*e) => Err(Undecided::Unplannable),
             Condition::Expr(e) => match self.cel.eval(self.engine, *e, constants, vars) {
                 Ok(v) => Ok(v.is_true()),
                 Err(msg) => {
                     self.record(*e, msg);
                     if self.strict {
-                        Err(StrictError)
+                        Err(Undecided::Strict)
                     } else {
                         Ok(false)
                     }
@@ -701,7 +734,7 @@ impl Eval<'_> {
             },
             Condition::All(list) => {
                 for c in list {
-                    if !self.satisfies(c, constants, vars, depth + 1)? {
+                    if !self.decide(c, constants, vars, depth + 1)? {
                         return Ok(false);
                     }
                 }
@@ -709,7 +742,7 @@ impl Eval<'_> {
             }
             Condition::Any(list) => {
                 for c in list {
-                    if self.satisfies(c, constants, vars, depth + 1)? {
+                    if self.decide(c, constants, vars, depth + 1)? {
                         return Ok(true);
                     }
                 }
@@ -717,7 +750,7 @@ impl Eval<'_> {
             }
             Condition::None(list) => {
                 for c in list {
-                    if self.satisfies(c, constants, vars, depth + 1)? {
+                    if self.decide(c, constants, vars, depth + 1)? {
                         return Ok(false);
                     }
                 }

@@ -285,6 +285,11 @@ impl Engine {
         self.programs.get(id as usize)
     }
 
+    /// Whether cel-go could not plan expression `id` (it fails unlogged).
+    pub(crate) fn unplannable(&self, id: ExprId) -> bool {
+        self.program(id).is_some_and(Prepared::plan_failed)
+    }
+
     pub(crate) fn param_constants(&self, ps: ParamSetId) -> CelValue {
         self.constants
             .get(ps as usize)
