@@ -134,14 +134,32 @@ export class CheckResourcesResult {
 
 /** The outcome of checking a principal's permissions on several resources. */
 export class CheckResourcesResponse {
+  #callId: string | undefined;
+  #requestId: string | undefined;
+
+  /**
+   * An identifier left `undefined` becomes a random UUID when first read:
+   * most callers never read them, and a UUID per check is measurable.
+   */
   constructor(
-    /** Identifier of this decision (as in the decision log). */
-    readonly cerbosCallId: string,
-    /** The request's tracing identifier. */
-    readonly requestId: string,
+    cerbosCallId: string | undefined,
+    requestId: string | undefined,
     /** One result per resource, in request order. */
     readonly results: CheckResourcesResult[],
-  ) {}
+  ) {
+    this.#callId = cerbosCallId;
+    this.#requestId = requestId;
+  }
+
+  /** Identifier of this decision (as in the decision log). */
+  get cerbosCallId(): string {
+    return (this.#callId ??= randomId());
+  }
+
+  /** The request's tracing identifier (a random UUID when the request gave none). */
+  get requestId(): string {
+    return (this.#requestId ??= randomId());
+  }
 
   /** The result for a resource. */
   findResult(resource: ResourceSearch): CheckResourcesResult | undefined {
@@ -484,8 +502,9 @@ export class Authorizer {
     if (this.#closed) throw new PortcullisError("the authorizer is closed");
     const loaded = this.#loaded;
     const onDecision = this.#options.onDecision;
-    const id = requestId ?? randomId();
-    const body: Record<string, unknown> = { requestId: id, principal, resources };
+    // A decision log needs the ids now; otherwise they are made when read.
+    const id = requestId ?? (onDecision ? randomId() : undefined);
+    const body: Record<string, unknown> = id === undefined ? { principal, resources } : { requestId: id, principal, resources };
     if (auxData !== undefined) body["auxData"] = auxData;
     // Decision logs need the matched policies even when the caller did not ask.
     if (includeMetadata || onDecision) body["includeMeta"] = true;
@@ -501,29 +520,17 @@ export class Authorizer {
     const answer = JSON.parse(answerText) as EngineAnswer;
     if (answer.error) {
       const error = requestError(answer.error.code, answer.error.message);
-      if (onDecision) this.#log(loaded, onDecision, nowMs, id, principal, resources, auxData, undefined, error.message);
+      if (onDecision) this.#log(loaded, onDecision, nowMs, id ?? randomId(), principal, resources, auxData, undefined, error.message);
       throw error;
     }
+    const engineResults = answer.results ?? [];
+    const results: CheckResourcesResult[] = new Array(engineResults.length);
+    for (let i = 0; i < engineResults.length; i++) results[i] = apiResult(engineResults[i]!, includeMetadata);
+    if (!onDecision) return new CheckResourcesResponse(answer.cerbosCallId, id, results);
     const callId = answer.cerbosCallId ?? randomId();
-    const results = (answer.results ?? []).map(
-      (r) =>
-        new CheckResourcesResult(
-          { id: r.resource.id, kind: r.resource.kind, policyVersion: r.resource.policyVersion ?? "", scope: r.resource.scope ?? "" },
-          r.actions ?? {},
-          r.validationErrors ?? [],
-          includeMetadata && r.meta
-            ? {
-                actions: Object.fromEntries(
-                  Object.entries(r.meta.actions ?? {}).map(([a, m]) => [a, { matchedPolicy: m.matchedPolicy ?? "", matchedScope: m.matchedScope ?? "" }]),
-                ),
-                effectiveDerivedRoles: r.meta.effectiveDerivedRoles ?? [],
-              }
-            : undefined,
-          (r.outputs ?? []).map((o) => ({ source: o.src, action: o.action ?? "", value: o.val })),
-        ),
-    );
-    const response = new CheckResourcesResponse(callId, answer.requestId ?? id, results);
-    if (onDecision) this.#log(loaded, onDecision, nowMs, id, principal, resources, auxData, answer, undefined, callId);
+    const logId = id ?? randomId();
+    const response = new CheckResourcesResponse(callId, logId, results);
+    this.#log(loaded, onDecision, nowMs, logId, principal, resources, auxData, answer, undefined, callId);
     return response;
   }
 
@@ -599,6 +606,26 @@ export class Authorizer {
       // A failing logger must not change the decision.
     }
   }
+}
+
+/** The typed result for one engine result entry. */
+function apiResult(r: EngineAnswerResult, includeMetadata: boolean): CheckResourcesResult {
+  const res = r.resource;
+  const meta = includeMetadata ? r.meta : undefined;
+  return new CheckResourcesResult(
+    { id: res.id, kind: res.kind, policyVersion: res.policyVersion ?? "", scope: res.scope ?? "" },
+    r.actions ?? {},
+    r.validationErrors ?? [],
+    meta
+      ? {
+          actions: Object.fromEntries(
+            Object.entries(meta.actions ?? {}).map(([a, m]) => [a, { matchedPolicy: m.matchedPolicy ?? "", matchedScope: m.matchedScope ?? "" }]),
+          ),
+          effectiveDerivedRoles: meta.effectiveDerivedRoles ?? [],
+        }
+      : undefined,
+    r.outputs ? r.outputs.map((o) => ({ source: o.src, action: o.action ?? "", value: o.val })) : [],
+  );
 }
 
 function load(text: string, config: string, keepText: boolean): Loaded {

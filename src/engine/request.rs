@@ -414,22 +414,26 @@ impl RequestError {
 }
 
 /// Collects protovalidate violations in field order.
+///
+/// Field names are `Display` values formatted only when a violation is
+/// recorded: a valid request (the common case) allocates nothing here.
 struct Violations(Vec<String>);
 
+type Field<'a> = &'a dyn std::fmt::Display;
+
 impl Violations {
-    fn add(&mut self, field: &str, message: &str, rule: &str) {
+    fn add(&mut self, field: Field<'_>, message: &str, rule: &str) {
         self.0.push(format!(" - {field}: {message} [{rule}]"));
     }
 
-    fn required_str(&mut self, field: &str, value: &str) {
+    fn required_str(&mut self, field: Field<'_>, value: &str) {
         if value.is_empty() {
             self.add(field, "value is required", "required");
         }
     }
 
-    fn pattern(&mut self, field: &str, value: &str, ok: bool, pattern: &str) {
+    fn pattern(&mut self, field: Field<'_>, ok: bool, pattern: &str) {
         if !ok {
-            let _ = value;
             self.add(
                 field,
                 &format!("value does not match regex pattern `{pattern}`"),
@@ -438,23 +442,22 @@ impl Violations {
         }
     }
 
-    fn attr_keys(&mut self, field: &str, attr: &Attributes) {
+    fn attr_keys(&mut self, field: Field<'_>, attr: &Attributes) {
         if attr.contains_key("") {
             self.add(
-                &format!("{field}[\"\"]"),
+                &format_args!("{field}[\"\"]"),
                 "value length must be at least 1 characters",
                 "string.min_len",
             );
         }
     }
 
-    fn string_list(&mut self, field: &str, items: &[String]) {
+    fn string_list(&mut self, field: Field<'_>, items: &[String]) {
         if items.is_empty() {
             self.add(field, "value is required", "required");
             return;
         }
-        let mut seen = std::collections::HashSet::new();
-        if !items.iter().all(|i| seen.insert(i.as_str())) {
+        if !all_unique(items) {
             self.add(
                 field,
                 "repeated value must contain unique items",
@@ -464,13 +467,26 @@ impl Violations {
         for (i, item) in items.iter().enumerate() {
             if item.is_empty() {
                 self.add(
-                    &format!("{field}[{i}]"),
+                    &format_args!("{field}[{i}]"),
                     "value length must be at least 1 characters",
                     "string.min_len",
                 );
             }
         }
     }
+}
+
+/// Whether no two items are equal; short lists (roles, actions) are
+/// compared pairwise, which beats hashing them.
+fn all_unique(items: &[String]) -> bool {
+    if items.len() <= 16 {
+        return items
+            .iter()
+            .enumerate()
+            .all(|(i, a)| items[i + 1..].iter().all(|b| a != b));
+    }
+    let mut seen = std::collections::HashSet::new();
+    items.iter().all(|i| seen.insert(i.as_str()))
 }
 
 const VERSION_PATTERN: &str = "^[\\w]*$";
@@ -502,36 +518,28 @@ pub fn valid_scope(s: &str) -> bool {
 }
 
 fn validate_principal(v: &mut Violations, p: &Principal) {
-    v.required_str("principal.id", &p.id);
+    v.required_str(&"principal.id", &p.id);
     v.pattern(
-        "principal.policy_version",
-        &p.policy_version,
+        &"principal.policy_version",
         valid_version(&p.policy_version),
         VERSION_PATTERN,
     );
-    v.string_list("principal.roles", &p.roles);
-    v.attr_keys("principal.attr", &p.attr);
-    v.pattern(
-        "principal.scope",
-        &p.scope,
-        valid_scope(&p.scope),
-        SCOPE_PATTERN,
-    );
+    v.string_list(&"principal.roles", &p.roles);
+    v.attr_keys(&"principal.attr", &p.attr);
+    v.pattern(&"principal.scope", valid_scope(&p.scope), SCOPE_PATTERN);
 }
 
-fn validate_resource(v: &mut Violations, field: &str, r: &Resource) {
-    v.required_str(&format!("{field}.kind"), &r.kind);
+fn validate_resource(v: &mut Violations, field: Field<'_>, r: &Resource) {
+    v.required_str(&format_args!("{field}.kind"), &r.kind);
     v.pattern(
-        &format!("{field}.policy_version"),
-        &r.policy_version,
+        &format_args!("{field}.policy_version"),
         valid_version(&r.policy_version),
         VERSION_PATTERN,
     );
-    v.required_str(&format!("{field}.id"), &r.id);
-    v.attr_keys(&format!("{field}.attr"), &r.attr);
+    v.required_str(&format_args!("{field}.id"), &r.id);
+    v.attr_keys(&format_args!("{field}.attr"), &r.attr);
     v.pattern(
-        &format!("{field}.scope"),
-        &r.scope,
+        &format_args!("{field}.scope"),
         valid_scope(&r.scope),
         SCOPE_PATTERN,
     );
@@ -543,36 +551,36 @@ impl CheckResourcesRequest {
     pub fn validate(&self, limits: &RequestLimits) -> Result<(), RequestError> {
         let mut v = Violations(Vec::new());
         match &self.principal {
-            None => v.add("principal", "value is required", "required"),
+            None => v.add(&"principal", "value is required", "required"),
             Some(p) => validate_principal(&mut v, p),
         }
         if self.resources.is_empty() {
-            v.add("resources", "value is required", "required");
+            v.add(&"resources", "value is required", "required");
         }
         for (i, entry) in self.resources.iter().enumerate() {
-            v.string_list(&format!("resources[{i}].actions"), &entry.actions);
+            v.string_list(&format_args!("resources[{i}].actions"), &entry.actions);
             match &entry.resource {
                 None => v.add(
-                    &format!("resources[{i}].resource"),
+                    &format_args!("resources[{i}].resource"),
                     "value is required",
                     "required",
                 ),
-                Some(r) => validate_resource(&mut v, &format!("resources[{i}].resource"), r),
+                Some(r) => validate_resource(&mut v, &format_args!("resources[{i}].resource"), r),
             }
         }
         if let Some(aux) = &self.aux_data {
             if aux.jwt.is_some() && aux.jwts.is_some() {
                 v.add(
-                    "aux_data",
+                    &"aux_data",
                     "jwt and jwts are mutually exclusive",
                     "aux_data.jwt_jwts_exclusive",
                 );
             }
             if let Some(jwt) = &aux.jwt {
-                v.required_str("aux_data.jwt.token", &jwt.token);
+                v.required_str(&"aux_data.jwt.token", &jwt.token);
             }
             for (name, jwt) in aux.jwts.iter().flatten() {
-                v.required_str(&format!("aux_data.jwts[\"{name}\"].token"), &jwt.token);
+                v.required_str(&format_args!("aux_data.jwts[\"{name}\"].token"), &jwt.token);
             }
         }
         if !v.0.is_empty() {
