@@ -22,6 +22,7 @@ import type {
   CheckResourcesResultResource,
   DecisionLogEntry,
   Effect,
+  EvaluationError,
   IsAllowedRequest,
   JwtOptions,
   OutputResult,
@@ -92,6 +93,7 @@ interface EngineAnswer {
   requestId?: string;
   cerbosCallId?: string;
   results?: EngineAnswerResult[];
+  evaluationErrors?: { celError: EvaluationError }[];
   error?: { code?: unknown; message?: unknown };
 }
 
@@ -146,6 +148,12 @@ export class CheckResourcesResponse {
     requestId: string | undefined,
     /** One result per resource, in request order. */
     readonly results: CheckResourcesResult[],
+    /**
+     * CEL expressions of the request that failed to evaluate, deduplicated
+     * and sorted (Cerbos only logs these): why a condition you expected to
+     * hold did not.
+     */
+    readonly evaluationErrors: EvaluationError[] = [],
   ) {
     this.#callId = cerbosCallId;
     this.#requestId = requestId;
@@ -526,10 +534,11 @@ export class Authorizer {
     const engineResults = answer.results ?? [];
     const results: CheckResourcesResult[] = new Array(engineResults.length);
     for (let i = 0; i < engineResults.length; i++) results[i] = apiResult(engineResults[i]!, includeMetadata);
-    if (!onDecision) return new CheckResourcesResponse(answer.cerbosCallId, id, results);
+    const evaluationErrors = answer.evaluationErrors?.length ? answer.evaluationErrors.map((e) => e.celError) : [];
+    if (!onDecision) return new CheckResourcesResponse(answer.cerbosCallId, id, results, evaluationErrors);
     const callId = answer.cerbosCallId ?? randomId();
     const logId = id ?? randomId();
-    const response = new CheckResourcesResponse(callId, logId, results);
+    const response = new CheckResourcesResponse(callId, logId, results, evaluationErrors);
     this.#log(loaded, onDecision, nowMs, logId, principal, resources, auxData, answer, undefined, callId);
     return response;
   }
@@ -584,7 +593,6 @@ export class Authorizer {
         effectiveDerivedRoles: r.meta?.effectiveDerivedRoles ?? [],
         validationErrors: r.validationErrors ?? [],
         outputs: (r.outputs ?? []).map((o) => ({ source: o.src, action: o.action ?? "", value: o.val })),
-        evaluationErrors: [],
       };
     });
     const entry: DecisionLogEntry = {
@@ -593,7 +601,7 @@ export class Authorizer {
       peer: { address: "", authInfo: "", userAgent: "", forwardedFor: "" },
       metadata: {},
       auditTrail: { effectivePolicies },
-      method: { name: "CheckResources", inputs, outputs, error },
+      method: { name: "CheckResources", inputs, outputs, evaluationErrors: (answer?.evaluationErrors ?? []).map((e) => e.celError), error },
       oversized: false,
       policySource: { kind: "portcullis", bundleDigest: loaded.digest },
     };

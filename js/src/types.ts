@@ -165,7 +165,17 @@ export interface CheckOutput {
   effectiveDerivedRoles: string[];
   validationErrors: ValidationError[];
   outputs: OutputResult[];
-  evaluationErrors: string[];
+}
+
+/**
+ * A CEL expression that failed to evaluate (the condition counted as not
+ * met, or denied under `strictEvaluation`). Cerbos writes these to its log.
+ */
+export interface EvaluationError {
+  /** The expression's source text, as written in the policy. */
+  expression: string;
+  /** Why it failed, in Cerbos's (cel-go's) wording. */
+  message: string;
 }
 
 /** The method part of a decision log entry. */
@@ -173,6 +183,8 @@ export interface DecisionLogEntryCheckResources {
   name: "CheckResources";
   inputs: CheckInput[];
   outputs: CheckOutput[];
+  /** The request's CEL evaluation errors (a Portcullis addition). */
+  evaluationErrors: EvaluationError[];
   error: string | undefined;
 }
 

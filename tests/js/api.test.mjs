@@ -206,6 +206,24 @@ test("onDecision receives Cerbos DecisionLogEntry-shaped entries", async () => {
   assert.equal(typeof entries[1].method.error, "string");
 });
 
+test("CEL evaluation errors reach the response and the decision log", async () => {
+  const entries = [];
+  const authz = await Authorizer.create({ bundle, now: () => NOW_MS, onDecision: (e) => entries.push(e) });
+  // No `locked` attribute: the DENY rule's `R.attr.locked == true` fails to
+  // evaluate, counts as not met, and the owner may delete.
+  const { locked: _, ...unlocked } = resources.alice_draft.attr;
+  const resource = { ...resources.alice_draft, attr: unlocked };
+  const response = authz.checkResources({ principal: principals.alice, resources: [{ resource, actions: ["delete"] }] });
+  assert.equal(response.results[0].isAllowed("delete"), true);
+  const want = [{ expression: "R.attr.locked == true", message: "no such key: locked" }];
+  assert.deepEqual(response.evaluationErrors, want);
+  assert.deepEqual(entries[0].method.evaluationErrors, want);
+  // A clean request has none.
+  const clean = authz.checkResources({ principal: principals.alice, resources: [{ resource: resources.alice_draft, actions: ["delete"] }] });
+  assert.deepEqual(clean.evaluationErrors, []);
+  assert.deepEqual(entries[1].method.evaluationErrors, []);
+});
+
 test("reload swaps bundles and keeps the old one when the new one is bad", async () => {
   const authz = await Authorizer.create({ bundle });
   const check = () => authz.checkResource({ principal: principals.alice, resource: resources.alice_locked, actions: ["delete"] }).actions.delete;
