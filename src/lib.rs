@@ -34,3 +34,9 @@ pub mod jwt;
 pub mod verify;
 #[cfg(feature = "wasm")]
 pub mod wasm;
+
+/// The integration tests' one lookup of the shared reference material, for
+/// unit tests that read it too.
+#[cfg(test)]
+#[path = "../tests/support/mod.rs"]
+pub(crate) mod test_support;

@@ -763,6 +763,7 @@ mod tests_support {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::test_support as support;
     use crate::verify::filter::TestFilter;
     use crate::verify::txtar;
 
@@ -901,13 +902,6 @@ tests:
         );
     }
 
-    fn shared() -> Option<std::path::PathBuf> {
-        let root = std::env::var_os("PORTCULLIS_SHARED")
-            .map(std::path::PathBuf::from)
-            .unwrap_or_else(|| std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared"));
-        root.is_dir().then_some(root)
-    }
-
     fn get_tests_fixture() -> Fixture {
         let p = |id: &str| Principal {
             id: id.into(),
@@ -989,15 +983,10 @@ tests:
     /// `verify/test_suite_run_get_tests`: matrix expansion and its errors.
     #[test]
     fn get_tests_cases() {
-        let Some(root) = shared() else {
-            assert!(
-                std::env::var("CI").as_deref() != Ok("true"),
-                "shared material missing"
-            );
-            eprintln!("SKIPPED: shared material not found");
+        let Some(dir) = support::shared_dir("conformance/cerbos/verify/test_suite_run_get_tests")
+        else {
             return;
         };
-        let dir = root.join("conformance/cerbos/verify/test_suite_run_get_tests");
         let fixture = get_tests_fixture();
         let (mut passed, mut failed) = (0, Vec::new());
         let mut paths: Vec<_> = std::fs::read_dir(&dir)
@@ -1055,15 +1044,9 @@ tests:
     /// (suite-level errors and skips) must match exactly even without an engine.
     #[test]
     fn suite_level_errors_match_cerbos() {
-        let Some(root) = shared() else {
-            assert!(
-                std::env::var("CI").as_deref() != Ok("true"),
-                "shared material missing"
-            );
-            eprintln!("SKIPPED: shared material not found");
+        let Some(dir) = support::shared_dir("conformance/cerbos/verify/cases") else {
             return;
         };
-        let dir = root.join("conformance/cerbos/verify/cases");
         let mut checked = 0;
         let mut names: Vec<_> = std::fs::read_dir(&dir)
             .unwrap()
