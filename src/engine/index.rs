@@ -345,7 +345,7 @@ impl Index {
         &self,
         version: &str,
         resource: &str,
-        scopes: &[String],
+        scopes: &[&str],
     ) -> bool {
         scopes.iter().any(|s| {
             self.table(PolicyKind::Resource, version, s)
@@ -354,7 +354,7 @@ impl Index {
     }
 
     /// `ScopedPrincipalExists` (any principal).
-    pub(crate) fn scoped_principal_exists(&self, version: &str, scopes: &[String]) -> bool {
+    pub(crate) fn scoped_principal_exists(&self, version: &str, scopes: &[&str]) -> bool {
         scopes
             .iter()
             .any(|s| self.table(PolicyKind::Principal, version, s).is_some())
