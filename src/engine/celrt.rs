@@ -3,6 +3,7 @@
 //! variables bags and value helpers.
 
 use std::collections::BTreeMap;
+use std::fmt::Write as _;
 use std::sync::Arc;
 
 use crate::bundle::ExprId;
@@ -318,7 +319,13 @@ impl<'i> CelEnv<'i> {
             .map(CelValue)
             .map_err(|e| match (e, &self.runtime_error) {
                 (EvalError::NoSuchAttribute(name), Some(msg)) if name == "runtime" => msg.clone(),
-                (e, _) => e.to_string(),
+                (e, _) => {
+                    // One allocation for the usual short message instead of
+                    // growing the string piece by piece.
+                    let mut msg = String::with_capacity(64);
+                    let _ = write!(msg, "{e}");
+                    msg
+                }
             })
     }
 }

@@ -36,7 +36,7 @@ use crate::bundle::{
 
 use super::celrt::{CelEnv, CelValue, Vars};
 use super::config::SchemaEnforcement;
-use super::index::{Binding, ConditionRef};
+use super::index::{Binding, ConditionRef, Table};
 use super::names::{
     principal_policy_key, resource_policy_key, sanitize_cow, scope_parents, scope_value,
 };
@@ -89,6 +89,14 @@ struct ScopedDerivedRoles<'e> {
     err_roles: Vec<&'e str>,
 }
 
+/// The rule table of one scope as an input sees it.
+struct ScopeTable<'a> {
+    table: Option<&'a Table>,
+    /// The table's rows for the input's resource kind (any action or role).
+    rows: Cow<'a, [u32]>,
+    perms: ScopePermissions,
+}
+
 /// Per-input evaluation state.
 struct Eval<'e> {
     engine: &'e Engine,
@@ -98,6 +106,8 @@ struct Eval<'e> {
     cond_cache: HashMap<u32, bool, BuildHasherDefault<IdHasher>>,
     cel_errors: BTreeSet<(String, String)>,
     outputs: Vec<OutputEntry>,
+    /// Shared by every parameter set without variables.
+    empty_vars: Rc<Vars>,
 }
 
 /// Records the decision for `action` (DENY is sticky when an action is set
@@ -282,33 +292,31 @@ pub(crate) fn check_input(engine: &Engine, input: &CheckInput, now_unix_nanos: i
         cond_cache: HashMap::default(),
         cel_errors: BTreeSet::new(),
         outputs: Vec::new(),
+        empty_vars: Rc::new(Vars::empty(engine.empty_vars())),
     };
     // Few scopes per request: a list beats hashing.
     let mut processed_scoped_drs: Vec<(&str, ScopedDerivedRoles)> = Vec::new();
     let mut effective_derived_roles: Vec<&str> = Vec::new();
     let mut bindings: Vec<Binding> = Vec::new();
-    let empty_vars = Rc::new(Vars::empty(engine.empty_vars()));
+    let empty_vars = ev.empty_vars.clone();
     // Per-input lookups hoisted out of the action loop: the table of each
     // scope (principal rows are queried with the resource version, as in
     // Cerbos) with its scope permissions, and each role's query roles.
-    let resource_tables: Vec<_> = resource_scopes
-        .iter()
-        .map(|s| {
-            (
-                idx.table(PolicyKind::Resource, r_version, s),
-                idx.scope_permissions(s),
-            )
-        })
-        .collect();
-    let principal_tables: Vec<_> = principal_scopes
-        .iter()
-        .map(|s| {
-            (
-                idx.table(PolicyKind::Principal, r_version, s),
-                idx.scope_permissions(s),
-            )
-        })
-        .collect();
+    let scope_tables = |kind: PolicyKind, scopes: &[&str]| -> Vec<ScopeTable<'_>> {
+        scopes
+            .iter()
+            .map(|s| {
+                let table = idx.table(kind, r_version, s);
+                ScopeTable {
+                    table,
+                    rows: table.map_or(Cow::Borrowed(&[]), |t| t.resource_rows(sanitized_kind)),
+                    perms: idx.scope_permissions(s),
+                }
+            })
+            .collect()
+    };
+    let resource_tables = scope_tables(PolicyKind::Resource, &resource_scopes);
+    let principal_tables = scope_tables(PolicyKind::Principal, &principal_scopes);
     let role_query_roles: Vec<_> = input
         .principal
         .roles
@@ -382,15 +390,18 @@ pub(crate) fn check_input(engine: &Engine, input: &CheckInput, now_unix_nanos: i
                     }
                     let principal =
                         (pt == PolicyKind::Principal).then_some(input.principal.id.as_str());
-                    let (table, perms) = if pt == PolicyKind::Principal {
-                        principal_tables.get(scope_idx).copied()
+                    let tables = if pt == PolicyKind::Principal {
+                        &principal_tables
                     } else {
-                        resource_tables.get(scope_idx).copied()
-                    }
-                    .unwrap_or_default();
+                        &resource_tables
+                    };
+                    let Some(ScopeTable { table, rows, perms }) = tables.get(scope_idx) else {
+                        continue;
+                    };
                     idx.query(
                         &engine.bundle,
-                        table,
+                        *table,
+                        rows,
                         pt,
                         sanitized_kind,
                         action,
@@ -480,7 +491,7 @@ pub(crate) fn check_input(engine: &Engine, input: &CheckInput, now_unix_nanos: i
                         }
                     }
                     if has_allow {
-                        match perms {
+                        match *perms {
                             ScopePermissions::RequireParentalConsentForAllows => has_allow = false,
                             ScopePermissions::OverrideParent => {
                                 role_effect.effect = Eff::Allow;
@@ -564,18 +575,19 @@ impl<'e> Eval<'e> {
         if let Some(v) = self.var_cache.get(&key) {
             return v.clone();
         }
-        let vars = Rc::new(self.evaluate_variables(ps, false));
+        let vars = self.evaluate_variables(ps, false);
         self.var_cache.insert(key, vars.clone());
         vars
     }
 
-    fn evaluate_variables(&mut self, ps: ParamSetId, null_on_error: bool) -> Vars {
+    fn evaluate_variables(&mut self, ps: ParamSetId, null_on_error: bool) -> Rc<Vars> {
         let engine = self.engine;
+        let set = match engine.bundle.param_sets.get(ps as usize) {
+            Some(set) if !set.variables.is_empty() => set,
+            _ => return self.empty_vars.clone(),
+        };
         let constants = engine.param_constants(ps);
         let mut vars = Vars::empty(engine.empty_vars());
-        let Some(set) = engine.bundle.param_sets.get(ps as usize) else {
-            return vars;
-        };
         for (name, expr) in &set.variables {
             match self.cel.eval(engine, *expr, &constants, &vars) {
                 Ok(v) => vars.insert(name, v),
@@ -587,7 +599,7 @@ impl<'e> Eval<'e> {
                 }
             }
         }
-        vars
+        Rc::new(vars)
     }
 
     /// The effective derived roles of one scope (computed on the first visit).
@@ -622,7 +634,7 @@ impl<'e> Eval<'e> {
             let vars = match self.var_cache.get(&key) {
                 Some(v) => v.clone(),
                 None => {
-                    let v = Rc::new(self.evaluate_variables(dr.params, true));
+                    let v = self.evaluate_variables(dr.params, true);
                     self.var_cache.insert(key, v.clone());
                     v
                 }

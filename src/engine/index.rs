@@ -151,7 +151,7 @@ impl Table {
     }
 
     /// Row ids whose resource dimension matches `resource`, ascending.
-    fn resource_rows(&self, resource: &str) -> Cow<'_, [u32]> {
+    pub(crate) fn resource_rows(&self, resource: &str) -> Cow<'_, [u32]> {
         let literal: &[u32] = self.literal.get(resource).map_or(&[], Vec::as_slice);
         let mut out: Option<Vec<u32>> = None;
         for (m, ids) in &self.globs {
@@ -361,12 +361,15 @@ impl Index {
     }
 
     /// `Index.Query`: role-policy synthetic bindings first (resource pass), then
-    /// matching rows in table order.
+    /// matching rows in table order. `candidates` is the table's
+    /// [`Table::resource_rows`] for `resource` (computed once per input, as
+    /// it does not depend on the action or role).
     #[allow(clippy::too_many_arguments)]
     pub(crate) fn query(
         &self,
         bundle: &Bundle,
         table: Option<&Table>,
+        candidates: &[u32],
         kind: PolicyKind,
         resource: &str,
         action: &str,
@@ -378,7 +381,6 @@ impl Index {
         let Some(table) = table else {
             return;
         };
-        let candidates = table.resource_rows(resource);
         // Cerbos returns before synthesising role-policy DENYs when no row at
         // all (any action, role-policy rows included) matches the version,
         // scope, resource, roles and principal (`Index.Query`'s `baseBM`).
