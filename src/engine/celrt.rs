@@ -159,8 +159,14 @@ pub(crate) struct CelEnv<'i> {
 /// not declare are skipped, so this does not depend on field order.
 fn message<const N: usize>(ty: &'static MessageType, values: [(&str, Value); N]) -> Value {
     let mut fields: Vec<Option<Value>> = vec![None; ty.fields.len()];
-    for (name, v) in values {
-        if let Some(slot) = ty.field_index(name).and_then(|i| fields.get_mut(i)) {
+    for (i, (name, v)) in values.into_iter().enumerate() {
+        // Callers list the fields in declaration order, so the name usually
+        // sits at the same index; the search is the fallback.
+        let idx = match ty.fields.get(i) {
+            Some(f) if f.name == name => Some(i),
+            _ => ty.field_index(name),
+        };
+        if let Some(slot) = idx.and_then(|i| fields.get_mut(i)) {
             *slot = Some(v);
         }
     }

@@ -104,7 +104,9 @@ struct Eval<'e> {
     strict: bool,
     var_cache: HashMap<VarKey, Rc<Vars>, BuildHasherDefault<IdHasher>>,
     cond_cache: HashMap<u32, bool, BuildHasherDefault<IdHasher>>,
-    cel_errors: BTreeSet<(String, String)>,
+    /// (expression source borrowed from the bundle, message): ordered and
+    /// deduplicated as the output lists them; sources are copied only then.
+    cel_errors: BTreeSet<(&'e str, String)>,
     outputs: Vec<OutputEntry>,
     /// Shared by every parameter set without variables.
     empty_vars: Rc<Vars>,
@@ -534,7 +536,7 @@ pub(crate) fn check_input(engine: &Engine, input: &CheckInput, now_unix_nanos: i
         .into_iter()
         .map(|(expression, message)| EvaluationError {
             cel_error: CelError {
-                expression,
+                expression: expression.to_string(),
                 message,
             },
         })
@@ -561,7 +563,7 @@ fn all_scopes(scope: &str, lenient: bool, exists: impl Fn(&str) -> bool) -> Vec<
 
 impl<'e> Eval<'e> {
     fn record(&mut self, expr: ExprId, message: String) {
-        let source = self.engine.expr_source(expr).to_string();
+        let source = self.engine.expr_source(expr);
         self.cel_errors.insert((source, message));
     }
 
@@ -712,10 +714,8 @@ impl<'e> Eval<'e> {
         depth: usize,
     ) -> Result<bool, StrictError> {
         if depth > MAX_CONDITION_DEPTH {
-            self.cel_errors.insert((
-                "<condition>".to_string(),
-                "condition nested too deeply".to_string(),
-            ));
+            self.cel_errors
+                .insert(("<condition>", "condition nested too deeply".to_string()));
             return Err(StrictError);
         }
         match cond {

@@ -213,8 +213,9 @@ pub(crate) struct Index {
     pub(crate) rows: Vec<IndexedRow>,
     /// kind → version → scope → table.
     tables: HashMap<PolicyKind, HashMap<String, HashMap<String, Table>>>,
-    resource_scopes: HashSet<String>,
-    principal_scopes: HashSet<String>,
+    /// Looked up on every request: [`FastHasher`] rather than SipHash.
+    resource_scopes: HashSet<String, BuildHasherDefault<FastHasher>>,
+    principal_scopes: HashSet<String, BuildHasherDefault<FastHasher>>,
     scope_permissions: HashMap<String, ScopePermissions>,
     /// scope → role → transitive parent roles (declaration order, deduplicated).
     parent_roles: HashMap<String, HashMap<String, Vec<String>>>,
