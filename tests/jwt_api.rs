@@ -86,8 +86,11 @@ fn workos_style_jwks() {
 fn options_parsing() {
     let (o, kid, cache) = parse_options("").unwrap();
     assert_eq!((o.leeway_secs, kid, cache), (5, KidMode::Match, 1024));
-    let (o, kid, cache) = parse_options(r#"{"leewaySecs":0,"algorithms":["ES256","EdDSA"],"kidMode":"required","cacheSize":0,"audiences":["a"],"requireExp":true}"#).unwrap();
-    assert_eq!(o.algorithms, Some(vec![Algorithm::ES256, Algorithm::EdDSA]));
+    let (o, kid, cache) = parse_options(r#"{"leewaySecs":0,"algorithms":["ES256","EdDSA","Ed25519"],"kidMode":"required","cacheSize":0,"audiences":["a"],"requireExp":true}"#).unwrap();
+    assert_eq!(
+        o.algorithms,
+        Some(vec![Algorithm::ES256, Algorithm::EdDSA, Algorithm::Ed25519])
+    );
     assert_eq!(
         (o.leeway_secs, kid, cache, o.require_exp),
         (0, KidMode::Required, 0, true)

@@ -20,7 +20,7 @@ use std::path::Path;
 
 use jwt_common::*;
 use portcullis::jwt::auxdata::{AuxDataConfigError, AuxDataError, AuxDataVerifier};
-use portcullis::jwt::b64;
+use portcullis::jwt::{b64, Curve, PublicKey};
 use ring::signature::RsaKeyPair;
 use serde_json::{json, Map, Value};
 
@@ -119,14 +119,28 @@ fn jwk_bytes(obj: &Value, member: &str) -> Vec<u8> {
 }
 
 /// A signer for the private key in a case (JWK, JWKS or PEM), or None when
-/// ring cannot build one (an EC PKCS#8 without its public point).
+/// this build cannot load the key (an EC PKCS#8 without its public point,
+/// without the `ec-derive` feature).
 fn case_signer(case: &AuxCase) -> Option<(Signer, String, Option<String>)> {
     if case.pem {
         let der = pem_der(&case.key);
         if let Ok(kp) = RsaKeyPair::from_pkcs8(&der) {
             return Some((Signer::Rsa(kp), "RS256".into(), None));
         }
-        return None;
+        // An EC key: the engine's view of its public point (derived when the
+        // PEM leaves it out) must be the one ring accepts for the scalar.
+        let keys = portcullis::jwt::KeySet::from_pem(&case.key).ok()?;
+        let PublicKey::Ec { curve, point } = &keys.keys()[0].key else {
+            panic!("{}: not an EC key", case.name)
+        };
+        let signer = ec_signer(&ec_private_scalar(&der), point)
+            .unwrap_or_else(|e| panic!("{}: derived point is not d·G: {e}", case.name));
+        let alg = if *curve == Curve::P384 {
+            "ES384"
+        } else {
+            "ES256"
+        };
+        return Some((signer, alg.into(), None));
     }
     let doc: Value = serde_json::from_str(&case.key).unwrap();
     let jwk = doc.get("keys").map_or(doc.clone(), |k| k[0].clone());
@@ -234,7 +248,13 @@ fn auxdata_keyset_cases() {
         // Success case: keys load, and a token signed with the case's key verifies.
         let Some((signer, alg, kid)) = case_signer(&case) else {
             // single_key.ec.es384.pem.yaml: a PKCS#8 EC key without the public
-            // point. jwx derives it; ring exposes no scalar multiplication.
+            // point. jwx derives it; so does this crate with `ec-derive`
+            // (native builds). The runtime wasm (no `ec-derive`) refuses it
+            // and relies on the JavaScript wrapper's WebCrypto derivation
+            // (tests/js/jwt-auxdata.test.mjs).
+            if cfg!(feature = "ec-derive") {
+                panic!("{name}: key did not load");
+            }
             let e = local.expect_err(&name);
             assert!(
                 e.to_string()
@@ -266,7 +286,42 @@ fn auxdata_keyset_cases() {
         diverged.len()
     );
     assert_eq!(passed + diverged.len(), files.len());
-    assert!(diverged.len() <= 1, "unexpected divergences: {diverged:?}");
+    let allowed = if cfg!(feature = "ec-derive") { 0 } else { 1 };
+    assert!(
+        diverged.len() <= allowed,
+        "unexpected divergences: {diverged:?}"
+    );
+}
+
+/// Cerbos's test key pair: its signing key's scalar, given as PEM without
+/// the public point (SEC1 and PKCS#8), yields exactly the published
+/// verification key.
+#[cfg(feature = "ec-derive")]
+#[test]
+fn derived_point_matches_cerbos_verify_key() {
+    let Some(root) = shared_root() else { return };
+    let keys = root.join("conformance/cerbos/auxdata/keys");
+    let read = |f: &str| -> Value {
+        serde_json::from_str(&std::fs::read_to_string(keys.join(f)).unwrap()).unwrap()
+    };
+    let (signing, published) = (read("signing_key.jwk"), read("verify_key.jwk"));
+    let sec1 = sec1_without_public(OID_P384, &jwk_bytes(&signing, "d"));
+    let mut expected = vec![4u8];
+    expected.extend(jwk_bytes(&published, "x"));
+    expected.extend(jwk_bytes(&published, "y"));
+    for pem in [
+        to_pem("EC PRIVATE KEY", &sec1),
+        to_pem("PRIVATE KEY", &pkcs8_ec(OID_P384, &sec1)),
+    ] {
+        let set = portcullis::jwt::KeySet::from_pem(&pem).unwrap();
+        assert_eq!(
+            set.keys()[0].key,
+            PublicKey::Ec {
+                curve: Curve::P384,
+                point: expected.clone()
+            }
+        );
+    }
 }
 
 struct TestKeys {

@@ -62,6 +62,10 @@ fn every_algorithm_verifies_with_its_key() {
             Signer::ed25519_pkcs8_pem(&fixture("ed25519.pk8.pem")),
             "EdDSA",
         ),
+        (
+            Signer::ed25519_pkcs8_pem(&fixture("ed25519.pk8.pem")),
+            "Ed25519",
+        ),
     ];
     for (signer, alg) in cases {
         let keys = KeySet::from_jwks(&jwks(&[with_meta(
@@ -84,6 +88,168 @@ fn every_algorithm_verifies_with_its_key() {
             verify(&token, &keys, &opts(), NOW).is_ok(),
             "{alg} inferred"
         );
+    }
+}
+
+/// RFC 9864: `Ed25519` is the fully-specified name of `EdDSA` with an
+/// Ed25519 key. A JWK `alg` binds its key to exactly one of the two names
+/// (as `jose` does); an unbound Ed25519 key verifies both; no other key type
+/// verifies either.
+#[test]
+fn fully_specified_ed25519_is_bound_like_eddsa() {
+    let ed = Signer::ed25519_pkcs8_pem(&fixture("ed25519.pk8.pem"));
+    let t_ed25519 = sign(&ed, "Ed25519", Some("e"), &claims());
+    let t_eddsa = sign(&ed, "EdDSA", Some("e"), &claims());
+    let bound = |alg: Option<&str>| {
+        KeySet::from_jwks(&jwks(&[with_meta(ed.public_jwk(), Some("e"), alg)])).unwrap()
+    };
+    let t = verify(&t_ed25519, &bound(Some("Ed25519")), &opts(), NOW).unwrap();
+    assert_eq!(
+        (t.alg.as_str(), t.claims["sub"].as_str()),
+        ("Ed25519", Some("user_1"))
+    );
+    assert!(verify(&t_ed25519, &bound(None), &opts(), NOW).is_ok());
+    assert!(verify(&t_eddsa, &bound(None), &opts(), NOW).is_ok());
+    assert_eq!(
+        err(&t_ed25519, &bound(Some("EdDSA")), &opts()),
+        JwtError::KeyAlgorithmMismatch {
+            kid: "e".into(),
+            key_alg: Algorithm::EdDSA,
+            token_alg: Algorithm::Ed25519
+        }
+    );
+    assert_eq!(
+        err(&t_eddsa, &bound(Some("Ed25519")), &opts()),
+        JwtError::KeyAlgorithmMismatch {
+            kid: "e".into(),
+            key_alg: Algorithm::Ed25519,
+            token_alg: Algorithm::EdDSA
+        }
+    );
+    // PEM keys carry no alg: both names verify.
+    let pem = KeySet::from_pem(&fixture("ed25519.spki.pem")).unwrap();
+    assert!(verify(&t_ed25519, &pem, &opts(), NOW).is_ok());
+    // The algorithm allow-list names it separately.
+    let mut only_eddsa = opts();
+    only_eddsa.algorithms = Some(vec![Algorithm::EdDSA]);
+    assert_eq!(
+        err(&t_ed25519, &pem, &only_eddsa),
+        JwtError::AlgorithmNotAllowed(Algorithm::Ed25519)
+    );
+    // A tampered payload or another Ed25519 key fails the signature.
+    let (head, rest) = t_ed25519.split_once('.').unwrap();
+    let (_, sig) = rest.split_once('.').unwrap();
+    let forged = format!(
+        "{head}.{}.{sig}",
+        encode_url(
+            json!({"sub": "admin", "exp": NOW + 3600})
+                .to_string()
+                .as_bytes()
+        )
+    );
+    assert_eq!(err(&forged, &pem, &opts()), JwtError::InvalidSignature);
+    let other = Signer::generate_ed25519();
+    let wrong = KeySet::from_jwks(&jwks(&[with_meta(
+        other.public_jwk(),
+        Some("e"),
+        Some("Ed25519"),
+    )]))
+    .unwrap();
+    assert_eq!(err(&t_ed25519, &wrong, &opts()), JwtError::InvalidSignature);
+    // No RSA or EC key verifies it, and an RSA JWK may not claim it.
+    let ec = KeySet::from_pem(&fixture("ec_p256.spki.pem")).unwrap();
+    assert!(matches!(
+        err(&sign(&ed, "Ed25519", None, &claims()), &ec, &opts()),
+        JwtError::AlgorithmKeyMismatch {
+            alg: Algorithm::Ed25519,
+            kty: "EC"
+        }
+    ));
+    let rsa_claiming = KeySet::from_jwks(&jwks(&[
+        with_meta(rsa_a().public_jwk(), Some("r"), Some("Ed25519")),
+        with_meta(ed.public_jwk(), Some("e"), Some("Ed25519")),
+    ]))
+    .unwrap();
+    assert_eq!(rsa_claiming.len(), 1, "{:?}", rsa_claiming.skipped());
+    assert!(rsa_claiming.skipped()[0].reason.contains("Ed25519"));
+}
+
+fn hex(s: &str) -> Vec<u8> {
+    (0..s.len())
+        .step_by(2)
+        .map(|i| u8::from_str_radix(&s[i..i + 2], 16).unwrap())
+        .collect()
+}
+
+/// EC private keys that leave out their public point (OpenSSL `-no_public`,
+/// Cerbos's ES384 PEM case): with `ec-derive` the point is derived (d·G)
+/// and must be the one the key pair really has; without it (the runtime
+/// wasm) the key is refused with a reason.
+#[test]
+fn ec_private_keys_without_public_point() {
+    let full = pem_der(&fixture("ec_p256.sec1.pem"));
+    let d = ec_private_scalar(&full);
+    let expected = KeySet::from_pem(&fixture("ec_p256.spki.pem")).unwrap();
+    let signer = Signer::p256_pkcs8_pem(&fixture("ec_p256.pk8.pem"));
+    let token = sign(&signer, "ES256", None, &claims());
+    let sec1 = sec1_without_public(OID_P256, &d);
+    for pem in [
+        to_pem("EC PRIVATE KEY", &sec1),
+        to_pem("PRIVATE KEY", &pkcs8_ec(OID_P256, &sec1)),
+    ] {
+        let loaded = KeySet::from_pem(&pem);
+        if cfg!(feature = "ec-derive") {
+            let keys = loaded.unwrap();
+            assert_eq!(keys.keys()[0].key, expected.keys()[0].key);
+            assert!(verify(&token, &keys, &opts(), NOW).is_ok());
+        } else {
+            assert_eq!(loaded, Err(KeyError::EcPrivateKeyWithoutPublicKey));
+        }
+    }
+    // A fresh P-384 pair: ring accepts (d, derived point) only if it is d·G.
+    let p384 = ring::signature::EcdsaKeyPair::generate_pkcs8(
+        &ring::signature::ECDSA_P384_SHA384_FIXED_SIGNING,
+        &ring::rand::SystemRandom::new(),
+    )
+    .unwrap();
+    let d = ec_private_scalar(p384.as_ref());
+    let pem = to_pem("EC PRIVATE KEY", &sec1_without_public(OID_P384, &d));
+    if cfg!(feature = "ec-derive") {
+        let keys = KeySet::from_pem(&pem).unwrap();
+        let portcullis::jwt::PublicKey::Ec { point, .. } = &keys.keys()[0].key else {
+            panic!("not EC")
+        };
+        let signer = ec_signer(&d, point).expect("derived point is d·G");
+        assert!(verify(
+            &sign(&signer, "ES384", None, &claims()),
+            &keys,
+            &opts(),
+            NOW
+        )
+        .is_ok());
+        // The P-256 key's token does not verify with it.
+        assert!(verify(&token, &keys, &opts(), NOW).is_err());
+    }
+    // Scalars outside [1, n): zero, the group order, the wrong length.
+    let n256 = hex("FFFFFFFF00000000FFFFFFFFFFFFFFFFBCE6FAADA7179E84F3B9CAC2FC632551");
+    let n384 = hex("FFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFC7634D81F4372DDF581A0DB248B0A77AECEC196ACCC52973");
+    for (oid, bad) in [
+        (OID_P256, vec![0u8; 32]),
+        (OID_P256, n256),
+        (OID_P384, n384),
+        (OID_P384, vec![1u8; 47]),
+        (OID_P256, vec![1u8; 48]),
+    ] {
+        let pem = to_pem("EC PRIVATE KEY", &sec1_without_public(oid, &bad));
+        let e = KeySet::from_pem(&pem).unwrap_err();
+        if cfg!(feature = "ec-derive") {
+            assert!(
+                matches!(&e, KeyError::Invalid(m) if m.contains("private key out of range")),
+                "{e}"
+            );
+        } else {
+            assert_eq!(e, KeyError::EcPrivateKeyWithoutPublicKey);
+        }
     }
 }
 

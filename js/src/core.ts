@@ -33,6 +33,7 @@ import type {
   Value,
 } from "./types.js";
 import { Evaluator, ensureWasm, engineVersion, wasmExports, type Platform, type WasmSource } from "./wasm.js";
+import { publicKeysOnly } from "./pemkeys.js";
 
 /** A bundle written by `portcullis compile`, in any of the forms accepted. */
 export type BundleSource =
@@ -224,6 +225,18 @@ async function bundleText(source: BundleSource, platform: Platform, etag?: strin
   throw new InvalidBundleError(`unsupported bundle source (${t})`);
 }
 
+/**
+ * `options` with the EC private keys of its PEM key sets replaced by their
+ * public keys (derived with WebCrypto; see pemkeys.ts). Shapes are left to
+ * `engineConfig` to judge.
+ */
+async function withPublicPemKeys(options: AuthorizerOptions): Promise<AuthorizerOptions> {
+  const keySets = options.jwt?.keySets;
+  if (!Array.isArray(keySets) || !keySets.some((k) => isObject(k) && typeof k.pem === "string")) return options;
+  const completed = await Promise.all(keySets.map(async (k) => (isObject(k) && typeof k.pem === "string" ? { ...k, pem: await publicKeysOnly(k.pem) } : k)));
+  return { ...options, jwt: { ...options.jwt, keySets: completed } };
+}
+
 function engineConfig(options: AuthorizerOptions): string {
   const config: Record<string, unknown> = {};
   if (options.globals !== undefined) {
@@ -323,7 +336,7 @@ export class Authorizer {
   /** @internal shared by the entries' `create` */
   protected static async createWith(platform: Platform, options: AuthorizerOptions): Promise<Authorizer> {
     if (!isObject(options)) throw new InvalidConfigError("options must be an object");
-    const config = engineConfig(options);
+    const config = engineConfig(await withPublicPemKeys(options));
     const [, source] = await Promise.all([ensureWasm(options.wasm, platform), Promise.resolve(options.bundle)]);
     if (source === undefined || source === null) throw new InvalidBundleError("no bundle given");
     const fetched = await bundleText(source, platform);

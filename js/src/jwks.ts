@@ -2,8 +2,10 @@
 // for long-lived runtimes. JavaScript only fetches and caches the document;
 // every signature check happens in the wasm, which gets the key text.
 //
-// Freshness follows the response's `Cache-Control: max-age` (minus `Age`),
-// clamped to [minCacheMs, maxCacheMs]; without one, `cacheMaxAgeMs`. A token
+// Freshness follows the response's `Cache-Control: max-age`, or else its
+// `Expires` (relative to its `Date`), minus `Age`; `no-store`/`no-cache`
+// mean the minimum. It is clamped to [minCacheMs, maxCacheMs]; a response
+// that says nothing gets `cacheMaxAgeMs`. A token
 // whose `kid` is not in the set triggers one refetch, at most once per
 // `cooldownMs`, so a flood of tokens with invented `kid`s cannot turn into a
 // flood of requests to the identity provider. Every fetch is single-flight:
@@ -19,7 +21,7 @@ export interface RemoteJwksOptions {
   headers?: Record<string, string>;
   /** Abort a fetch after this long. Default 5,000 ms. */
   timeoutMs?: number;
-  /** Freshness when the response has no `Cache-Control: max-age`. Default 600,000 ms (10 minutes). */
+  /** Freshness when the response has neither `Cache-Control: max-age` nor `Expires`. Default 600,000 ms (10 minutes). */
   cacheMaxAgeMs?: number;
   /** Lower bound on freshness, whatever the response says. Default 30,000 ms. */
   minCacheMs?: number;
@@ -64,28 +66,58 @@ function nonNegative(name: string, value: number | undefined, fallback: number):
   return value;
 }
 
+/** Seconds in an `Age` header (RFC 9111 §5.1); absent or invalid is 0. */
+function ageSeconds(headers: Headers): number {
+  const raw = headers.get("age")?.split(",")[0]?.trim();
+  return raw !== undefined && /^\d+$/.test(raw) ? Number(raw) : 0;
+}
+
 /**
- * Freshness in milliseconds from `Cache-Control` and `Age`, or `undefined`
- * when the response does not say. `no-store`/`no-cache` mean 0 (the caller
- * clamps to its minimum).
+ * An HTTP-date (IMF-fixdate, RFC 850 or asctime, RFC 9110 §5.6.7) in Unix
+ * ms, or NaN. Bare numbers such as `0` or `-1`, which servers send to mean
+ * "already expired", are not dates.
  */
-export function freshnessFromHeaders(headers: Headers): number | undefined {
-  const cc = headers.get("cache-control");
-  if (!cc) return undefined;
+function httpDate(value: string | null): number {
+  if (value === null || !/^\s*[A-Za-z]{3,9},? /.test(value)) return Number.NaN;
+  return Date.parse(value);
+}
+
+/**
+ * Remaining freshness in milliseconds (RFC 9111 §4.2), or `undefined` when
+ * the response does not say:
+ *
+ * * `Cache-Control: no-store` or `no-cache` → 0 (the caller clamps to its
+ *   minimum, which also keeps a flood of tokens from becoming a flood of
+ *   fetches);
+ * * else `max-age` (the first one; an invalid value counts as stale);
+ * * else `Expires` − `Date` (the server's own clock on both sides, so a
+ *   skewed local clock does not matter), or `Expires` − `nowMs` when the
+ *   response has no `Date`; an invalid `Expires` is already stale.
+ *
+ * `Age` is subtracted from either lifetime.
+ */
+export function freshnessFromHeaders(headers: Headers, nowMs: number = Date.now()): number | undefined {
+  const age = ageSeconds(headers);
   let maxAge: number | undefined;
-  for (const part of cc.split(",")) {
+  for (const part of (headers.get("cache-control") ?? "").split(",")) {
     const [rawName, rawValue] = part.split("=", 2);
     const name = (rawName ?? "").trim().toLowerCase();
-    if (name === "no-store" || name === "no-cache") return 0;
-    if (name === "max-age" && rawValue !== undefined) {
-      const n = Number.parseInt(rawValue.trim().replace(/^"|"$/g, ""), 10);
-      if (Number.isFinite(n) && n >= 0) maxAge = n;
+    if (name === "no-store") return 0;
+    // `no-cache="field"` only withholds those fields; a bare no-cache means revalidate.
+    if (name === "no-cache" && rawValue === undefined) return 0;
+    if (name === "max-age" && maxAge === undefined) {
+      const value = (rawValue ?? "").trim().replace(/^"(.*)"$/, "$1");
+      maxAge = /^\d+$/.test(value) ? Number(value) : 0;
     }
   }
-  if (maxAge === undefined) return undefined;
-  const age = Number.parseInt(headers.get("age") ?? "0", 10);
-  const seconds = Math.max(0, maxAge - (Number.isFinite(age) && age > 0 ? age : 0));
-  return seconds * 1000;
+  if (maxAge !== undefined) return Math.max(0, maxAge - age) * 1000;
+  const expiresHeader = headers.get("expires");
+  if (expiresHeader === null) return undefined;
+  const expires = httpDate(expiresHeader);
+  if (Number.isNaN(expires)) return 0;
+  const date = httpDate(headers.get("date"));
+  const lifetime = expires - (Number.isNaN(date) ? nowMs : date);
+  return Math.max(0, lifetime - age * 1000);
 }
 
 /**
@@ -113,6 +145,7 @@ export class RemoteJwks {
   #lastError: unknown;
   #inflight: Promise<JwksFetchOutcome> | undefined;
   #fetches = 0;
+  #cacheOption = true;
   #timer: ReturnType<typeof setInterval> | undefined;
 
   constructor(url: string | URL, options: RemoteJwksOptions = {}) {
@@ -236,8 +269,7 @@ export class RemoteJwks {
     const controller = new AbortController();
     const timer = this.#timeoutMs > 0 ? setTimeout(() => controller.abort(new Error(`timed out after ${this.#timeoutMs} ms`)), this.#timeoutMs) : undefined;
     try {
-      const fetchFn = this.#fetch;
-      const response = await fetchFn(this.url, { headers, signal: controller.signal, redirect: "follow" });
+      const response = await this.#send({ headers, signal: controller.signal, redirect: "follow" });
       if (response.status === 304 && this.#text !== undefined) {
         await response.body?.cancel();
         this.#freshUntil = this.#now() + this.#ttl(response.headers);
@@ -274,8 +306,28 @@ export class RemoteJwks {
     }
   }
 
+  /**
+   * One request. This class is the cache: an HTTP cache under fetch (a
+   * browser's) would answer a refetch for an unknown `kid` with the copy
+   * already held, so requests ask it to revalidate (`cache: "no-cache"`).
+   * Runtimes without that option (workerd: "Unsupported cache mode") have no such
+   * cache; there the request is sent again without it, and never again with.
+   */
+  async #send(init: RequestInit): Promise<Response> {
+    const fetchFn = this.#fetch;
+    if (this.#cacheOption) {
+      try {
+        return await fetchFn(this.url, { ...init, cache: "no-cache" });
+      } catch (error) {
+        if (init.signal?.aborted || !(error instanceof Error) || !/\bcache\b/i.test(error.message)) throw error;
+        this.#cacheOption = false;
+      }
+    }
+    return fetchFn(this.url, init);
+  }
+
   #ttl(headers: Headers): number {
-    const said = freshnessFromHeaders(headers) ?? this.#defaultTtl;
+    const said = freshnessFromHeaders(headers, this.#now()) ?? this.#defaultTtl;
     return Math.min(this.#maxTtl, Math.max(this.#minTtl, said));
   }
 }

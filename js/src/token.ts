@@ -1,5 +1,5 @@
 // Identity-token verification (Clerk session tokens, WorkOS access tokens,
-// any JWS signed with RS*/PS*/ES256/ES384/EdDSA) in the wasm.
+// any JWS signed with RS*/PS*/ES256/ES384/EdDSA/Ed25519) in the wasm.
 //
 // The wasm owns everything cryptographic and every claim check; this wrapper
 // turns options into the engine's options JSON, hands it key text (inline,
@@ -9,6 +9,7 @@
 import { TokenVerifier as WasmTokenVerifier } from "../../pkg/portcullis.js";
 import { InvalidConfigError, InvalidTokenError, PortcullisError } from "./errors.js";
 import { RemoteJwks } from "./jwks.js";
+import { publicKeysOnly } from "./pemkeys.js";
 import { ensureWasm, type Platform, type WasmSource } from "./wasm.js";
 
 /** Claim checks preset on top of signature verification. */
@@ -26,8 +27,10 @@ export type TokenKeys = string | JsonWebKeySetObject | object | URL | RemoteJwks
 export interface TokenVerifierOptions {
   /**
    * Verification keys: JWKS or JWK text/object, PEM text (`-----BEGIN PUBLIC
-   * KEY-----`, certificates, PKCS#1), or a remote JWKS (a {@link RemoteJwks},
-   * a `URL`, or an `https://` string).
+   * KEY-----`, certificates, PKCS#1; private keys too, of which only the
+   * public half is used — an EC key's point is derived with WebCrypto when
+   * the PEM leaves it out), or a remote JWKS (a {@link RemoteJwks}, a `URL`,
+   * or an `https://` string).
    */
   keys: TokenKeys;
   /**
@@ -216,7 +219,9 @@ export class TokenVerifier {
     const source = keySource(options.keys);
     await ensureWasm(options.wasm, platform);
     if (source.kind === "static") {
-      return new this(options, optionsJson, source, buildInner(source.text, optionsJson), 0);
+      // PEM EC private keys become public keys first (the wasm cannot derive a missing point).
+      const text = await publicKeysOnly(source.text);
+      return new this(options, optionsJson, source, buildInner(text, optionsJson), 0);
     }
     await source.jwks.ready();
     const text = source.jwks.keysText;

@@ -211,7 +211,11 @@ export interface KeySet {
   id: string;
   /** A JSON Web Key Set (`{"keys": [...]}`) as an object or JSON text. */
   jwks?: Value | string;
-  /** One or more PEM-encoded public keys. */
+  /**
+   * One or more PEM-encoded keys: public keys, certificates, or private keys
+   * of which only the public half is used (an EC key's point is derived with
+   * WebCrypto when the PEM leaves it out, as Cerbos does).
+   */
   pem?: string;
   /** Cerbos's relaxations: keys without `alg`, tokens without `kid`. */
   insecure?: { optionalAlg?: boolean; optionalKid?: boolean };

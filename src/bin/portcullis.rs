@@ -8,7 +8,9 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand, ValueEnum};
 use portcullis::bundle::Bundle;
 use portcullis::compiler::{self, CompileOptions, Diagnostic};
-use portcullis::engine::{Engine, EngineConfig, SchemaEnforcement};
+use portcullis::engine::{
+    CheckResourcesRequest, Engine, EngineConfig, RequestError, SchemaEnforcement,
+};
 use portcullis::verify::{self, FilterConfig, OutputFormat, VerifyOptions};
 
 /// Exit code for a failed compilation, as `cerbos compile` uses.
@@ -57,6 +59,10 @@ enum Command {
         color: bool,
     },
     /// Answer CheckResources requests (a JSON array of Cerbos API request bodies).
+    ///
+    /// Prints a JSON array: per request, the Cerbos API response as with
+    /// `includeMeta: true` plus its CEL `evaluationErrors`, or
+    /// `{"error": {"code", "message"}}` for a request Cerbos would reject.
     Check {
         /// Policy folder to compile first.
         #[arg(long, conflicts_with = "bundle", required_unless_present = "bundle")]
@@ -339,16 +345,17 @@ fn check(
     if !key_sets.is_empty() {
         config.aux_data = Some(serde_json::json!({"jwt": {"keySets": key_sets}}));
     }
-    let now_ms = match now {
+    let now_nanos = match now {
         Some(text) => {
-            let at =
-                portcullis::cel::time::parse_timestamp(text).map_err(|e| format!("--now: {e}"))?;
-            at.unix_nanos() as f64 / 1_000_000.0
+            let nanos = portcullis::cel::time::parse_timestamp(text)
+                .map_err(|e| format!("--now: {e}"))?
+                .unix_nanos();
+            i64::try_from(nanos).map_err(|_| format!("--now: {text} is out of range"))?
         }
         None => std::time::SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)
-            .map(|d| d.as_secs_f64() * 1000.0)
-            .unwrap_or(0.0),
+            .map(|d| i64::try_from(d.as_nanos()).unwrap_or(i64::MAX))
+            .unwrap_or(0),
     };
     let engine = Engine::new(bundle, config).map_err(|e| e.to_string())?;
 
@@ -364,14 +371,27 @@ fn check(
     };
     let requests: Vec<serde_json::Value> = serde_json::from_str(&text)
         .map_err(|e| format!("requests must be a JSON array of request bodies: {e}"))?;
-    let mut responses = Vec::with_capacity(requests.len());
-    for request in &requests {
-        let answer = engine.check_resources_json(&request.to_string(), now_ms);
-        let value: serde_json::Value = serde_json::from_str(&answer)
-            .map_err(|e| format!("engine produced invalid JSON: {e}"))?;
-        responses.push(value);
-    }
+    let responses: Vec<serde_json::Value> = requests
+        .into_iter()
+        .map(|request| answer(&engine, request, now_nanos))
+        .collect::<Result<_, _>>()?;
     let out = serde_json::to_string_pretty(&responses).map_err(|e| e.to_string())?;
     println!("{out}");
     Ok(())
+}
+
+/// One request's entry in `check`'s output: the Cerbos API response (with
+/// `evaluationErrors`, which Cerbos only logs) or the error Cerbos would answer.
+fn answer(
+    engine: &Engine,
+    request: serde_json::Value,
+    now_nanos: i64,
+) -> Result<serde_json::Value, String> {
+    let result = serde_json::from_value::<CheckResourcesRequest>(request)
+        .map_err(|e| RequestError::invalid_argument(e.to_string()))
+        .and_then(|request| engine.check_resources(&request, now_nanos));
+    match result {
+        Ok(response) => serde_json::to_value(response).map_err(|e| e.to_string()),
+        Err(e) => Ok(serde_json::json!({"error": {"code": e.code, "message": e.message}})),
+    }
 }

@@ -377,12 +377,14 @@ pub(crate) fn resolve(name: &str, member: bool, argc: usize) -> Option<FnImpl> {
         ("spiffeMatchOneOf", 1) if !member => spiffe_match_one_of,
         ("spiffeMatchTrustDomain", 1) if !member => spiffe_match_trust_domain,
         ("matchesID", 2) if member => spiffe_matches_id,
-        ("basePath", 1) => |act: &Activation, a: &[Value]| path1(act, a, base_path),
-        ("dirPath", 1) => |act: &Activation, a: &[Value]| path1(act, a, dir_path),
-        ("extPath", 1) => |act: &Activation, a: &[Value]| path1(act, a, ext_path),
-        ("volumeName", 1) => |act: &Activation, a: &[Value]| path1(act, a, |p| Ok(volume_name(p))),
-        ("joinPath", 1) => join_path,
-        ("relPath", 2) => rel_path,
+        ("basePath", 1) if !member => |act: &Activation, a: &[Value]| path1(act, a, base_path),
+        ("dirPath", 1) if !member => |act: &Activation, a: &[Value]| path1(act, a, dir_path),
+        ("extPath", 1) if !member => |act: &Activation, a: &[Value]| path1(act, a, ext_path),
+        ("volumeName", 1) if !member => {
+            |act: &Activation, a: &[Value]| path1(act, a, |p| Ok(volume_name(p)))
+        }
+        ("joinPath", 1) if !member => join_path,
+        ("relPath", 2) if !member => rel_path,
         ("pathHasPrefix", 2) => path_has_prefix,
         ("pathMatch", 2) => path_match,
         ("pathMatchAnyOf", 2) => path_match_any_of,
@@ -471,12 +473,8 @@ fn hierarchy(act: &Activation, a: &[Value]) -> EvalResult {
             for e in l.iter() {
                 match e {
                     Value::String(s) => parts.push(s.clone()),
-                    other => {
-                        return Err(EvalError::msg(format!(
-                            "failed to convert list to string slice: type conversion error from {} to 'string'",
-                            other.type_name()
-                        )))
-                    }
+                    // The guard checks the elements against `list(string)`.
+                    _ => return Err(no_overload("hierarchy", a)),
                 }
             }
             Ok(hier_value(parts))
@@ -719,9 +717,17 @@ fn spiffe_match_exact(_: &Activation, a: &[Value]) -> EvalResult {
 
 fn spiffe_match_one_of(_: &Activation, a: &[Value]) -> EvalResult {
     let l = list_arg(a, 0)?;
+    // The guard judges the list by its first element.
+    if l.first()
+        .is_some_and(|e| as_spiffe_id(e) == Err(EvalError::NoSuchOverload))
+    {
+        return Err(EvalError::NoSuchOverload);
+    }
     let mut ids = Vec::with_capacity(l.len());
     for e in l.iter() {
-        let (td, p) = as_spiffe_id(e)?;
+        // Cerbos tries the list as SPIFFE IDs, then as strings, and refuses
+        // the whole list when neither conversion works.
+        let (td, p) = as_spiffe_id(e).map_err(|_| EvalError::Refused)?;
         ids.push(id_string(&td, &p));
     }
     Ok(matcher(SpiffeMatcher::OneOf(ids)))
@@ -739,7 +745,16 @@ fn spiffe_matches_id(_: &Activation, a: &[Value]) -> EvalResult {
         },
         _ => return Err(no_overload("matchesID", a)),
     };
-    let (td, p) = as_spiffe_id(arg(a, 1)?)?;
+    let (td, p) = match arg(a, 1)? {
+        // The matcher's own parse error wording.
+        Value::String(s) => parse_spiffe_id(s).map_err(|e| match e {
+            EvalError::Message(m) => {
+                EvalError::msg(m.replacen("failed to parse SPIFFE ID", "invalid SPIFFE ID", 1))
+            }
+            other => other,
+        })?,
+        other => as_spiffe_id(other)?,
+    };
     Ok(Value::Bool(match m {
         SpiffeMatcher::Any => true,
         SpiffeMatcher::OneOf(ids) => {
@@ -1183,18 +1198,47 @@ mod tests {
                 serde_json::json!("-9223372036854775807"),
             ),
             (r#"b"hi""#, serde_json::json!("aGk=")),
-            (r#"{1: "a"}"#, serde_json::Value::Null),
-            ("type(1)", serde_json::Value::Null),
             ("optional.of(1)", serde_json::json!(1)),
-            ("optional.none()", serde_json::Value::Null),
-            (r#"hierarchy("a.b")"#, serde_json::Value::Null),
-            (r#"ip("10.0.0.1")"#, serde_json::Value::Null),
-            (r#"[1, hierarchy("a")]"#, serde_json::Value::Null),
             ("now() - now()", serde_json::json!("0s")),
         ];
         for (src, want) in cases {
             let v = eval(src).expect(src);
             assert_eq!(v.to_json().expect(src), want, "{src}");
+        }
+        // Values with no JSON form fail with cel-go's conversion message,
+        // which Cerbos 0.55 reports as the output's error.
+        let errors = [
+            (
+                r#"{1: "a"}"#,
+                "unsupported type conversion from 'int' to string",
+            ),
+            (
+                r#"[{true: 1}]"#,
+                "type conversion error from bool to 'string'",
+            ),
+            ("type(1)", "type conversion not supported for 'type'"),
+            ("optional.none()", "optional.none() dereference"),
+            (r#"{"a": optional.none()}"#, "optional.none() dereference"),
+            (
+                r#"[1, hierarchy("a")]"#,
+                "unsupported native conversion from hierarchy to '*structpb.Value'",
+            ),
+            (
+                r#"ip("10.0.0.1")"#,
+                "unsupported type conversion to '*structpb.Value'",
+            ),
+            (
+                "spiffeMatchAny()",
+                "unsupported native conversion from SPIFFEMatcher to '*structpb.Value'",
+            ),
+        ];
+        for (src, want) in errors {
+            let v = eval(src).expect(src);
+            assert_eq!(
+                v.to_json().map_err(|e| e.to_string()),
+                Err(want.to_string()),
+                "{src}"
+            );
         }
     }
 }

@@ -325,7 +325,18 @@ enum Ty {
     /// `cerbos.Variables`: field selection only.
     Opaque,
     Message(&'static MessageType),
+    /// An abstract type of a Cerbos or cel-go library (`net.IP`,
+    /// `cerbos.lib.hierarchy`, ...): equality only, plus its functions.
+    Named(&'static str),
 }
+
+/// The library's abstract types.
+const IP: &str = "net.IP";
+const CIDR: &str = "net.CIDR";
+const HIERARCHY: &str = "cerbos.lib.hierarchy";
+const SPIFFE_ID: &str = "cerbos.lib.spiffeID";
+const SPIFFE_TD: &str = "cerbos.lib.spiffeTrustDomain";
+const SPIFFE_MATCHER: &str = "cerbos.lib.spiffeMatcher";
 
 impl Ty {
     /// The type as cel-go prints it in messages.
@@ -345,6 +356,7 @@ impl Ty {
             Ty::Map(k, v) => format!("map({}, {})", k.name(), v.name()),
             Ty::Opaque => "cerbos.Variables".into(),
             Ty::Message(m) => m.name.into(),
+            Ty::Named(n) => (*n).into(),
         }
     }
 
@@ -388,16 +400,24 @@ fn join(types: &[Ty]) -> Ty {
 enum P {
     Str,
     Int,
+    Uint,
+    Double,
     Bool,
     Bytes,
     Ts,
     Dur,
     AnyList,
     StrList,
+    /// A list whose elements fit (`dyn` elements fit everything).
+    ListOf(&'static P),
+    /// One of the library's abstract types.
+    Named(&'static str),
     /// `string`, `bytes`, lists and maps (`size`).
     Sized,
     /// Anything a conversion to string accepts.
     Scalar,
+    /// Types with an ordering (`<`), as `sort` needs.
+    Orderable,
     /// Anything a conversion to a number accepts.
     Numeric,
 }
@@ -412,18 +432,33 @@ impl P {
         match self {
             P::Str => *t == String,
             P::Int => *t == Int,
+            P::Uint => *t == Uint,
+            P::Double => *t == Double,
+            P::ListOf(e) => match t {
+                List(elem) => e.accepts(elem),
+                _ => false,
+            },
+            P::Named(n) => *t == Named(n) || *t == Null,
             P::Bool => *t == Bool,
             P::Bytes => *t == Bytes,
-            P::Ts => *t == Timestamp,
-            P::Dur => *t == Duration,
+            // Timestamps, durations and abstract types are nullable in cel-go.
+            P::Ts => matches!(t, Timestamp | Null),
+            P::Dur => matches!(t, Duration | Null),
             P::AnyList => matches!(t, List(_)),
             P::StrList => unify(t, &List(Box::new(String))).is_some(),
             P::Sized => matches!(t, String | Bytes | List(_) | Map(..)),
-            P::Scalar => matches!(
+            P::Scalar => {
+                matches!(
+                    t,
+                    String | Int | Uint | Double | Bool | Bytes | Timestamp | Duration | Null
+                ) || *t == Named(IP)
+                    || *t == Named(CIDR)
+            }
+            P::Numeric => matches!(t, Int | Uint | Double | String),
+            P::Orderable => matches!(
                 t,
                 String | Int | Uint | Double | Bool | Bytes | Timestamp | Duration
             ),
-            P::Numeric => matches!(t, Int | Uint | Double | String),
         }
     }
 }
@@ -442,12 +477,84 @@ fn signatures(function: &str, member: bool) -> Option<&'static [&'static [P]]> {
         ("substring", true) => &[&[Str, Int], &[Str, Int, Int]],
         ("charAt", true) => &[&[Str, Int]],
         ("replace", true) => &[&[Str, Str, Str], &[Str, Str, Str, Int]],
-        ("size", _) => &[&[Sized]],
+        ("size", false) => &[&[Sized]],
+        ("size", true) => &[&[Sized], &[Named(HIERARCHY)]],
         ("timestamp", false) => &[&[Str], &[Int], &[Ts]],
         ("duration", false) => &[&[Str], &[Dur]],
         ("int", false) => &[&[Numeric], &[Ts], &[Dur]],
         ("uint" | "double", false) => &[&[Numeric]],
         ("string", false) => &[&[Scalar]],
+        // strings extension
+        ("strings.quote", false) => &[&[Str]],
+        ("format", true) => &[&[Str, AnyList]],
+        ("reverse", true) => &[&[Str], &[AnyList]],
+        // lists extension
+        ("slice", true) => &[&[AnyList, Int, Int]],
+        ("flatten", true) => &[&[ListOf(&AnyList)], &[AnyList, Int]],
+        ("distinct" | "first" | "last", true) => &[&[AnyList]],
+        ("sort", true) => &[&[ListOf(&Orderable)]],
+        ("lists.range", false) => &[&[Int]],
+        // math extension
+        (
+            "math.ceil" | "math.floor" | "math.round" | "math.trunc" | "math.isInf" | "math.isNaN"
+            | "math.isFinite",
+            false,
+        ) => &[&[Double]],
+        ("math.abs" | "math.sign" | "math.sqrt", false) => &[&[Int], &[Uint], &[Double]],
+        ("math.bitAnd" | "math.bitOr" | "math.bitXor", false) => &[&[Int, Int], &[Uint, Uint]],
+        ("math.bitNot", false) => &[&[Int], &[Uint]],
+        ("math.bitShiftLeft" | "math.bitShiftRight", false) => &[&[Int, Int], &[Uint, Int]],
+        // sets extension (element types must agree too: see `Checker::call_fits`)
+        ("sets.contains" | "sets.equivalent" | "sets.intersects", false) => &[&[AnyList, AnyList]],
+        // encoders
+        ("base64.encode", false) => &[&[Bytes]],
+        ("base64.decode", false) => &[&[Str]],
+        // regex extension
+        ("regex.replace", false) => &[&[Str, Str, Str], &[Str, Str, Str, Int]],
+        ("regex.extract" | "regex.extractAll", false) => &[&[Str, Str]],
+        // network extension
+        ("ip", false) => &[&[Str]],
+        ("ip", true) => &[&[Named(CIDR)]],
+        ("cidr" | "isIP" | "isCIDR" | "ip.isCanonical", false) => &[&[Str]],
+        (
+            "family"
+            | "isUnspecified"
+            | "isLoopback"
+            | "isGlobalUnicast"
+            | "isLinkLocalMulticast"
+            | "isLinkLocalUnicast",
+            true,
+        ) => &[&[Named(IP)]],
+        ("containsIP", true) => &[&[Named(CIDR), Named(IP)], &[Named(CIDR), Str]],
+        ("containsCIDR", true) => &[&[Named(CIDR), Named(CIDR)], &[Named(CIDR), Str]],
+        ("masked" | "prefixLength", true) => &[&[Named(CIDR)]],
+        ("inIPAddrRange", false) => &[],
+        // hierarchy
+        ("hierarchy", false) => &[&[Str], &[StrList], &[Str, Str]],
+        (
+            "ancestorOf" | "descendentOf" | "immediateParentOf" | "immediateChildOf" | "siblingOf"
+            | "overlaps" | "commonAncestors",
+            true,
+        ) => &[&[Named(HIERARCHY), Named(HIERARCHY)]],
+        // SPIFFE
+        ("spiffeID", false) => &[&[Str]],
+        ("path" | "trustDomain", true) => &[&[Named(SPIFFE_ID)]],
+        ("isMemberOf", true) => &[&[Named(SPIFFE_ID), Named(SPIFFE_TD)]],
+        ("spiffeTrustDomain", false) => &[&[Str]],
+        ("name" | "id", true) => &[&[Named(SPIFFE_TD)]],
+        ("spiffeMatchExact", false) => &[&[Str], &[Named(SPIFFE_ID)]],
+        ("spiffeMatchOneOf", false) => &[&[StrList], &[ListOf(&Named(SPIFFE_ID))]],
+        ("spiffeMatchTrustDomain", false) => &[&[Str], &[Named(SPIFFE_TD)]],
+        ("matchesID", true) => &[
+            &[Named(SPIFFE_MATCHER), Str],
+            &[Named(SPIFFE_MATCHER), Named(SPIFFE_ID)],
+        ],
+        // paths
+        ("basePath" | "dirPath" | "extPath" | "volumeName", false) => &[&[Str]],
+        ("basePath" | "dirPath" | "extPath" | "volumeName" | "joinPath" | "relPath", true) => &[],
+        ("joinPath", false) => &[&[StrList]],
+        ("relPath" | "pathHasPrefix" | "pathMatch", false) => &[&[Str, Str]],
+        ("pathMatchAnyOf", false) => &[&[Str, StrList]],
         ("bytes", false) => &[&[Bytes], &[Str]],
         ("bool", false) => &[&[Bool], &[Str]],
         (
@@ -467,6 +574,70 @@ fn signatures(function: &str, member: bool) -> Option<&'static [&'static [P]]> {
         ) => &[&[AnyList, AnyList]],
         _ => return None,
     })
+}
+
+/// `e` in a step `accu + [e]` or `cond ? accu + [e] : accu`.
+fn appended_element<'a>(step: &'a Expr, accu: &str) -> Option<&'a Expr> {
+    let is_accu = |e: &Expr| matches!(&e.kind, ExprKind::Ident(n) if n == accu);
+    let ExprKind::Call {
+        target: None,
+        function,
+        args,
+    } = &step.kind
+    else {
+        return None;
+    };
+    match (function.as_str(), args.as_slice()) {
+        ("_+_", [a, list]) if is_accu(a) => match &list.kind {
+            ExprKind::List { elements, .. } if elements.len() == 1 => elements.first(),
+            _ => None,
+        },
+        ("_?_:_", [_, then, other]) if is_accu(other) => appended_element(then, accu),
+        _ => None,
+    }
+}
+
+/// cel-go's `Type.TypeName()`: parameterized types by their kind.
+fn kind_name(t: &Ty) -> String {
+    match t {
+        Ty::List(_) => "list".into(),
+        Ty::Map(..) => "map".into(),
+        other => other.name(),
+    }
+}
+
+/// Does a call fit one of the function's [`signatures`] (true when its
+/// argument types are not checked)?
+fn call_fits(function: &str, target: Option<&Ty>, args: &[Ty]) -> bool {
+    let Some(overloads) = signatures(function, target.is_some()) else {
+        return true;
+    };
+    let fits = |sig: &[P]| {
+        let given = target.into_iter().chain(args.iter());
+        sig.len() == args.len() + usize::from(target.is_some())
+            && sig.iter().zip(given).all(|(p, t)| p.accepts(t))
+    };
+    if !overloads.iter().any(|sig| fits(sig)) {
+        return false;
+    }
+    // The sets functions and Cerbos's list functions take `list(T), list(T)`.
+    let same_elements = function.starts_with("sets.")
+        || matches!(
+            function,
+            "intersect"
+                | "except"
+                | "hasIntersection"
+                | "has_intersection"
+                | "isSubset"
+                | "is_subset"
+        );
+    if same_elements {
+        let mut both = target.into_iter().chain(args.iter());
+        if let (Some(a), Some(b)) = (both.next(), both.next()) {
+            return unify(a, b).is_some();
+        }
+    }
+    true
 }
 
 fn literal_type(l: &Literal) -> Ty {
@@ -493,6 +664,33 @@ fn function_result(function: &str) -> Option<Ty> {
         "string" | "lowerAscii" | "upperAscii" | "trim" | "replace" | "substring" | "charAt"
         | "join" | "format" | "strings.quote" | "base64.encode" | "json.encode" => Ty::String,
         "bytes" | "base64.decode" => Ty::Bytes,
+        "math.ceil" | "math.floor" | "math.round" | "math.trunc" => Ty::Double,
+        "math.isInf"
+        | "math.isNaN"
+        | "math.isFinite"
+        | "containsIP"
+        | "containsCIDR"
+        | "isUnspecified"
+        | "isLoopback"
+        | "isGlobalUnicast"
+        | "isLinkLocalMulticast"
+        | "isLinkLocalUnicast"
+        | "isMemberOf"
+        | "matchesID"
+        | "ip.isCanonical" => Ty::Bool,
+        "family" | "prefixLength" => Ty::Int,
+        "lists.range" => Ty::List(Box::new(Ty::Int)),
+        "regex.replace" | "basePath" | "dirPath" | "extPath" | "volumeName" | "joinPath"
+        | "relPath" | "path" | "name" => Ty::String,
+        "regex.extractAll" => Ty::List(Box::new(Ty::String)),
+        "ip" => Ty::Named(IP),
+        "cidr" | "masked" => Ty::Named(CIDR),
+        "hierarchy" | "commonAncestors" => Ty::Named(HIERARCHY),
+        "spiffeID" => Ty::Named(SPIFFE_ID),
+        "spiffeTrustDomain" | "trustDomain" => Ty::Named(SPIFFE_TD),
+        "spiffeMatchAny" | "spiffeMatchExact" | "spiffeMatchOneOf" | "spiffeMatchTrustDomain" => {
+            Ty::Named(SPIFFE_MATCHER)
+        }
         "bool"
         | "startsWith"
         | "endsWith"
@@ -760,6 +958,17 @@ impl Checker<'_> {
                 if let Some(v2) = &c.iter_var2 {
                     self.locals.push((v2.clone(), second));
                 }
+                // `map`/`filter` start from `[]`; cel-go infers the list's
+                // element type from what the step appends.
+                if matches!(&c.accu_init.kind, ExprKind::List { elements, .. } if elements.is_empty())
+                {
+                    if let Some(el) = appended_element(&c.loop_step, &c.accu_var) {
+                        let t = self.quiet_type(el);
+                        if let Some(slot) = self.locals.get_mut(base - 1) {
+                            slot.1 = Ty::List(Box::new(t));
+                        }
+                    }
+                }
                 self.expr(&c.loop_condition);
                 self.expr(&c.loop_step);
                 self.locals.truncate(base);
@@ -887,18 +1096,181 @@ impl Checker<'_> {
                 return t;
             }
         }
-        if let Some(overloads) = signatures(function, target.is_some()) {
-            let fits = |sig: &[P]| {
-                let given = target_ty.iter().chain(arg_tys.iter());
-                sig.len() == arg_tys.len() + usize::from(target_ty.is_some())
-                    && sig.iter().zip(given).all(|(p, t)| p.accepts(t))
-            };
-            if !overloads.iter().any(|sig| fits(sig)) {
-                self.no_overload(e, function, target_ty, &arg_tys);
-                return Ty::Dyn;
-            }
+        if !call_fits(function, target_ty.as_ref(), &arg_tys) {
+            self.no_overload(e, function, target_ty, &arg_tys);
+            return Ty::Dyn;
+        }
+        if let (Some(t), "format") = (target, function) {
+            self.validate_format(e, t, args);
         }
         function_result(function).unwrap_or(Ty::Dyn)
+    }
+
+    /// The type of `e` without reporting its errors again.
+    fn quiet_type(&mut self, e: &Expr) -> Ty {
+        let saved = self.errors.len();
+        let t = self.expr(e);
+        self.errors.truncate(saved);
+        t
+    }
+
+    /// cel-go's string format validator (strings extension, v2 clauses):
+    /// a literal format string applied to a list literal must name each
+    /// argument once with a clause that fits its type.
+    fn validate_format(&mut self, call: &Expr, target: &Expr, args: &[Expr]) {
+        let (ExprKind::Literal(Literal::String(fmt)), [list]) = (&target.kind, args) else {
+            return;
+        };
+        let ExprKind::List { elements, .. } = &list.kind else {
+            return;
+        };
+        let b = fmt.as_bytes();
+        let (mut i, mut arg) = (0, 0);
+        while i < b.len() {
+            if b.get(i) != Some(&b'%') {
+                i += 1;
+                continue;
+            }
+            if b.get(i + 1) == Some(&b'%') {
+                i += 2;
+                continue;
+            }
+            if i + 1 >= b.len() {
+                return self.error(call, "unexpected end of string".into());
+            }
+            let Some(el) = elements.get(arg) else {
+                return self.error(call, format!("index {arg} out of range"));
+            };
+            let mut j = i + 1;
+            if b.get(j) == Some(&b'.') {
+                j += 1;
+                let start = j;
+                while b.get(j).is_some_and(u8::is_ascii_digit) {
+                    j += 1;
+                }
+                let why = if j >= b.len() {
+                    "could not find end of precision specifier".to_string()
+                } else if j == start {
+                    "error while converting precision to integer: strconv.Atoi: parsing \"\": invalid syntax"
+                        .to_string()
+                } else {
+                    String::new()
+                };
+                if !why.is_empty() {
+                    return self.error(
+                        call,
+                        format!("could not parse formatting clause: error while parsing precision: {why}"),
+                    );
+                }
+            }
+            let clause = b.get(j).copied().unwrap_or(b' ');
+            let ty = self.quiet_type(el);
+            let numeric = [Ty::Int, Ty::Uint, Ty::Double];
+            let (fits, what) = match clause {
+                b's' => {
+                    if let Err((bad, t)) = self.format_string_arg(el, ty.clone()) {
+                        return self.error(
+                            &bad,
+                            format!("error during formatting: string clause can only be used on strings, bools, bytes, ints, doubles, maps, lists, types, durations, and timestamps, was given {}", kind_name(&t)),
+                        );
+                    }
+                    (true, "")
+                }
+                b'd' => (
+                    numeric.contains(&ty),
+                    "decimal clause can only be used on ints, uints, and doubles",
+                ),
+                b'f' => (
+                    numeric.contains(&ty),
+                    "fixed-point clause can only be used on ints, uints, and doubles",
+                ),
+                b'e' => (
+                    numeric.contains(&ty),
+                    "scientific clause can only be used on ints, uints, and doubles",
+                ),
+                b'b' => (
+                    matches!(ty, Ty::Bool | Ty::Int | Ty::Uint),
+                    "only ints, uints, and bools can be formatted as binary",
+                ),
+                b'x' | b'X' => (
+                    matches!(ty, Ty::Int | Ty::Uint | Ty::String | Ty::Bytes),
+                    "only ints, uints, bytes, and strings can be formatted as hex",
+                ),
+                b'o' => (
+                    matches!(ty, Ty::Int | Ty::Uint),
+                    "octal clause can only be used on ints and uints",
+                ),
+                other => {
+                    return self.error(
+                        call,
+                        format!(
+                        "could not parse formatting clause: unrecognized formatting clause \"{}\"",
+                        char::from(other)
+                    ),
+                    )
+                }
+            };
+            if !fits && ty != Ty::Dyn {
+                return self.error(
+                    el,
+                    format!(
+                        "error during formatting: {what}, was given {}",
+                        kind_name(&ty)
+                    ),
+                );
+            }
+            i = j + 1;
+            arg += 1;
+        }
+        if elements.len() > arg {
+            self.error(
+                call,
+                format!(
+                    "too many arguments supplied to string.format (expected {arg}, got {})",
+                    elements.len()
+                ),
+            );
+        }
+    }
+
+    /// `%s` accepts scalars, lists and maps (their literal elements too).
+    fn format_string_arg(&mut self, e: &Expr, ty: Ty) -> Result<(), (Expr, Ty)> {
+        use Ty::*;
+        let ok = matches!(
+            ty,
+            Dyn | List(_)
+                | Map(..)
+                | Int
+                | Uint
+                | Double
+                | Bool
+                | String
+                | Timestamp
+                | Bytes
+                | Duration
+                | Null
+        );
+        if !ok {
+            return Err((e.clone(), ty));
+        }
+        match &e.kind {
+            ExprKind::List { elements, .. } => {
+                for el in elements {
+                    let t = self.quiet_type(el);
+                    self.format_string_arg(el, t)?;
+                }
+            }
+            ExprKind::Map { entries } => {
+                for en in entries {
+                    let k = self.quiet_type(&en.key);
+                    self.format_string_arg(&en.key, k)?;
+                    let v = self.quiet_type(&en.value);
+                    self.format_string_arg(&en.value, v)?;
+                }
+            }
+            _ => {}
+        }
+        Ok(())
     }
 
     /// Type-checks CEL's operators over the argument types; `None` when
@@ -957,8 +1329,9 @@ impl Checker<'_> {
             ("_[_]" | "_[?_]", [a, b]) => {
                 let elem = match a {
                     Dyn => Some(Dyn),
-                    List(elem) => matches!(b, Dyn | Int | Uint | Double).then(|| (**elem).clone()),
+                    List(elem) => matches!(b, Dyn | Int).then(|| (**elem).clone()),
                     Map(key, value) => unify(key, b).map(|_| (**value).clone()),
+                    Named(HIERARCHY) => matches!(b, Dyn | Int).then_some(String),
                     _ => None,
                 };
                 match elem {
@@ -974,8 +1347,19 @@ impl Checker<'_> {
                     _ => bad(self),
                 }
             }
+            // With `dyn` on one side, cel-go still needs an overload taking
+            // the other side's type.
             ("_+_", [a, b]) => match (a, b) {
-                (Dyn, _) | (_, Dyn) => Dyn,
+                (Dyn, t) | (t, Dyn) => {
+                    if matches!(
+                        t,
+                        Dyn | Int | Uint | Double | String | Bytes | Duration | Timestamp | List(_)
+                    ) {
+                        Dyn
+                    } else {
+                        bad(self)
+                    }
+                }
                 (Int, Int)
                 | (Uint, Uint)
                 | (Double, Double)
@@ -990,19 +1374,37 @@ impl Checker<'_> {
                 _ => bad(self),
             },
             ("_-_", [a, b]) => match (a, b) {
-                (Dyn, _) | (_, Dyn) => Dyn,
+                (Dyn, t) | (t, Dyn) => {
+                    if matches!(t, Dyn | Int | Uint | Double | Duration | Timestamp) {
+                        Dyn
+                    } else {
+                        bad(self)
+                    }
+                }
                 (Int, Int) | (Uint, Uint) | (Double, Double) | (Duration, Duration) => a.clone(),
                 (Timestamp, Timestamp) => Duration,
                 (Timestamp, Duration) => Timestamp,
                 _ => bad(self),
             },
             ("_*_" | "_/_", [a, b]) => match (a, b) {
-                (Dyn, _) | (_, Dyn) => Dyn,
+                (Dyn, t) | (t, Dyn) => {
+                    if matches!(t, Dyn | Int | Uint | Double) {
+                        Dyn
+                    } else {
+                        bad(self)
+                    }
+                }
                 (Int, Int) | (Uint, Uint) | (Double, Double) => a.clone(),
                 _ => bad(self),
             },
             ("_%_", [a, b]) => match (a, b) {
-                (Dyn, _) | (_, Dyn) => Dyn,
+                (Dyn, t) | (t, Dyn) => {
+                    if matches!(t, Dyn | Int | Uint) {
+                        Dyn
+                    } else {
+                        bad(self)
+                    }
+                }
                 (Int, Int) | (Uint, Uint) => a.clone(),
                 _ => bad(self),
             },
@@ -1014,8 +1416,10 @@ impl Checker<'_> {
         let arg_tys: Vec<Ty> = args.iter().map(|a| self.expr(a)).collect();
         if !self.env.function_exists(full, false, args.len()) {
             self.no_function(e, full, false, None, &arg_tys);
-        } else if arg_tys.contains(&Ty::Opaque) {
+        } else if arg_tys.contains(&Ty::Opaque) || !call_fits(full, None, &arg_tys) {
             self.no_overload(e, full, None, &arg_tys);
+        } else {
+            return function_result(full).unwrap_or(Ty::Dyn);
         }
         Ty::Dyn
     }
@@ -1054,20 +1458,51 @@ impl Checker<'_> {
     /// cel-go's `ValidateDurationLiterals`, `ValidateTimestampLiterals`,
     /// `ValidateRegexLiterals`: the first argument (not counting a receiver)
     /// of `duration`, `timestamp` and `matches`, when a string literal.
-    fn validate_literals(&mut self, function: &str, _member: bool, args: &[Expr]) {
+    fn validate_literals(&mut self, function: &str, member: bool, args: &[Expr]) {
+        let Some(arg) = args.first() else {
+            return;
+        };
+        // `timestamp(null)` / `duration(null)` pass overload resolution
+        // (the types are nullable) and fail the literal validators.
+        if !member
+            && matches!(function, "duration" | "timestamp")
+            && matches!(arg.kind, ExprKind::Literal(Literal::Null))
+        {
+            return self.error(arg, format!("invalid {function} argument"));
+        }
+        // The network extension validates `ip()` / `cidr()` literals too.
+        if let (false, "ip" | "cidr", ExprKind::Literal(Literal::String(s))) =
+            (member, function, &arg.kind)
+        {
+            let parsed = if function == "ip" {
+                crate::cel::net::parse_ip_strict(s).map(|_| ())
+            } else {
+                crate::cel::net::parse_cidr_strict(s).map(|_| ())
+            };
+            if let Err(e) = parsed {
+                self.error(arg, format!("invalid {function} argument: {e}"));
+            }
+            return;
+        }
         let validator = match function {
             "duration" => self.env.duration,
             "timestamp" => self.env.timestamp,
             "matches" => self.env.regex,
             _ => None,
         };
-        let (Some(validate), Some(arg)) = (validator, args.first()) else {
+        let Some(validate) = validator else {
             return;
         };
-        if let ExprKind::Literal(Literal::String(s)) = &arg.kind {
-            if validate(s).is_err() {
-                self.error(arg, format!("invalid {function} argument"));
+        let valid = match &arg.kind {
+            ExprKind::Literal(Literal::String(s)) => validate(s).is_ok(),
+            // Epoch seconds must land in years 1 to 9999.
+            ExprKind::Literal(Literal::Int(secs)) if function == "timestamp" => {
+                crate::cel::time::Timestamp::new(*secs, 0).is_some()
             }
+            _ => true,
+        };
+        if !valid {
+            self.error(arg, format!("invalid {function} argument"));
         }
     }
 }
@@ -1090,8 +1525,11 @@ fn valid_timestamp(s: &str) -> Result<(), String> {
     crate::cel::time::parse_timestamp(s).map(|_| ())
 }
 
+/// RE2 syntax with full Unicode tables, as the compiler translates it.
 fn valid_regex(s: &str) -> Result<(), String> {
-    crate::cel::value::validate_regex(s)
+    crate::cel::re2::compile_with(s, &crate::cel::re2_tables::UnicodeTables)
+        .map(|_| ())
+        .map_err(|e| e.to_string())
 }
 
 fn decl_type(d: Decl) -> Ty {
@@ -1211,6 +1649,35 @@ mod tests {
         .is_empty());
         assert_eq!(cerbos("duration('1x')"), ["invalid duration argument"]);
         assert_eq!(cerbos("timestamp('nope')"), ["invalid timestamp argument"]);
+        assert_eq!(
+            cerbos("timestamp(999999999999999) < now()"),
+            ["invalid timestamp argument"]
+        );
+        assert!(cerbos("timestamp(1) < now()").is_empty());
+        // Cerbos declares its path functions global only, except the
+        // matchers and pathHasPrefix.
+        assert_eq!(
+            cerbos("R.attr.p.basePath() == 'a'"),
+            ["found no matching overload for 'basePath' applied to 'dyn.()'"]
+        );
+        assert!(cerbos("R.attr.p.pathMatch('a*')").is_empty());
+        // The strings extension's format validator (messages from Cerbos).
+        assert_eq!(
+            cerbos("'%5d'.format([R.attr.v]) == ''"),
+            ["could not parse formatting clause: unrecognized formatting clause \"5\""]
+        );
+        assert_eq!(
+            cerbos("'%s %s'.format([R.attr.v]) == ''"),
+            ["index 1 out of range"]
+        );
+        assert!(cerbos("'%s %.2f'.format([R.attr.v, R.attr.w]) == ''").is_empty());
+        // `dyn` on one side still needs an overload for the other side.
+        assert_eq!(
+            cerbos("duration('1h') * R.attr.v"),
+            ["found no matching overload for '_*_' applied to '(duration, dyn)'"]
+        );
+        assert!(cerbos("duration('1h') + R.attr.v == R.attr.w").is_empty());
+        assert!(cerbos("R.attr.v - timestamp('2024-01-01T00:00:00Z') == R.attr.w").is_empty());
         assert_eq!(cerbos("P.id.matches('[')"), ["invalid matches argument"]);
         assert_eq!(
             cerbos("nosuchfn(1)"),

@@ -9,6 +9,7 @@ use super::functions::{
     arg, int_arg, list_arg, list_value, no_overload, str_arg, string_value, value_to_string, FnImpl,
 };
 use super::program::Activation;
+use super::re2::Compiled;
 use super::value::{value_cmp, value_eq, EvalError, EvalResult, Map, Value};
 
 pub(crate) fn resolve(name: &str, member: bool, argc: usize) -> Option<FnImpl> {
@@ -246,12 +247,8 @@ fn join(act: &Activation, a: &[Value]) -> EvalResult {
         }
         match e {
             Value::String(s) => out.push_str(s),
-            other => {
-                return Err(EvalError::msg(format!(
-                    "join: invalid input: {}",
-                    value_to_string(other).unwrap_or_default()
-                )))
-            }
+            // cel-go's guard checks the list's elements against `list(string)`.
+            _ => return Err(no_overload("join", a)),
         }
     }
     string_value(act, out)
@@ -362,7 +359,7 @@ fn as_double_for_fmt(v: &Value, clause: &str) -> EvalResult<f64> {
         Value::Int(i) => Ok(*i as f64),
         Value::Uint(u) => Ok(*u as f64),
         other => Err(fmt_err(format!(
-            "{clause} clause can only be used on doubles, was given {}",
+            "{clause} clause can only be used on ints, uints, and doubles, was given {}",
             other.type_name()
         ))),
     }
@@ -414,7 +411,7 @@ fn format(act: &Activation, a: &[Value]) -> EvalResult {
                 Value::Double(d) => special_double(*d).unwrap_or_else(|| format!("{d}")),
                 other => {
                     return Err(fmt_err(format!(
-                        "decimal clause can only be used on integers, was given {}",
+                        "decimal clause can only be used on ints, uints, and doubles, was given {}",
                         other.type_name()
                     )))
                 }
@@ -442,7 +439,7 @@ fn format(act: &Activation, a: &[Value]) -> EvalResult {
                 Value::Bool(b) => u8::from(*b).to_string(),
                 other => {
                     return Err(fmt_err(format!(
-                        "only integers and bools can be formatted as binary, was given {}",
+                        "only ints, uints, and bools can be formatted as binary, was given {}",
                         other.type_name()
                     )))
                 }
@@ -458,7 +455,7 @@ fn format(act: &Activation, a: &[Value]) -> EvalResult {
                 Value::Uint(u) => format!("{u:o}"),
                 other => {
                     return Err(fmt_err(format!(
-                        "octal clause can only be used on integers, was given {}",
+                        "octal clause can only be used on ints and uints, was given {}",
                         other.type_name()
                     )))
                 }
@@ -477,7 +474,7 @@ fn format(act: &Activation, a: &[Value]) -> EvalResult {
                     Value::Bytes(b) => b.iter().map(|b| format!("{b:02x}")).collect(),
                     other => {
                         return Err(fmt_err(format!(
-                            "only integers, byte buffers, and strings can be formatted as hex, was given {}",
+                            "only ints, uints, bytes, and strings can be formatted as hex, was given {}",
                             other.type_name()
                         )))
                     }
@@ -523,6 +520,17 @@ fn slice(act: &Activation, a: &[Value]) -> EvalResult {
     )
 }
 
+/// A value's runtime type as cel-go prints a `*types.Type` (aggregates
+/// with their `dyn` parameters).
+fn go_type_string(v: &Value) -> String {
+    match v {
+        Value::List(_) => "list(dyn)".into(),
+        Value::Map(_) => "map(dyn, dyn)".into(),
+        Value::Optional(_) => "optional_type(dyn)".into(),
+        other => other.type_name().into(),
+    }
+}
+
 fn flatten_into(l: &[Value], depth: i64, out: &mut Vec<Value>, guard: usize) -> EvalResult<()> {
     if guard > super::value::MAX_VALUE_DEPTH {
         return Err(EvalError::msg("flatten: nesting too deep"));
@@ -537,8 +545,24 @@ fn flatten_into(l: &[Value], depth: i64, out: &mut Vec<Value>, guard: usize) -> 
 }
 
 fn flatten(act: &Activation, a: &[Value]) -> EvalResult {
-    let l = list_arg(a, 0)?;
-    let depth = if a.len() > 1 { int_arg(a, 1)? } else { 1 };
+    // The lists extension disables type guards here and words its own
+    // refusal with the receiver's and argument's runtime types.
+    let refuse = || {
+        let args: Vec<String> = a.iter().skip(1).map(go_type_string).collect();
+        EvalError::msg(format!(
+            "no such overload: {}.flatten({})",
+            a.first().map(go_type_string).unwrap_or_default(),
+            args.join(", ")
+        ))
+    };
+    let Some(Value::List(l)) = a.first() else {
+        return Err(refuse());
+    };
+    let depth = match a.get(1) {
+        None => 1,
+        Some(Value::Int(d)) => *d,
+        Some(_) => return Err(refuse()),
+    };
     if depth < 0 {
         return Err(EvalError::msg("level must be non-negative"));
     }
@@ -563,40 +587,27 @@ fn sortable(l: &[Value]) -> EvalResult<()> {
     let Some(first) = l.first() else {
         return Ok(());
     };
-    for v in l {
-        let ok = matches!(
-            (first, v),
-            (Value::Int(_), Value::Int(_))
-                | (Value::Uint(_), Value::Uint(_))
-                | (Value::Double(_), Value::Double(_))
-                | (Value::String(_), Value::String(_))
-                | (Value::Bytes(_), Value::Bytes(_))
-                | (Value::Bool(_), Value::Bool(_))
-                | (Value::Timestamp(_), Value::Timestamp(_))
-                | (Value::Duration(_), Value::Duration(_))
-        );
-        if !ok {
-            return Err(EvalError::msg(format!(
-                "list elements must have the same type: expected {}, got {}",
-                first.type_name(),
-                v.type_name()
-            )));
-        }
-    }
-    match first {
+    // cel-go checks that the first element is comparable, then that every
+    // element has its type.
+    if !matches!(
+        first,
         Value::Int(_)
-        | Value::Uint(_)
-        | Value::Double(_)
-        | Value::String(_)
-        | Value::Bytes(_)
-        | Value::Bool(_)
-        | Value::Timestamp(_)
-        | Value::Duration(_) => Ok(()),
-        other => Err(EvalError::msg(format!(
-            "list elements must be comparable, got {}",
-            other.type_name()
-        ))),
+            | Value::Uint(_)
+            | Value::Double(_)
+            | Value::String(_)
+            | Value::Bytes(_)
+            | Value::Bool(_)
+            | Value::Timestamp(_)
+            | Value::Duration(_)
+    ) {
+        return Err(EvalError::msg("list elements must be comparable"));
     }
+    if l.iter()
+        .any(|v| std::mem::discriminant(v) != std::mem::discriminant(first))
+    {
+        return Err(EvalError::msg("list elements must have the same type"));
+    }
+    Ok(())
 }
 
 fn sort(act: &Activation, a: &[Value]) -> EvalResult {
@@ -652,24 +663,41 @@ fn last(_: &Activation, a: &[Value]) -> EvalResult {
 
 // ---------------------------------------------------------------- math
 
-fn numeric_list(a: &[Value]) -> EvalResult<Vec<Value>> {
-    let vals: Vec<Value> = match a {
-        [Value::List(l)] => l.to_vec(),
-        _ => a.to_vec(),
+fn numeric_list(a: &[Value], function: &str) -> EvalResult<Vec<Value>> {
+    // One argument that is a list, or three and more (which the macro
+    // gathers into a list), go through cel-go's list implementation; one
+    // scalar or two arguments through guarded overloads.
+    let (vals, listed): (Vec<Value>, bool) = match a {
+        [Value::List(l)] => (l.to_vec(), true),
+        _ => (a.to_vec(), a.len() > 2),
     };
     if vals.is_empty() {
-        return Err(EvalError::msg("math.@max(list) argument must not be empty"));
+        return Err(EvalError::msg(format!(
+            "{function}(list) argument must not be empty"
+        )));
     }
-    for v in &vals {
-        if !matches!(v, Value::Int(_) | Value::Uint(_) | Value::Double(_)) {
-            return Err(EvalError::NoSuchOverload);
-        }
+    let numeric = |v: &Value| matches!(v, Value::Int(_) | Value::Uint(_) | Value::Double(_));
+    // cel-go's guard judges a list by its first element; a later
+    // non-number fails the implementation's pairwise comparison.
+    if !vals.iter().all(numeric) {
+        return Err(if listed && vals.first().is_some_and(numeric) {
+            EvalError::NoOperatorOverload {
+                operator: function.to_string(),
+            }
+        } else {
+            EvalError::NoSuchOverload
+        });
     }
     Ok(vals)
 }
 
 fn pick(a: &[Value], want: Ordering) -> EvalResult {
-    let vals = numeric_list(a)?;
+    let function = if want == Ordering::Greater {
+        "math.@max"
+    } else {
+        "math.@min"
+    };
+    let vals = numeric_list(a, function)?;
     let mut best = vals.first().cloned().ok_or(EvalError::NoSuchOverload)?;
     for v in vals.iter().skip(1) {
         match value_cmp(v, &best) {
@@ -830,15 +858,98 @@ fn b64_encode(act: &Activation, a: &[Value]) -> EvalResult {
 }
 
 fn b64_decode(act: &Activation, a: &[Value]) -> EvalResult {
-    use base64::Engine as _;
     let s = str_arg(a, 0)?;
     act.charge(s.len() as u64 / 16)?;
-    // cel-go falls back to unpadded decoding.
-    let out = base64::engine::general_purpose::STANDARD
-        .decode(s)
-        .or_else(|_| base64::engine::general_purpose::STANDARD_NO_PAD.decode(s))
-        .map_err(|e| EvalError::msg(format!("illegal base64 data: {e}")))?;
+    // cel-go decodes with Go's padded standard encoding and, on corrupt
+    // input, retries unpadded, reporting the second attempt's error.
+    let out = go_base64_decode(s.as_bytes(), true)
+        .or_else(|_| go_base64_decode(s.as_bytes(), false))
+        .map_err(|at| EvalError::msg(format!("illegal base64 data at input byte {at}")))?;
     Ok(Value::Bytes(Arc::from(out)))
+}
+
+/// Go's `base64.StdEncoding` / `RawStdEncoding` decoding (not strict:
+/// line breaks are skipped and trailing bits ignored); the error is the
+/// offset Go's `CorruptInputError` reports.
+fn go_base64_decode(src: &[u8], padded: bool) -> Result<Vec<u8>, usize> {
+    fn sextet(c: u8) -> Option<u8> {
+        match c {
+            b'A'..=b'Z' => Some(c - b'A'),
+            b'a'..=b'z' => Some(c - b'a' + 26),
+            b'0'..=b'9' => Some(c - b'0' + 52),
+            b'+' => Some(62),
+            b'/' => Some(63),
+            _ => None,
+        }
+    }
+    let newline = |c: u8| c == b'\n' || c == b'\r';
+    let mut out = Vec::with_capacity(src.len() / 4 * 3 + 3);
+    let mut si = 0;
+    loop {
+        // One quantum of up to four sextets.
+        let mut buf = [0u8; 4];
+        let mut len = 4;
+        let mut j = 0;
+        let mut end = false;
+        while j < 4 {
+            let Some(&c) = src.get(si) else {
+                if j == 0 {
+                    return Ok(out);
+                }
+                if j == 1 || padded {
+                    return Err(si - j);
+                }
+                len = j;
+                end = true;
+                break;
+            };
+            si += 1;
+            if let Some(v) = sextet(c) {
+                buf[j] = v;
+                j += 1;
+                continue;
+            }
+            if newline(c) {
+                continue;
+            }
+            if !padded || c != b'=' {
+                return Err(si - 1);
+            }
+            // Padding: only after two or three sextets, and last.
+            match j {
+                0 | 1 => return Err(si - 1),
+                2 => {
+                    while src.get(si).is_some_and(|&c| newline(c)) {
+                        si += 1;
+                    }
+                    match src.get(si) {
+                        None => return Err(src.len()),
+                        Some(&b'=') => si += 1,
+                        Some(_) => return Err(si - 1),
+                    }
+                }
+                _ => {}
+            }
+            while src.get(si).is_some_and(|&c| newline(c)) {
+                si += 1;
+            }
+            if si < src.len() {
+                return Err(si);
+            }
+            len = j;
+            end = true;
+            break;
+        }
+        let v = u32::from(buf[0]) << 18
+            | u32::from(buf[1]) << 12
+            | u32::from(buf[2]) << 6
+            | u32::from(buf[3]);
+        let bytes = [(v >> 16) as u8, (v >> 8) as u8, v as u8];
+        out.extend_from_slice(bytes.get(..len - 1).unwrap_or(&[]));
+        if end {
+            return Ok(out);
+        }
+    }
 }
 
 fn json_encode(act: &Activation, a: &[Value]) -> EvalResult {
@@ -848,96 +959,165 @@ fn json_encode(act: &Activation, a: &[Value]) -> EvalResult {
 }
 
 // ---------------------------------------------------------------- regex
+//
+// cel-go's `ext/regex.go` over Go's `FindAll*` iteration (see `go_find_all`).
 
 fn regex_replace(act: &Activation, a: &[Value]) -> EvalResult {
-    let (s, re, repl) = (str_arg(a, 0)?, str_arg(a, 1)?, str_arg(a, 2)?);
-    let n = if a.len() > 3 { int_arg(a, 3)? } else { -1 };
-    let re = super::functions::compile_regex(re)?;
-    if n == 0 {
-        return Ok(Value::from(s));
-    }
-    // Translate `\1` backreferences into the engine's `${1}`, rejecting
-    // references to groups that do not exist.
-    let mut tmpl = String::with_capacity(repl.len());
-    let mut it = repl.chars().peekable();
-    while let Some(c) = it.next() {
-        match c {
-            '\\' => match it.next() {
-                Some(d) if d.is_ascii_digit() => {
-                    let g = d.to_digit(10).unwrap_or(0) as usize;
-                    if g >= re.captures_len() {
-                        return Err(EvalError::msg(format!(
-                            "invalid replacement string: '{repl}' references non-existent capture group"
-                        )));
-                    }
-                    tmpl.push_str(&format!("${{{g}}}"));
-                }
-                Some('\\') => tmpl.push('\\'),
-                Some(other) => {
-                    return Err(EvalError::msg(format!(
-                        "invalid replacement string: '{repl}' \\ must be followed by a digit or \\, got {other}"
-                    )))
-                }
-                None => {
-                    return Err(EvalError::msg(format!(
-                        "invalid replacement string: '{repl}' \\ not allowed at end"
-                    )))
-                }
-            },
-            '$' => tmpl.push_str("$$"),
-            c => tmpl.push(c),
-        }
-    }
-    let out = if n < 0 {
-        re.replace_all(s, tmpl.as_str()).into_owned()
-    } else {
-        re.replacen(s, n as usize, tmpl.as_str()).into_owned()
-    };
-    string_value(act, out)
+    super::functions::with_dynamic_regex(regex_replace_with, 1, act, a)
 }
 
-fn regex_extract(_: &Activation, a: &[Value]) -> EvalResult {
-    let (s, re) = (str_arg(a, 0)?, str_arg(a, 1)?);
-    let re = super::functions::compile_regex(re)?;
-    if re.captures_len() > 2 {
-        return Err(EvalError::msg(format!(
-            "regular expression has more than one capturing group: {:?}",
-            re.as_str()
-        )));
-    }
-    let Some(caps) = re.captures(s) else {
-        return Ok(Value::Optional(None));
-    };
-    let m = if re.captures_len() == 2 {
-        caps.get(1)
-    } else {
-        caps.get(0)
-    };
-    Ok(Value::Optional(
-        m.map(|m| Arc::new(Value::from(m.as_str()))),
-    ))
+fn regex_extract(act: &Activation, a: &[Value]) -> EvalResult {
+    super::functions::with_dynamic_regex(regex_extract_with, 1, act, a)
 }
 
 fn regex_extract_all(act: &Activation, a: &[Value]) -> EvalResult {
-    let (s, re) = (str_arg(a, 0)?, str_arg(a, 1)?);
-    let re = super::functions::compile_regex(re)?;
-    if re.captures_len() > 2 {
-        return Err(EvalError::msg(format!(
-            "regular expression has more than one capturing group: {:?}",
-            re.as_str()
-        )));
-    }
-    let mut out = Vec::new();
-    for caps in re.captures_iter(s) {
-        let m = if re.captures_len() == 2 {
-            caps.get(1)
-        } else {
-            caps.get(0)
+    super::functions::with_dynamic_regex(regex_extract_all_with, 1, act, a)
+}
+
+/// Go's `allMatches`: successive matches, where an empty match right after
+/// the previous match is skipped (regex-lite's iterator differs there).
+fn go_find_all<'h>(
+    re: &regex_lite::Regex,
+    s: &'h str,
+    mut each: impl FnMut(&regex_lite::Captures<'h>) -> EvalResult<bool>,
+) -> EvalResult<()> {
+    let mut pos = 0;
+    let mut prev_end: Option<usize> = None;
+    while pos <= s.len() {
+        let Some(caps) = re.captures_at(s, pos) else {
+            break;
         };
-        if let Some(m) = m {
-            out.push(Value::from(m.as_str()));
+        let Some(m) = caps.get(0) else { break };
+        let mut accept = true;
+        if m.end() == pos {
+            if Some(m.start()) == prev_end {
+                accept = false;
+            }
+            pos += s
+                .get(pos..)
+                .and_then(|r| r.chars().next())
+                .map_or(1, char::len_utf8);
+        } else {
+            pos = m.end();
+        }
+        prev_end = Some(m.end());
+        if accept && !each(&caps)? {
+            break;
         }
     }
+    Ok(())
+}
+
+/// cel-go's `replaceStrValidator`: `\N` inserts group N, `\\` a backslash.
+fn expand_replacement(
+    repl: &str,
+    caps: &regex_lite::Captures<'_>,
+    groups: usize,
+    out: &mut String,
+) -> EvalResult<()> {
+    let mut it = repl.chars();
+    while let Some(c) = it.next() {
+        if c != '\\' {
+            out.push(c);
+            continue;
+        }
+        match it.next() {
+            None => {
+                return Err(EvalError::msg(format!(
+                    "invalid replacement string: '{repl}' \\ not allowed at end"
+                )))
+            }
+            Some('\\') => out.push('\\'),
+            Some(d) => {
+                let Some(g) = d.to_digit(10).filter(|_| d.is_ascii_digit()) else {
+                    return Err(EvalError::msg(format!(
+                        "invalid replacement string: '{repl}' \\ must be followed by a digit or \\"
+                    )));
+                };
+                let g = g as usize;
+                if g > groups {
+                    return Err(EvalError::msg(format!(
+                        "replacement string references group {g} but regex has only {groups} group(s)"
+                    )));
+                }
+                if let Some(m) = caps.get(g) {
+                    out.push_str(m.as_str());
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
+pub(crate) fn regex_replace_with(act: &Activation, a: &[Value], re: &Compiled) -> EvalResult {
+    let (s, repl) = (str_arg(a, 0)?, str_arg(a, 2)?);
+    let n = if a.len() > 3 { int_arg(a, 3)? } else { -1 };
+    if n == 0 {
+        return Ok(Value::from(s));
+    }
+    let mut out = String::with_capacity(s.len());
+    let mut last = 0;
+    let mut count: i64 = 0;
+    go_find_all(&re.re, s, |caps| {
+        if n >= 0 && count >= n {
+            return Ok(false);
+        }
+        let Some(m) = caps.get(0) else {
+            return Ok(false);
+        };
+        out.push_str(s.get(last..m.start()).unwrap_or(""));
+        expand_replacement(repl, caps, re.groups, &mut out)?;
+        last = m.end();
+        count += 1;
+        act.charge(1)?;
+        Ok(true)
+    })?;
+    out.push_str(s.get(last..).unwrap_or(""));
+    string_value(act, out)
+}
+
+fn too_many_groups(a: &[Value]) -> EvalError {
+    EvalError::msg(format!(
+        "regular expression has more than one capturing group: {:?}",
+        str_arg(a, 1).unwrap_or("")
+    ))
+}
+
+pub(crate) fn regex_extract_with(_: &Activation, a: &[Value], re: &Compiled) -> EvalResult {
+    let s = str_arg(a, 0)?;
+    if re.groups > 1 {
+        return Err(too_many_groups(a));
+    }
+    let Some(caps) = re.re.captures(s) else {
+        return Ok(Value::Optional(None));
+    };
+    // With a group, an empty or absent group is "no match" (cel-go).
+    let found = if re.groups == 1 {
+        caps.get(1).map(|m| m.as_str()).filter(|t| !t.is_empty())
+    } else {
+        caps.get(0).map(|m| m.as_str())
+    };
+    Ok(Value::Optional(found.map(|t| Arc::new(Value::from(t)))))
+}
+
+pub(crate) fn regex_extract_all_with(act: &Activation, a: &[Value], re: &Compiled) -> EvalResult {
+    let s = str_arg(a, 0)?;
+    if re.groups > 1 {
+        return Err(too_many_groups(a));
+    }
+    let mut out = Vec::new();
+    go_find_all(&re.re, s, |caps| {
+        let g = if re.groups == 1 {
+            caps.get(1).map(|m| m.as_str()).filter(|t| !t.is_empty())
+        } else {
+            caps.get(0).map(|m| m.as_str())
+        };
+        if let Some(t) = g {
+            act.charge(1)?;
+            out.push(Value::from(t));
+        }
+        Ok(true)
+    })?;
     list_value(act, out)
 }
 

@@ -86,21 +86,143 @@ fn core(name: &str, member: bool, argc: usize) -> Option<FnImpl> {
     })
 }
 
-/// "no such overload" with the argument types, as a detailed error.
+/// How cel-go reaches a function's implementation, which decides the
+/// wording of its "no such overload" error.
+enum Dispatch {
+    /// A guarded overload, or a dispatcher over several overloads: the
+    /// error names the function and the argument types.
+    Guarded,
+    /// The implementation receives the arguments unchecked (type guards
+    /// disabled, or a Cerbos binding that checks its own arguments) and
+    /// refuses with a bare "no such overload".
+    Unguarded,
+    /// A binding that requires a trait of its first operand; without it
+    /// the call falls back to the operand's own `Receive` method.
+    Trait(fn(&Value) -> bool),
+}
+
+/// The dispatch of each function, mirroring its cel-go / Cerbos declaration.
+fn dispatch(function: &str) -> Dispatch {
+    if let Some(has_trait) = operator_trait(function) {
+        return Dispatch::Trait(has_trait);
+    }
+    match function {
+        // cel-go's standard string functions disable their type guards;
+        // `matches` is one binding without a trait. Cerbos's time
+        // decorator replaces `timeSince` with an unguarded binding.
+        "contains" | "startsWith" | "endsWith" | "matches" | "timeSince" => Dispatch::Unguarded,
+        // Methods of Cerbos's hierarchy and SPIFFE types: only their
+        // receivers implement them (cel-go finds no binding to guard).
+        "ancestorOf" | "descendentOf" | "immediateParentOf" | "immediateChildOf" | "siblingOf"
+        | "overlaps" | "commonAncestors" | "path" | "trustDomain" | "isMemberOf" | "name"
+        | "matchesID" => Dispatch::Trait(|_| false),
+        // Operators without a trait (`!_`, `@in`, ...) fail inside their one
+        // implementation.
+        f if f.starts_with(['_', '!', '-', '@']) => Dispatch::Unguarded,
+        _ => Dispatch::Guarded,
+    }
+}
+
+/// Values whose cel-go type implements `traits.Receiver`: a call that finds
+/// no binding is handed to the value's own `Receive` method, which refuses
+/// with a bare "no such overload".
+fn is_receiver(v: &Value) -> bool {
+    match v {
+        Value::String(_) | Value::Duration(_) | Value::Timestamp(_) => true,
+        Value::Opaque(o) => o.type_name().starts_with("cerbos.lib."),
+        _ => false,
+    }
+}
+
+/// The error cel-go reports when `function` has no overload for `args`.
 pub(crate) fn no_overload(function: &str, args: &[Value]) -> EvalError {
-    // Operators fail through cel-go's trait dispatch, which says only "no
-    // such overload"; named functions add their name (as Cerbos reports).
-    if function.starts_with(['_', '!', '-', '@']) {
-        return EvalError::NoSuchOverload;
+    match dispatch(function) {
+        Dispatch::Guarded => EvalError::NoMatchingOverload {
+            function: function.to_string(),
+            args: args
+                .iter()
+                .map(|a| a.type_name())
+                .collect::<Vec<_>>()
+                .join(", "),
+        },
+        Dispatch::Unguarded => EvalError::NoSuchOverload,
+        // The operand's own method refuses with a bare "no such overload";
+        // an operand that neither has the trait nor receives calls makes the
+        // dispatcher name the function.
+        Dispatch::Trait(has_trait) => {
+            if args
+                .first()
+                .is_some_and(|lhs| has_trait(lhs) || is_receiver(lhs))
+            {
+                EvalError::NoSuchOverload
+            } else {
+                EvalError::NoOperatorOverload {
+                    operator: function.to_string(),
+                }
+            }
+        }
     }
-    EvalError::NoMatchingOverload {
-        function: function.to_string(),
-        args: args
-            .iter()
-            .map(|a| a.type_name())
-            .collect::<Vec<_>>()
-            .join(", "),
-    }
+}
+
+/// The cel-go trait an operator requires of its first operand, as a test on
+/// our values (cel-go's `traits.AdderType`, `ComparerType`, ...).
+fn operator_trait(function: &str) -> Option<fn(&Value) -> bool> {
+    Some(match function {
+        "_+_" => |v| {
+            matches!(
+                v,
+                Value::Int(_)
+                    | Value::Uint(_)
+                    | Value::Double(_)
+                    | Value::String(_)
+                    | Value::Bytes(_)
+                    | Value::List(_)
+                    | Value::Duration(_)
+                    | Value::Timestamp(_)
+            )
+        },
+        "_-_" => |v| {
+            matches!(
+                v,
+                Value::Int(_)
+                    | Value::Uint(_)
+                    | Value::Double(_)
+                    | Value::Duration(_)
+                    | Value::Timestamp(_)
+            )
+        },
+        "_*_" | "_/_" => |v| matches!(v, Value::Int(_) | Value::Uint(_) | Value::Double(_)),
+        "_%_" => |v| matches!(v, Value::Int(_) | Value::Uint(_)),
+        "-_" => |v| {
+            matches!(
+                v,
+                Value::Int(_) | Value::Double(_) | Value::Duration(_) | Value::Bool(_)
+            )
+        },
+        "_<_" | "_<=_" | "_>_" | "_>=_" => |v| {
+            matches!(
+                v,
+                Value::Bool(_)
+                    | Value::Int(_)
+                    | Value::Uint(_)
+                    | Value::Double(_)
+                    | Value::String(_)
+                    | Value::Bytes(_)
+                    | Value::Duration(_)
+                    | Value::Timestamp(_)
+            )
+        },
+        // The lists extension's `sort` and `sortBy` helper are singleton
+        // bindings on lists.
+        "sort" | "@sortByAssociatedKeys" => |v| matches!(v, Value::List(_)),
+        "size" => |v| {
+            matches!(
+                v,
+                Value::String(_) | Value::Bytes(_) | Value::List(_) | Value::Map(_)
+            )
+        },
+        _ => return None,
+    })
 }
 
 pub(crate) fn arg(args: &[Value], i: usize) -> EvalResult<&Value> {
@@ -332,11 +454,27 @@ fn list_index(i: &Value) -> EvalResult<i64> {
             if d.fract() == 0.0 && d.is_finite() && d.abs() < 9.2e18 {
                 Ok(*d as i64)
             } else {
-                Err(EvalError::UnsupportedIndex(format!("{d}")))
+                Err(EvalError::msg(format!(
+                    "unsupported index value {} in list",
+                    format_double(*d)
+                )))
             }
         }
-        other => Err(EvalError::UnsupportedIndex(other.type_name().to_string())),
+        other => Err(invalid_qualifier(other)
+            .unwrap_or_else(|| EvalError::UnsupportedIndex(other.type_name().to_string()))),
     }
+}
+
+/// cel-go's attribute qualifiers refuse a list, map or null used as an
+/// index, naming the value's Go type.
+fn invalid_qualifier(i: &Value) -> Option<EvalError> {
+    let go = match i {
+        Value::List(_) => "*types.baseList",
+        Value::Map(_) => "*types.baseMap",
+        Value::Null => "types.Null",
+        _ => return None,
+    };
+    Some(EvalError::msg(format!("invalid qualifier type: {go}")))
 }
 
 fn index_value(c: &Value, i: &Value) -> EvalResult {
@@ -350,6 +488,9 @@ fn index_value(c: &Value, i: &Value) -> EvalResult {
                 .ok_or(EvalError::IndexOutOfRange(n))
         }
         Value::Map(m) => {
+            if let Some(e) = invalid_qualifier(i) {
+                return Err(e);
+            }
             if !matches!(
                 i,
                 Value::Bool(_)
@@ -383,7 +524,8 @@ fn index_value(c: &Value, i: &Value) -> EvalResult {
             None => Ok(Value::Optional(None)),
             Some(inner) => opt_index_value(inner, i),
         },
-        _ => Err(EvalError::NoSuchOverload),
+        // cel-go qualifies any other value as a missing key.
+        _ => Err(EvalError::NoSuchKey(key_display(i))),
     }
 }
 
@@ -509,7 +651,7 @@ fn to_int(_: &Activation, a: &[Value]) -> EvalResult {
             .map(Value::Int)
             .map_err(|_| EvalError::msg("type conversion error from 'string' to 'int'")),
         Value::Timestamp(t) => Ok(Value::Int(t.secs)),
-        Value::Bool(b) => Ok(Value::Int(i64::from(*b))),
+        Value::Duration(d) => Ok(Value::Int(d.nanos)),
         _ => Err(no_overload("int", a)),
     }
 }
@@ -531,7 +673,6 @@ fn to_uint(_: &Activation, a: &[Value]) -> EvalResult {
             .parse::<u64>()
             .map(Value::Uint)
             .map_err(|_| EvalError::msg("type conversion error from 'string' to 'uint'")),
-        Value::Bool(b) => Ok(Value::Uint(u64::from(*b))),
         _ => Err(no_overload("uint", a)),
     }
 }
@@ -694,16 +835,45 @@ fn ends_with(_: &Activation, a: &[Value]) -> EvalResult {
     }
 }
 
-/// Compiles an RE2-syntax pattern.
-pub fn compile_regex(pattern: &str) -> Result<regex_lite::Regex, EvalError> {
-    regex_lite::Regex::new(pattern)
-        .map_err(|e| EvalError::msg(format!("error parsing regexp: {e}")))
+/// Compiles an RE2-syntax pattern (see [`super::re2`]); patterns seen
+/// recently are served from a small cache.
+pub fn compile_regex(pattern: &str) -> Result<Arc<super::re2::Compiled>, EvalError> {
+    super::re2::compile_cached(pattern).map_err(|e| EvalError::msg(e.to_string()))
 }
 
-fn matches(_: &Activation, a: &[Value]) -> EvalResult {
-    let (s, p) = (str_arg(a, 0)?, str_arg(a, 1)?);
-    let re = compile_regex(p)?;
-    Ok(Value::Bool(re.is_match(s)))
+/// A regex function whose pattern (argument `pattern_arg`) the prepared
+/// plan compiled once; called with all arguments, the pattern included.
+pub(crate) type RegexFn = fn(&Activation, &[Value], &super::re2::Compiled) -> EvalResult;
+
+/// The precompilable form of a regex function: its implementation over a
+/// compiled pattern and the index of the pattern argument (receiver counted).
+pub(crate) fn regex_fn(name: &str, argc: usize) -> Option<(RegexFn, usize)> {
+    Some(match (name, argc) {
+        ("matches", 2) => (matches_with, 1),
+        ("regex.replace", 3 | 4) => (super::ext::regex_replace_with, 1),
+        ("regex.extract", 2) => (super::ext::regex_extract_with, 1),
+        ("regex.extractAll", 2) => (super::ext::regex_extract_all_with, 1),
+        _ => return None,
+    })
+}
+
+/// Calls a [`RegexFn`] with its pattern compiled (or taken from the cache) now.
+pub(crate) fn with_dynamic_regex(
+    f: RegexFn,
+    pattern_arg: usize,
+    act: &Activation,
+    a: &[Value],
+) -> EvalResult {
+    let re = compile_regex(str_arg(a, pattern_arg)?)?;
+    f(act, a, &re)
+}
+
+fn matches(act: &Activation, a: &[Value]) -> EvalResult {
+    with_dynamic_regex(matches_with, 1, act, a)
+}
+
+fn matches_with(_: &Activation, a: &[Value], re: &super::re2::Compiled) -> EvalResult {
+    Ok(Value::Bool(re.re.is_match(str_arg(a, 0)?)))
 }
 
 // ---------------------------------------------------------------- time

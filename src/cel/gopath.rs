@@ -79,14 +79,17 @@ pub fn rel(basepath: &str, targpath: &str) -> Result<String, String> {
     if targ == base {
         return Ok(".".to_string());
     }
+    // Go (1.26, as Cerbos 0.55 is built) treats a `.` on either side as
+    // the empty path: Rel("a", "") is "..".
     let base_s = if base == "." { "" } else { base.as_str() };
+    let targ_s = if targ == "." { "" } else { targ.as_str() };
     let base_rooted = base_s.starts_with('/');
-    let targ_rooted = targ.starts_with('/');
+    let targ_rooted = targ_s.starts_with('/');
     if base_rooted != targ_rooted {
         return Err(format!("Rel: can't make {targpath} relative to {basepath}"));
     }
     let bl: Vec<&str> = base_s.split('/').filter(|s| !s.is_empty()).collect();
-    let tl: Vec<&str> = targ.split('/').filter(|s| !s.is_empty()).collect();
+    let tl: Vec<&str> = targ_s.split('/').filter(|s| !s.is_empty()).collect();
     let mut i = 0;
     while i < bl.len() && i < tl.len() && bl[i] == tl[i] {
         i += 1;

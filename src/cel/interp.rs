@@ -97,7 +97,24 @@ fn eval(n: &Node, ctx: &mut Ctx<'_>) -> EvalResult {
             Ok(Value::Bool(b)) => Ok(Value::Bool(b)),
             _ => Ok(Value::Bool(true)),
         },
-        Node::Call { func, name, args } => eval_call(func, name, args, ctx),
+        Node::Call {
+            func,
+            name,
+            args,
+            non_strict,
+        } => {
+            if *non_strict {
+                eval_non_strict_call(func, name, args, ctx)
+            } else {
+                eval_call(func, name, args, ctx)
+            }
+        }
+        Node::Regex {
+            func,
+            name,
+            args,
+            re,
+        } => eval_regex(*func, name, args, re, ctx),
         Node::OptOr {
             target,
             alt,
@@ -107,6 +124,24 @@ fn eval(n: &Node, ctx: &mut Ctx<'_>) -> EvalResult {
         Node::Map { entries } => eval_map(entries, ctx),
         Node::Comprehension(c) => comprehension(c, ctx),
     }
+}
+
+#[inline(never)]
+fn eval_regex(
+    func: super::functions::RegexFn,
+    name: &str,
+    args: &[Node],
+    re: &super::re2::Compiled,
+    ctx: &mut Ctx<'_>,
+) -> EvalResult {
+    let mut vals = Vec::with_capacity(args.len());
+    for a in args {
+        vals.push(eval(a, ctx)?);
+    }
+    func(ctx.act, &vals, re).map_err(|e| match e {
+        EvalError::NoSuchOverload => super::functions::no_overload(name, &vals),
+        other => other,
+    })
 }
 
 #[inline(never)]
@@ -217,6 +252,33 @@ fn eval_call(
     }
 }
 
+/// A non-strict call: Cerbos's set functions receive an error argument
+/// and refuse it with a bare "no such overload".
+#[inline(never)]
+fn eval_non_strict_call(
+    func: &super::functions::FnImpl,
+    name: &str,
+    args: &[Node],
+    ctx: &mut Ctx<'_>,
+) -> EvalResult {
+    let mut vals = Vec::with_capacity(args.len());
+    let mut refused = false;
+    for a in args {
+        match eval(a, ctx) {
+            Ok(v) => vals.push(v),
+            Err(EvalError::CostLimitExceeded) => return Err(EvalError::CostLimitExceeded),
+            Err(_) => refused = true,
+        }
+    }
+    if refused {
+        return Err(EvalError::Refused);
+    }
+    func(ctx.act, &vals).map_err(|e| match e {
+        EvalError::NoSuchOverload => super::functions::no_overload(name, &vals),
+        other => other,
+    })
+}
+
 #[inline(never)]
 fn eval_opt_or(target: &Node, alt: &Node, or_value: bool, ctx: &mut Ctx<'_>) -> EvalResult {
     match eval(target, ctx)? {
@@ -227,14 +289,70 @@ fn eval_opt_or(target: &Node, alt: &Node, or_value: bool, ctx: &mut Ctx<'_>) -> 
                 Ok(Value::Optional(Some(v)))
             }
         }
-        Value::Optional(None) => {
-            let a = eval(alt, ctx)?;
-            if !or_value && !matches!(a, Value::Optional(_)) {
-                return Err(EvalError::NoSuchOverload);
-            }
-            Ok(a)
-        }
+        // cel-go returns the alternative as it is, optional or not.
+        Value::Optional(None) => eval(alt, ctx),
         _ => Err(EvalError::NoSuchOverload),
+    }
+}
+
+/// A value as Go's `%v` prints an attribute-derived cel-go value: lists
+/// show their elements as `google.protobuf.Value` text (whose spacing Go
+/// derives from a hash of the binary: two spaces in Cerbos 0.55.0).
+fn go_display(v: &Value, depth: usize) -> String {
+    if depth > 16 {
+        return "...".into();
+    }
+    match v {
+        Value::String(s) => s.to_string(),
+        Value::Null => "0".into(),
+        Value::Double(d) => super::functions::format_double(*d),
+        Value::List(l) => {
+            let items: Vec<String> = l.iter().map(|e| proto_text(e, depth + 1)).collect();
+            format!("[{}]", items.join(", "))
+        }
+        Value::Map(m) => {
+            let items: Vec<String> = m
+                .iter()
+                .map(|(k, e)| format!("{}: {}", go_display(k, depth + 1), go_display(e, depth + 1)))
+                .collect();
+            format!("{{{}}}", items.join(", "))
+        }
+        other => {
+            super::functions::value_to_string(other).unwrap_or_else(|_| other.type_name().into())
+        }
+    }
+}
+
+/// A value as the text form of a `google.protobuf.Value`.
+fn proto_text(v: &Value, depth: usize) -> String {
+    match v {
+        Value::Null => "null_value:NULL_VALUE".into(),
+        Value::Bool(b) => format!("bool_value:{b}"),
+        Value::Double(_) | Value::Int(_) | Value::Uint(_) => {
+            format!("number_value:{}", go_display(v, depth))
+        }
+        Value::String(s) => format!("string_value:{}", super::goip::quote(s)),
+        Value::List(l) => {
+            let items: Vec<String> = l
+                .iter()
+                .map(|e| format!("values:{{{}}}", proto_text(e, depth + 1)))
+                .collect();
+            format!("list_value:{{{}}}", items.join("  "))
+        }
+        Value::Map(m) => {
+            let items: Vec<String> = m
+                .iter()
+                .map(|(k, e)| {
+                    format!(
+                        "fields:{{key:{} value:{{{}}}}}",
+                        super::goip::quote(&go_display(k, depth + 1)),
+                        proto_text(e, depth + 1)
+                    )
+                })
+                .collect();
+            format!("struct_value:{{{}}}", items.join("  "))
+        }
+        other => go_display(other, depth),
     }
 }
 
@@ -247,7 +365,12 @@ fn eval_list(elems: &[Node], optional: &[bool], ctx: &mut Ctx<'_>) -> EvalResult
             match v {
                 Value::Optional(Some(inner)) => out.push(inner.as_ref().clone()),
                 Value::Optional(None) => {}
-                _ => return Err(EvalError::NoSuchOverload),
+                other => {
+                    return Err(EvalError::msg(format!(
+                        "cannot initialize optional list element from non-optional value {}",
+                        go_display(&other, 0)
+                    )))
+                }
             }
         } else {
             out.push(v);
@@ -270,7 +393,13 @@ fn eval_map(entries: &[(Node, Node, bool)], ctx: &mut Ctx<'_>) -> EvalResult {
             match v {
                 Value::Optional(Some(inner)) => inner.as_ref().clone(),
                 Value::Optional(None) => continue,
-                _ => return Err(EvalError::NoSuchOverload),
+                other => {
+                    return Err(EvalError::msg(format!(
+                        "cannot initialize optional entry '{}' from non-optional value {}",
+                        go_display(&k, 0),
+                        go_display(&other, 0)
+                    )))
+                }
             }
         } else {
             v
@@ -403,7 +532,7 @@ fn append_loop(c: &CompNode, ap: &Append, ctx: &mut Ctx<'_>) -> EvalResult {
                 }
             })
             .collect(),
-        other => return Err(not_iterable(other)),
+        other => return Err(not_iterable(other, c.iter_var2.is_some())),
     };
     let mut out = Vec::new();
     for (a, b) in items {
@@ -424,8 +553,9 @@ fn append_loop(c: &CompNode, ap: &Append, ctx: &mut Ctx<'_>) -> EvalResult {
     Ok(Value::List(Arc::from(out)))
 }
 
-/// cel-go's error for ranging over a non-container (Go type names).
-fn not_iterable(v: &Value) -> EvalError {
+/// cel-go's error for ranging over a non-container (Go type names); the
+/// two-variable comprehensions have their own wording.
+fn not_iterable(v: &Value, two_vars: bool) -> EvalError {
     let go = match v {
         Value::Null => "types.Null",
         Value::Bool(_) => "types.Bool",
@@ -440,6 +570,9 @@ fn not_iterable(v: &Value) -> EvalError {
         Value::Type(_) => "*types.Type",
         other => other.type_name(),
     };
+    if two_vars {
+        return EvalError::msg(format!("unsupported comprehension range type: {go}"));
+    }
     EvalError::msg(format!("got '{go}', expected iterable type"))
 }
 
@@ -503,7 +636,7 @@ fn comprehension(c: &CompNode, ctx: &mut Ctx<'_>) -> EvalResult {
                 }
             }
         }
-        other => return Err(not_iterable(other)),
+        other => return Err(not_iterable(other, c.iter_var2.is_some())),
     }
     eval(&c.result, ctx)
 }
@@ -557,11 +690,24 @@ pub(crate) fn select(v: &Value, field: &str, test_only: bool, optional: bool) ->
             None if test_only => Ok(Value::Bool(false)),
             None => Ok(Value::Optional(None)),
             Some(x) => {
-                let r = select(x, field, test_only, true)?;
-                Ok(r)
+                // Chained selection on an optional's value: a value without
+                // fields has no such key (only `.?` directly on it is none).
+                let fields = matches!(
+                    x.as_ref(),
+                    Value::Map(_) | Value::Message(_) | Value::Opaque(_) | Value::List(_)
+                );
+                if !fields && !test_only {
+                    return Err(EvalError::NoSuchKey(field.to_string()));
+                }
+                select(x, field, test_only, true)
             }
         },
-        _ if test_only => Err(EvalError::NoSuchOverload),
+        // cel-go qualifies a list with the field name as an index.
+        Value::List(_) => Err(EvalError::UnsupportedIndex("string".into())),
+        // cel-go's presence test on a value without fields is false, not an error.
+        _ if test_only => Ok(Value::Bool(false)),
+        // cel-go's optional selection on a value without fields is none.
+        _ if optional => Ok(Value::Optional(None)),
         _ => Err(EvalError::NoSuchKey(field.to_string())),
     }
 }

@@ -12,6 +12,7 @@ pub mod cerbos;
 pub mod checker;
 mod ext;
 pub mod functions;
+mod goip;
 mod gopath;
 pub mod interp;
 mod net;
@@ -20,6 +21,9 @@ pub mod parser;
 #[cfg(feature = "compiler")]
 pub mod printer;
 pub mod program;
+pub mod re2;
+#[cfg(feature = "compiler")]
+pub mod re2_tables;
 pub mod time;
 pub mod tz;
 pub mod value;

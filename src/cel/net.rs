@@ -5,6 +5,7 @@ use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 use std::sync::Arc;
 
 use super::functions::{arg, no_overload, str_arg, FnImpl};
+use super::goip::{parse_addr, parse_prefix, quote};
 use super::program::Activation;
 use super::value::{EvalError, EvalResult, Opaque, Value};
 
@@ -41,48 +42,57 @@ pub(crate) fn resolve(name: &str, member: bool, argc: usize) -> Option<FnImpl> {
     })
 }
 
-/// Strict parse (network extension): no zones, no dotted IPv4-mapped IPv6.
-fn parse_ip_strict(s: &str) -> EvalResult<IpAddr> {
-    if s.contains('%') {
-        return Err(EvalError::msg("IP Address with zone value is not allowed"));
-    }
-    if s.contains(':') && s.contains('.') {
-        return Err(EvalError::msg("IPv4-mapped IPv6 address is not allowed"));
-    }
-    s.parse::<IpAddr>().map_err(|_| {
+/// The network extension's `parseIPAddr`: Go's `netip.ParseAddr`, then no
+/// zone and no IPv4-mapped IPv6 address.
+pub(crate) fn parse_ip_strict(s: &str) -> EvalResult<IpAddr> {
+    let q = quote(s);
+    let addr = parse_addr(s).map_err(|e| {
         EvalError::msg(format!(
-            "IP Address '{s}' parse error during conversion from string"
+            "IP Address {q} parse error during conversion from string: {e}"
         ))
-    })
+    })?;
+    if addr.zoned {
+        return Err(EvalError::msg(format!(
+            "IP address {q} with zone value is not allowed"
+        )));
+    }
+    if addr.is_4in6() {
+        return Err(EvalError::msg(format!(
+            "IPv4-mapped IPv6 address {q} is not allowed"
+        )));
+    }
+    Ok(addr.ip)
 }
 
-fn parse_cidr_strict(s: &str) -> EvalResult<(IpAddr, u8)> {
-    if s.contains('%') {
-        return Err(EvalError::msg("CIDR with zone value is not allowed"));
-    }
-    if s.contains(':') && s.contains('.') {
-        return Err(EvalError::msg("IPv4-mapped IPv6 address is not allowed"));
-    }
-    parse_cidr(s).ok_or_else(|| {
+/// The network extension's `parseCIDR`: Go's `netip.ParsePrefix` (which
+/// already refuses zones), then no IPv4-mapped IPv6 address.
+pub(crate) fn parse_cidr_strict(s: &str) -> EvalResult<(IpAddr, u8)> {
+    let q = quote(s);
+    let (addr, n) = parse_prefix(s).map_err(|e| {
         EvalError::msg(format!(
-            "network address '{s}' parse error during conversion from string"
+            "CIDR {q} parse error during conversion from string: {e}"
         ))
-    })
+    })?;
+    if addr.is_4in6() {
+        return Err(EvalError::msg(format!(
+            "IPv4-mapped IPv6 address {q} is not allowed"
+        )));
+    }
+    Ok((addr.ip, n))
 }
 
+/// Go's `net.ParseCIDR` (as Cerbos's `inIPAddrRange` uses it): the address
+/// as `netip.ParseAddr` reads it, without zone, and a decimal prefix length
+/// (leading zeros allowed).
 fn parse_cidr(s: &str) -> Option<(IpAddr, u8)> {
     let (addr, len) = s.split_once('/')?;
-    let ip: IpAddr = addr.parse().ok()?;
-    if len.is_empty() || len.len() > 3 || !len.bytes().all(|c| c.is_ascii_digit()) {
+    let addr = parse_addr(addr).ok().filter(|a| !a.zoned)?;
+    if len.is_empty() || !len.bytes().all(|c| c.is_ascii_digit()) {
         return None;
     }
-    // Go rejects leading zeros in the prefix length.
-    if len.len() > 1 && len.starts_with('0') {
-        return None;
-    }
-    let n: u8 = len.parse().ok()?;
-    let max = if ip.is_ipv4() { 32 } else { 128 };
-    (n <= max).then_some((ip, n))
+    let n: u64 = len.trim_start_matches('0').parse().unwrap_or(0);
+    let max = if addr.ip.is_ipv4() { 32 } else { 128 };
+    (len.len() <= 10 && n <= max).then_some((addr.ip, n as u8))
 }
 
 fn unmap(ip: IpAddr) -> IpAddr {
@@ -270,9 +280,12 @@ fn prefix_length(_: &Activation, a: &[Value]) -> EvalResult {
 fn in_ip_addr_range(_: &Activation, a: &[Value]) -> EvalResult {
     let s = str_arg(a, 0)?;
     let range = str_arg(a, 1)?;
-    let ip: IpAddr = s
-        .parse()
-        .map_err(|_| EvalError::msg(format!("invalid IP address: {s}")))?;
+    // Go's net.ParseIP: netip's parser, no zone.
+    let ip = parse_addr(s)
+        .ok()
+        .filter(|a| !a.zoned)
+        .map(|a| a.ip)
+        .ok_or_else(|| EvalError::msg(format!("invalid IP address: {s}")))?;
     let net = parse_cidr(range)
         .ok_or_else(|| EvalError::msg(format!("invalid CIDR address: {range}")))?;
     // Go's net.IPNet.Contains compares IPv4 and IPv4-mapped forms alike.

@@ -11,7 +11,7 @@ use std::sync::Arc;
 
 use super::ast::{Expr, ExprKind, Literal};
 use super::functions::{self, FnImpl};
-use super::value::{EvalError, MessageType, Timestamp, Type, Value};
+use super::value::{EvalError, EvalResult, MessageType, Timestamp, Type, Value};
 
 /// Deepest expression tree [`Program::prepare`] accepts; the interpreter
 /// recurses along the tree, so this bounds its stack use.
@@ -241,6 +241,16 @@ pub(crate) enum Node {
         func: FnImpl,
         name: Arc<str>,
         args: Vec<Node>,
+        /// Evaluated with error arguments instead of propagating them
+        /// (cel-go's non-strict overloads), see [`non_strict`].
+        non_strict: bool,
+    },
+    /// A regex function whose constant pattern was compiled at prepare time.
+    Regex {
+        func: functions::RegexFn,
+        name: Arc<str>,
+        args: Vec<Node>,
+        re: Arc<super::re2::Compiled>,
     },
     /// `==`, `!=`, `in` on operands borrowed where possible.
     Rel {
@@ -383,6 +393,8 @@ fn append_shape(
 pub struct Program {
     pub(crate) root: Node,
     pub(crate) locals: usize,
+    /// Set when cel-go could not plan the expression, see [`plan_failure`].
+    plan_error: Option<EvalError>,
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -412,16 +424,124 @@ impl Program {
         Ok(Program {
             root,
             locals: p.max_locals,
+            plan_error: plan_failure(expr),
         })
     }
 
     /// Evaluates the plan over `act`.
     pub fn eval(&self, act: &Activation) -> Result<Value, EvalError> {
+        if let Some(e) = &self.plan_error {
+            return Err(e.clone());
+        }
         super::interp::run(self, act)
+    }
+
+    /// The error that keeps cel-go from building a program for the
+    /// expression at all (so Cerbos never evaluates it, and logs no
+    /// evaluation error for it): see [`plan_failure`].
+    pub fn plan_error(&self) -> Option<&EvalError> {
+        self.plan_error.as_ref()
+    }
+}
+
+/// cel-go (with the `OptOptimize` Cerbos sets) evaluates type conversions of
+/// constant arguments while planning, and a failing one makes the program
+/// fail to build. Cerbos first folds constants, which prunes the branches a
+/// literal `true`/`false` short-circuits, so a conversion there never runs.
+fn plan_failure(e: &Expr) -> Option<EvalError> {
+    if let ExprKind::Call {
+        target: None,
+        function,
+        args,
+    } = &e.kind
+    {
+        let literal_bool = |x: &Expr| match &x.kind {
+            ExprKind::Literal(Literal::Bool(b)) => Some(*b),
+            _ => None,
+        };
+        match (function.as_str(), args.as_slice()) {
+            ("_||_", [a, b]) if literal_bool(a) == Some(true) || literal_bool(b) == Some(true) => {
+                return None
+            }
+            ("_&&_", [a, b])
+                if literal_bool(a) == Some(false) || literal_bool(b) == Some(false) =>
+            {
+                return None
+            }
+            ("_?_:_", [c, t, f]) => {
+                if let Some(b) = literal_bool(c) {
+                    return plan_failure(if b { t } else { f });
+                }
+            }
+            (_, [arg]) if is_conversion(function) => {
+                if let Some(Err(e)) =
+                    plan_constant(arg).map(|v| v.and_then(|v| convert(function, v)))
+                {
+                    return Some(e);
+                }
+            }
+            _ => {}
+        }
+    }
+    e.kind.children().into_iter().find_map(plan_failure)
+}
+
+fn is_conversion(function: &str) -> bool {
+    matches!(
+        function,
+        "int"
+            | "uint"
+            | "double"
+            | "bool"
+            | "string"
+            | "bytes"
+            | "timestamp"
+            | "duration"
+            | "dyn"
+            | "type"
+    )
+}
+
+fn convert(function: &str, v: Value) -> EvalResult {
+    match functions::resolve(function, false, 1) {
+        Some(f) => f(&Activation::new(0), &[v]),
+        None => Err(EvalError::NoSuchOverload),
+    }
+}
+
+/// The value of an expression cel-go's planner already knows: a literal, or
+/// a conversion of one.
+fn plan_constant(e: &Expr) -> Option<EvalResult> {
+    match &e.kind {
+        ExprKind::Literal(l) => Some(Ok(literal_value(l))),
+        ExprKind::Call {
+            target: None,
+            function,
+            args,
+        } if is_conversion(function) && args.len() == 1 => {
+            let arg = args.first().and_then(plan_constant)?;
+            Some(arg.and_then(|v| convert(function, v)))
+        }
+        _ => None,
     }
 }
 
 /// A dotted name spelled by an `Ident`/`Select` chain, if the chain is one.
+/// Whether a call takes error arguments rather than failing with them:
+/// Cerbos declares the global forms of its set functions non-strict.
+fn non_strict(function: &str, member: bool) -> bool {
+    !member
+        && matches!(
+            function,
+            "intersect"
+                | "except"
+                | "hasIntersection"
+                | "has_intersection"
+                | "isSubset"
+                | "is_subset"
+        )
+}
+
 fn qualified_name(e: &Expr) -> Option<String> {
     match &e.kind {
         ExprKind::Ident(n) => Some(n.clone()),
@@ -818,14 +938,7 @@ impl Preparer<'_> {
                         for i in 0..args.len() {
                             nodes.push(arg(self, i)?);
                         }
-                        return Ok((
-                            Node::Call {
-                                func: f,
-                                name: Arc::from(full.as_str()),
-                                args: nodes,
-                            },
-                            StaticTy::Dyn,
-                        ));
+                        return Ok((call_node(f, &full, nodes, false), StaticTy::Dyn));
                     }
                 }
             }
@@ -895,13 +1008,33 @@ impl Preparer<'_> {
             return Err(PrepareError::Malformed(function.to_string()));
         }
         Ok((
-            Node::Call {
-                func,
-                name: Arc::from(function),
-                args: nodes,
-            },
+            call_node(func, function, nodes, non_strict(function, member)),
             StaticTy::Dyn,
         ))
+    }
+}
+
+/// A call node; regex functions with a constant pattern get it compiled
+/// once here instead of at every evaluation (a pattern that does not
+/// compile stays a plain call and errors when evaluated).
+fn call_node(func: FnImpl, name: &str, args: Vec<Node>, non_strict: bool) -> Node {
+    if let Some((rf, idx)) = functions::regex_fn(name, args.len()) {
+        if let Some(Node::Const(Value::String(p))) = args.get(idx) {
+            if let Ok(re) = super::re2::compile(p) {
+                return Node::Regex {
+                    func: rf,
+                    name: Arc::from(name),
+                    args,
+                    re: Arc::new(re),
+                };
+            }
+        }
+    }
+    Node::Call {
+        func,
+        name: Arc::from(name),
+        args,
+        non_strict,
     }
 }
 

@@ -55,10 +55,21 @@ pub enum EvalError {
     /// Arguments of types no overload of the function accepts.
     #[error("no such overload")]
     NoSuchOverload,
-    /// A named function called with arguments of the wrong types (cel-go's
-    /// wording names the function only; `args` lists the argument types for
-    /// diagnostics).
-    #[error("no such overload: {function}")]
+    /// An implementation's own refusal of its arguments, which cel-go
+    /// reports bare whatever the function's dispatch (never re-worded with
+    /// the function's name, unlike [`EvalError::NoSuchOverload`]).
+    #[error("no such overload")]
+    Refused,
+    /// An operator whose first operand lacks the trait the operator needs
+    /// (cel-go's dispatcher names the operator only).
+    #[error("no such overload: {operator}")]
+    NoOperatorOverload {
+        /// Operator function name, e.g. `_<_`.
+        operator: String,
+    },
+    /// A named function called with arguments of the wrong types, in
+    /// cel-go's wording: `no such overload: f(type, type)`.
+    #[error("no such overload: {function}({args})")]
     NoMatchingOverload {
         /// Function name.
         function: String,
@@ -708,30 +719,20 @@ impl Value {
     /// `google.protobuf.Value`, checked against Cerbos 0.55): numbers as
     /// JSON numbers (ints beyond ±(2^53-1) as decimal strings), bytes
     /// base64, timestamps RFC 3339 in their written offset, durations
-    /// `"1.5s"`, optionals as their value or `null`. A value with no JSON
-    /// form (a map with non-string keys, a type, an IP, a hierarchy…
-    /// anywhere inside) renders as `null`, as Cerbos does; NaN and
-    /// infinities are an error (Cerbos fails the request).
+    /// `"1.5s"`, optionals as their value. A value with no JSON form
+    /// anywhere inside (a type, an IP, a hierarchy, a map with non-string
+    /// keys, `optional.none()`) is an error with cel-go's conversion
+    /// message, which Cerbos reports as the output's error; NaN and
+    /// infinities are an error too (Cerbos fails the request).
     pub fn to_json(&self) -> EvalResult<serde_json::Value> {
-        match to_json_depth(self, 0) {
-            Ok(j) => Ok(j),
-            Err(JsonErr::Unconvertible) => Ok(serde_json::Value::Null),
-            Err(JsonErr::Fatal(e)) => Err(e),
-        }
+        to_json_depth(self, 0)
     }
 }
 
-enum JsonErr {
-    /// No `google.protobuf.Value` form: the whole output becomes `null`.
-    Unconvertible,
-    /// Not representable at all (NaN, infinities, excessive nesting).
-    Fatal(EvalError),
-}
-
-fn to_json_depth(v: &Value, depth: usize) -> Result<serde_json::Value, JsonErr> {
+fn to_json_depth(v: &Value, depth: usize) -> EvalResult<serde_json::Value> {
     use serde_json::Value as J;
     if depth > MAX_VALUE_DEPTH {
-        return Err(JsonErr::Fatal(EvalError::msg("value nesting too deep")));
+        return Err(EvalError::msg("value nesting too deep"));
     }
     Ok(match v {
         Value::Null => J::Null,
@@ -750,7 +751,7 @@ fn to_json_depth(v: &Value, depth: usize) -> Result<serde_json::Value, JsonErr> 
                 J::String(u.to_string())
             }
         }
-        Value::Double(d) => number(*d).map_err(JsonErr::Fatal)?,
+        Value::Double(d) => number(*d)?,
         Value::String(s) => J::String(s.to_string()),
         Value::Bytes(b) => J::String(super::functions::base64_encode(b)),
         Value::List(l) => J::Array(
@@ -761,8 +762,26 @@ fn to_json_depth(v: &Value, depth: usize) -> Result<serde_json::Value, JsonErr> 
         Value::Map(m) => {
             let mut o = serde_json::Map::new();
             for (k, val) in m.iter() {
-                let Value::String(key) = k else {
-                    return Err(JsonErr::Unconvertible);
+                // cel-go converts each key to a Go string.
+                let key = match k {
+                    Value::String(key) => key,
+                    Value::Int(_) | Value::Uint(_) => {
+                        return Err(EvalError::msg(format!(
+                            "unsupported type conversion from '{}' to string",
+                            k.type_name()
+                        )))
+                    }
+                    Value::Bool(_) => {
+                        return Err(EvalError::msg(
+                            "type conversion error from bool to 'string'",
+                        ))
+                    }
+                    other => {
+                        return Err(EvalError::msg(format!(
+                            "type conversion error from {} to 'string'",
+                            other.type_name()
+                        )))
+                    }
                 };
                 o.insert(key.to_string(), to_json_depth(val, depth + 1)?);
             }
@@ -772,23 +791,38 @@ fn to_json_depth(v: &Value, depth: usize) -> Result<serde_json::Value, JsonErr> 
         Value::Duration(d) => J::String(d.to_proto_json()),
         Value::Optional(o) => match o {
             Some(inner) => to_json_depth(inner, depth + 1)?,
-            None => J::Null,
+            None => return Err(EvalError::msg("optional.none() dereference")),
         },
         Value::Message(m) => {
             let mut o = serde_json::Map::new();
             for (i, f) in m.ty.fields.iter().enumerate() {
                 if m.has(i) {
-                    let fv = m.get(i).map_err(|_| JsonErr::Unconvertible)?;
+                    let fv = m.get(i)?;
                     o.insert(f.json_name.to_string(), to_json_depth(&fv, depth + 1)?);
                 }
             }
             J::Object(o)
         }
-        Value::Opaque(op) => match op.as_ref() {
-            Opaque::Variables(m) => to_json_depth(&Value::Map(Arc::new(m.clone())), depth)?,
-            _ => return Err(JsonErr::Unconvertible),
-        },
-        Value::Type(_) => return Err(JsonErr::Unconvertible),
+        Value::Opaque(op) => {
+            let native = |go: &str| {
+                EvalError::msg(format!(
+                    "unsupported native conversion from {go} to '*structpb.Value'"
+                ))
+            };
+            return Err(match op.as_ref() {
+                Opaque::Variables(m) => {
+                    return to_json_depth(&Value::Map(Arc::new(m.clone())), depth)
+                }
+                Opaque::Ip(_) | Opaque::Cidr(..) => {
+                    EvalError::msg("unsupported type conversion to '*structpb.Value'")
+                }
+                Opaque::Hierarchy(_) => native("hierarchy"),
+                Opaque::SpiffeId(..) => native("SPIFFEID"),
+                Opaque::SpiffeTrustDomain(_) => native("SPIFFETrustDomain"),
+                Opaque::SpiffeMatcher(_) => native("SPIFFEMatcher"),
+            });
+        }
+        Value::Type(_) => return Err(EvalError::msg("type conversion not supported for 'type'")),
     })
 }
 
@@ -803,9 +837,16 @@ fn number(d: f64) -> EvalResult<serde_json::Value> {
     serde_json::Number::from_f64(d)
         .map(serde_json::Value::Number)
         .ok_or_else(|| {
+            // protobuf-go's wording, with its non-breaking space.
             EvalError::msg(format!(
-                "proto: google.protobuf.Value.number_value: invalid {} value",
-                if d.is_nan() { "NaN" } else { "Inf" }
+                "proto:\u{a0}google.protobuf.Value.number_value: invalid {} value",
+                if d.is_nan() {
+                    "NaN"
+                } else if d > 0.0 {
+                    "+Inf"
+                } else {
+                    "-Inf"
+                }
             ))
         })
 }

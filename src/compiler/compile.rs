@@ -29,24 +29,70 @@ struct Site<'a> {
 /// A compiled derived-role definition: its condition and params.
 type CompiledRoleDef = (Option<bundle::Condition>, ParamSetId);
 
-/// A defined variable.
+/// A variable (`T` = its expression text) or constant (`T` = its JSON
+/// value) visible to a policy, with where it came from for diagnostics.
 #[derive(Clone)]
-struct VarDef {
+struct Def<T> {
     name: String,
-    text: S<String>,
+    value: S<T>,
     unit: usize,
     path: String,
-    /// `import 'x'`, `policy local variables`, `deprecated top-level policy variables`.
+    /// `import 'x'`, `policy local variables`, `deprecated top-level policy variables`, ...
     origin: String,
 }
 
-#[derive(Clone)]
-struct ConstDef {
-    name: String,
-    value: S<serde_json::Value>,
+/// A defined variable.
+type VarDef = Def<String>;
+
+/// A defined constant.
+type ConstDef = Def<serde_json::Value>;
+
+/// Which of the two a [`Def`] list holds: the words and diagnostic kinds differ.
+struct DefKind {
+    /// `Constant` or `Variable`, as Cerbos's messages say.
+    noun: &'static str,
+    invalid_name: CompileKind,
+    redefined: CompileKind,
+}
+
+const CONSTANTS: DefKind = DefKind {
+    noun: "Constant",
+    invalid_name: CompileKind::InvalidConstantName,
+    redefined: CompileKind::ConstantRedefined,
+};
+
+const VARIABLES: DefKind = DefKind {
+    noun: "Variable",
+    invalid_name: CompileKind::InvalidVariableName,
+    redefined: CompileKind::VariableRedefined,
+};
+
+/// Appends a policy's own definitions; `base` is the JSON path of `local`.
+fn gather_local<T: Clone>(
+    defs: &mut Vec<Def<T>>,
+    local: &LocMap<T>,
     unit: usize,
-    path: String,
-    origin: String,
+    base: &str,
+    origin: &str,
+) {
+    for (k, v) in &local.0 {
+        defs.push(Def {
+            name: k.v.clone(),
+            value: v.clone(),
+            unit,
+            path: key_path(base, &k.v),
+            origin: origin.into(),
+        });
+    }
+}
+
+/// `defs` grouped by name (each group in definition order).
+fn by_name<T>(defs: &[Def<T>]) -> BTreeMap<String, Vec<&Def<T>>> {
+    let mut seen: BTreeMap<String, Vec<&Def<T>>> = BTreeMap::new();
+    for d in defs {
+        seen.entry(d.name.clone()).or_default().push(d);
+    }
+    seen
 }
 
 /// The compiled variables/constants scope of one policy.
@@ -269,6 +315,92 @@ impl<'a> Compiler<'a> {
 
     // ---------------------------------------------------------------- variables
 
+    /// Appends the definitions exported by the policies named in `imports`
+    /// (`tag` is the index's kind tag, `export_path` the exporting policy's
+    /// definitions path). A missing import was reported by the index.
+    fn gather_imports<T: Clone>(
+        &self,
+        defs: &mut Vec<Def<T>>,
+        imports: &[S<String>],
+        tag: &'static str,
+        export_path: &str,
+        definitions: impl Fn(&Body) -> Option<&LocMap<T>>,
+    ) {
+        for import in imports {
+            let Some(&ei) = self.by_name.get(&(tag, import.v.clone())) else {
+                continue;
+            };
+            let Some(exported) = definitions(&self.units[ei].policy.body) else {
+                continue;
+            };
+            for (k, v) in &exported.0 {
+                defs.push(Def {
+                    name: k.v.clone(),
+                    value: v.clone(),
+                    unit: ei,
+                    path: key_path(&format!("{export_path}.definitions"), &k.v),
+                    origin: format!("import '{}'", import.v),
+                });
+            }
+        }
+    }
+
+    /// Reports every definition whose name is not an identifier.
+    fn check_names<T>(&mut self, defs: &[Def<T>], kind: &DefKind) {
+        let units = self.units;
+        for d in defs {
+            if let Some(problem) = identifier_problem(&d.name) {
+                self.err(
+                    &units[d.unit],
+                    d.value.key,
+                    kind.invalid_name,
+                    problem,
+                    &d.path,
+                );
+            }
+        }
+    }
+
+    /// Groups `defs` by name and reports each name defined more than once,
+    /// at its first definition in policy `ui` (else its first definition).
+    fn check_redefinitions<'d, T>(
+        &mut self,
+        defs: &'d [Def<T>],
+        ui: usize,
+        kind: &DefKind,
+    ) -> BTreeMap<String, Vec<&'d Def<T>>> {
+        let units = self.units;
+        let seen = by_name(defs);
+        for (name, group) in &seen {
+            if group.len() < 2 {
+                continue;
+            }
+            let list: Vec<String> = group
+                .iter()
+                .map(|d| {
+                    let at = d.value.at;
+                    format!(
+                        "{} ({}:{}:{})",
+                        d.origin, units[d.unit].file, at.line, at.col
+                    )
+                })
+                .collect();
+            let first_local = group.iter().find(|d| d.unit == ui).unwrap_or(&group[0]);
+            self.err(
+                &units[ui],
+                first_local.value.at,
+                kind.redefined,
+                format!(
+                    "{} '{name}' has multiple definitions in {}",
+                    kind.noun,
+                    join_list(&list)
+                ),
+                &first_local.path,
+            );
+        }
+        seen
+    }
+
     /// Gathers and checks the variables and constants visible to a policy.
     fn scope_for(
         &mut self,
@@ -281,161 +413,62 @@ impl<'a> Compiler<'a> {
         let b = body_name(&unit.policy.body);
         let mut cdefs: Vec<ConstDef> = Vec::new();
         if let Some(c) = consts {
-            for imp in &c.import {
-                let Some(&ei) = self.by_name.get(&("ec", imp.v.clone())) else {
-                    // The index reported the missing import.
-                    continue;
-                };
-                if let Body::ExportConstants(ec) = &units[ei].policy.body {
-                    for (k, v) in &ec.definitions.0 {
-                        cdefs.push(ConstDef {
-                            name: k.v.clone(),
-                            value: v.clone(),
-                            unit: ei,
-                            path: key_path("$.exportConstants.definitions", &k.v),
-                            origin: format!("import '{}'", imp.v),
-                        });
-                    }
-                }
-            }
-            for (k, v) in &c.local.0 {
-                cdefs.push(ConstDef {
-                    name: k.v.clone(),
-                    value: v.clone(),
-                    unit: ui,
-                    path: key_path(&format!("$.{b}.constants.local"), &k.v),
-                    origin: "policy local constants".into(),
-                });
-            }
+            self.gather_imports(
+                &mut cdefs,
+                &c.import,
+                "ec",
+                "$.exportConstants",
+                |body| match body {
+                    Body::ExportConstants(ec) => Some(&ec.definitions),
+                    _ => None,
+                },
+            );
+            gather_local(
+                &mut cdefs,
+                &c.local,
+                ui,
+                &format!("$.{b}.constants.local"),
+                "policy local constants",
+            );
         }
         let mut vdefs: Vec<VarDef> = Vec::new();
         if let Some(v) = vars {
-            for imp in &v.import {
-                let Some(&ei) = self.by_name.get(&("ev", imp.v.clone())) else {
-                    continue;
-                };
-                if let Body::ExportVariables(ev) = &units[ei].policy.body {
-                    for (k, t) in &ev.definitions.0 {
-                        vdefs.push(VarDef {
-                            name: k.v.clone(),
-                            text: t.clone(),
-                            unit: ei,
-                            path: key_path("$.exportVariables.definitions", &k.v),
-                            origin: format!("import '{}'", imp.v),
-                        });
-                    }
-                }
-            }
-            for (k, t) in &v.local.0 {
-                vdefs.push(VarDef {
-                    name: k.v.clone(),
-                    text: t.clone(),
-                    unit: ui,
-                    path: key_path(&format!("$.{b}.variables.local"), &k.v),
-                    origin: "policy local variables".into(),
-                });
-            }
+            self.gather_imports(
+                &mut vdefs,
+                &v.import,
+                "ev",
+                "$.exportVariables",
+                |body| match body {
+                    Body::ExportVariables(ev) => Some(&ev.definitions),
+                    _ => None,
+                },
+            );
+            gather_local(
+                &mut vdefs,
+                &v.local,
+                ui,
+                &format!("$.{b}.variables.local"),
+                "policy local variables",
+            );
         }
         if let Some(tl) = &unit.policy.variables {
-            for (k, t) in &tl.v.0 {
-                vdefs.push(VarDef {
-                    name: k.v.clone(),
-                    text: t.clone(),
-                    unit: ui,
-                    path: key_path("$.variables", &k.v),
-                    origin: "deprecated top-level policy variables".into(),
-                });
-            }
+            gather_local(
+                &mut vdefs,
+                &tl.v,
+                ui,
+                "$.variables",
+                "deprecated top-level policy variables",
+            );
         }
 
-        // Names must be identifiers.
-        for c in &cdefs {
-            if let Some(problem) = identifier_problem(&c.name) {
-                let u = &units[c.unit];
-                self.err(
-                    u,
-                    c.value.key,
-                    CompileKind::InvalidConstantName,
-                    problem,
-                    &c.path,
-                );
-            }
-        }
-        for v in &vdefs {
-            if let Some(problem) = identifier_problem(&v.name) {
-                let u = &units[v.unit];
-                self.err(
-                    u,
-                    v.text.key,
-                    CompileKind::InvalidVariableName,
-                    problem,
-                    &v.path,
-                );
-            }
-        }
-
-        // Redefinitions.
-        let mut consts_out: BTreeMap<String, serde_json::Value> = BTreeMap::new();
-        let mut seen: BTreeMap<String, Vec<&ConstDef>> = BTreeMap::new();
-        for c in &cdefs {
-            seen.entry(c.name.clone()).or_default().push(c);
-        }
-        for (name, defs) in &seen {
-            if defs.len() > 1 {
-                let list: Vec<String> = defs
-                    .iter()
-                    .map(|d| {
-                        format!(
-                            "{} ({}:{}:{})",
-                            d.origin, units[d.unit].file, d.value.at.line, d.value.at.col
-                        )
-                    })
-                    .collect();
-                let first_local = defs.iter().find(|d| d.unit == ui).unwrap_or(&defs[0]);
-                let (at, path) = (first_local.value.at, first_local.path.clone());
-                self.err(
-                    unit,
-                    at,
-                    CompileKind::ConstantRedefined,
-                    format!(
-                        "Constant '{name}' has multiple definitions in {}",
-                        join_list(&list)
-                    ),
-                    &path,
-                );
-            }
-            consts_out.insert(name.clone(), defs[0].value.v.clone());
-        }
-        let mut vseen: BTreeMap<String, Vec<&VarDef>> = BTreeMap::new();
-        for v in &vdefs {
-            vseen.entry(v.name.clone()).or_default().push(v);
-        }
-        let mut redefined = Vec::new();
-        for (name, defs) in &vseen {
-            if defs.len() > 1 {
-                let list: Vec<String> = defs
-                    .iter()
-                    .map(|d| {
-                        format!(
-                            "{} ({}:{}:{})",
-                            d.origin, units[d.unit].file, d.text.at.line, d.text.at.col
-                        )
-                    })
-                    .collect();
-                let first_local = defs.iter().find(|d| d.unit == ui).unwrap_or(&defs[0]);
-                redefined.push((
-                    first_local.text.at,
-                    first_local.path.clone(),
-                    format!(
-                        "Variable '{name}' has multiple definitions in {}",
-                        join_list(&list)
-                    ),
-                ));
-            }
-        }
-        for (at, path, msg) in redefined {
-            self.err(unit, at, CompileKind::VariableRedefined, msg, &path);
-        }
+        self.check_names(&cdefs, &CONSTANTS);
+        self.check_names(&vdefs, &VARIABLES);
+        let seen = self.check_redefinitions(&cdefs, ui, &CONSTANTS);
+        let consts_out: BTreeMap<String, serde_json::Value> = seen
+            .iter()
+            .map(|(name, defs)| (name.clone(), defs[0].value.v.clone()))
+            .collect();
+        let vseen = self.check_redefinitions(&vdefs, ui, &VARIABLES);
 
         // Compile every variable (used or not), then check references.
         let mut compiled: BTreeMap<String, (ExprId, Refs)> = BTreeMap::new();
@@ -445,9 +478,9 @@ impl<'a> Compiler<'a> {
             let u = &units[d.unit];
             let site = Site {
                 unit: u,
-                text: &d.text,
+                text: &d.value,
                 path: d.path.clone(),
-                report_at: d.text.at,
+                report_at: d.value.at,
             };
             match self.expression(site) {
                 Some(c) => {
@@ -487,7 +520,7 @@ impl<'a> Compiler<'a> {
                 }
             }
             for (k, m) in errs {
-                self.err(u, d.text.at, k, m, &d.path);
+                self.err(u, d.value.at, k, m, &d.path);
             }
         }
         // Cycles (strongly connected components).
@@ -496,7 +529,7 @@ impl<'a> Compiler<'a> {
                 let d = &vseen[n][0];
                 format!(
                     "'{n}' ({}:{}:{})",
-                    units[d.unit].file, d.text.at.line, d.text.at.col
+                    units[d.unit].file, d.value.at.line, d.value.at.col
                 )
             };
             let first = &vseen[&comp[0]][0];
@@ -507,7 +540,7 @@ impl<'a> Compiler<'a> {
                 format!("Variables {} form a cycle", join_list(&items))
             };
             let u = &units[first.unit];
-            let (at, path) = (first.text.at, first.path.clone());
+            let (at, path) = (first.value.at, first.path.clone());
             self.err(u, at, CompileKind::CyclicalVariables, msg, &path);
             broken.extend(comp.iter().cloned());
         }

@@ -740,18 +740,58 @@ fn quoted_then_more(line: &str) -> Option<usize> {
     Some(start)
 }
 
+/// When `at` is the first content character of a block scalar (alone on
+/// its line after indentation, the previous non-blank line ending in a
+/// `|`/`>` header), the header's position and the block style.
+fn block_indicator_before(src: &str, at: Pos) -> Option<(Pos, Style)> {
+    let before = src.get(..at.offset)?;
+    let line_start = before.rfind('\n').map_or(0, |i| i + 1);
+    if !before.get(line_start..)?.chars().all(|c| c == ' ') || line_start == 0 {
+        return None;
+    }
+    let mut prev = before.get(..line_start - 1)?;
+    loop {
+        let start = prev.rfind('\n').map_or(0, |i| i + 1);
+        let line = prev.get(start..)?;
+        let code = line.split(" #").next().unwrap_or(line).trim_end();
+        if code.trim().is_empty() {
+            if start == 0 {
+                return None;
+            }
+            prev = prev.get(..start - 1)?;
+            continue;
+        }
+        let header = code.trim_end_matches(|c: char| c == '-' || c == '+' || c.is_ascii_digit());
+        let style = match header.chars().last()? {
+            '|' => Style::Literal,
+            '>' => Style::Folded,
+            _ => return None,
+        };
+        let col = header.chars().count();
+        let table = LineTable::new(src);
+        let line_no = src.get(..start)?.matches('\n').count() + 1;
+        return Some((table.pos(line_no, col), style));
+    }
+}
+
 /// Maps a byte offset inside a scalar's value to a position in the source.
 ///
 /// Exact for plain and quoted single-line scalars and for literal blocks;
 /// for folded or multi-line flow scalars the line is found by counting the
 /// content's line breaks, which is exact unless lines were folded.
 pub fn scalar_offset_pos(src: &str, at: Pos, text: &str, offset: usize) -> Pos {
-    let node_pos = at;
-    let style = &match src.get(at.offset..).and_then(|r| r.chars().next()) {
-        Some('"') => Style::DoubleQuoted,
-        Some('\'') => Style::SingleQuoted,
-        Some('|') => Style::Literal,
-        Some('>') => Style::Folded,
+    // The parser may place a block scalar at its indicator or at its first
+    // content line; content that starts with a quote is not a quoted scalar.
+    let (node_pos, block) = match block_indicator_before(src, at) {
+        Some((pos, style)) => (pos, Some(style)),
+        None => (at, None),
+    };
+    let style = &match (block, src.get(at.offset..).and_then(|r| r.chars().next())) {
+        (Some(style), _) => style,
+        (None, Some('"')) => Style::DoubleQuoted,
+        (None, Some('\'')) => Style::SingleQuoted,
+        (None, Some('|')) => Style::Literal,
+        (None, Some('>')) => Style::Folded,
         _ => Style::Plain,
     };
     let offset = offset.min(text.len());

@@ -32,6 +32,11 @@ impl Prepared {
             .map(Prepared)
             .map_err(|e| e.to_string())
     }
+
+    /// Whether cel-go could not plan the expression (see `Program::plan_error`).
+    pub(crate) fn plan_failed(&self) -> bool {
+        self.0.plan_error().is_some()
+    }
 }
 
 /// A CEL value as the engine handles it.

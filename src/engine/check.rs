@@ -72,6 +72,14 @@ struct EffectInfo<'a> {
 /// A strict-mode evaluation failure: the action is denied.
 struct StrictError;
 
+/// Why a condition could not be decided.
+enum Undecided {
+    /// An evaluation error in strict mode (or a nesting limit).
+    Strict,
+    /// An expression cel-go could not plan (see `Program::plan_error`).
+    Unplannable,
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 enum VarKey {
     /// Variables of a rule's owning policy (binding path: failures leave the variable unset).
@@ -596,7 +604,10 @@ impl<'e> Eval<'e> {
             match self.cel.eval(engine, *expr, &constants, &vars) {
                 Ok(v) => vars.insert(name, v),
                 Err(msg) => {
-                    self.record(*expr, msg);
+                    // An expression cel-go could not plan is never evaluated.
+                    if !engine.unplannable(*expr) {
+                        self.record(*expr, msg);
+                    }
                     if null_on_error && !self.strict {
                         vars.insert(name, CelValue::null());
                     }
@@ -688,9 +699,15 @@ impl<'e> Eval<'e> {
     ) -> Result<bool, StrictError> {
         match cond {
             None => Ok(true),
-            Some(ConditionRef::Plain(c)) => self.satisfies(c, constants, vars, 0),
+            Some(ConditionRef::Plain(c)) => {
+                let r = self.decide(c, constants, vars, 0);
+                self.settle(r)
+            }
             // `none: [cond]`
-            Some(ConditionRef::Negated(c)) => Ok(!self.satisfies(c, constants, vars, 0)?),
+            Some(ConditionRef::Negated(c)) => {
+                let r = self.decide(c, constants, vars, 0).map(|b| !b);
+                self.settle(r)
+            }
         }
     }
 
@@ -702,31 +719,47 @@ impl<'e> Eval<'e> {
     ) -> Result<bool, StrictError> {
         match cond {
             None => Ok(true),
-            Some(c) => self.satisfies(c, constants, vars, 0),
+            Some(c) => {
+                let r = self.decide(c, constants, vars, 0);
+                self.settle(r)
+            }
+        }
+    }
+
+    /// A whole condition's outcome: an expression cel-go could not plan
+    /// fails the condition (Cerbos skips the rule, or denies in strict mode)
+    /// without an evaluation error.
+    fn settle(&self, r: Result<bool, Undecided>) -> Result<bool, StrictError> {
+        match r {
+            Ok(b) => Ok(b),
+            Err(Undecided::Unplannable) if !self.strict => Ok(false),
+            Err(_) => Err(StrictError),
         }
     }
 
     /// `SatisfiesCondition`. In non-strict mode an erroring expression is
-    /// recorded and counts as false; in strict mode the error propagates.
-    fn satisfies(
+    /// recorded and counts as false; in strict mode the error propagates,
+    /// as does an expression that could not be planned (in both modes).
+    fn decide(
         &mut self,
         cond: &Condition,
         constants: &CelValue,
         vars: &Vars,
         depth: usize,
-    ) -> Result<bool, StrictError> {
+    ) -> Result<bool, Undecided> {
         if depth > MAX_CONDITION_DEPTH {
             self.cel_errors
                 .insert(("<condition>", "condition nested too deeply".to_string()));
-            return Err(StrictError);
+            return Err(Undecided::Strict);
         }
         match cond {
+            Condition::Expr(e) if self.engine.unplannable(*e) => Err(Undecided::Unplannable),
             Condition::Expr(e) => match self.cel.eval(self.engine, *e, constants, vars) {
                 Ok(v) => Ok(v.is_true()),
                 Err(msg) => {
                     self.record(*e, msg);
                     if self.strict {
-                        Err(StrictError)
+                        Err(Undecided::Strict)
                     } else {
                         Ok(false)
                     }
@@ -734,7 +767,7 @@ impl<'e> Eval<'e> {
             },
             Condition::All(list) => {
                 for c in list {
-                    if !self.satisfies(c, constants, vars, depth + 1)? {
+                    if !self.decide(c, constants, vars, depth + 1)? {
                         return Ok(false);
                     }
                 }
@@ -742,7 +775,7 @@ impl<'e> Eval<'e> {
             }
             Condition::Any(list) => {
                 for c in list {
-                    if self.satisfies(c, constants, vars, depth + 1)? {
+                    if self.decide(c, constants, vars, depth + 1)? {
                         return Ok(true);
                     }
                 }
@@ -750,7 +783,7 @@ impl<'e> Eval<'e> {
             }
             Condition::None(list) => {
                 for c in list {
-                    if self.satisfies(c, constants, vars, depth + 1)? {
+                    if self.decide(c, constants, vars, depth + 1)? {
                         return Ok(false);
                     }
                 }

@@ -199,7 +199,13 @@ impl Engine {
         req: &CheckResourcesRequest,
         now_unix_nanos: i64,
     ) -> Result<CheckResourcesResponse, RequestError> {
-        let outputs = self.check_request(req, now_unix_nanos)?;
+        let mut outputs = self.check_request(req, now_unix_nanos)?;
+        let mut evaluation_errors: Vec<EvaluationError> = outputs
+            .iter_mut()
+            .flat_map(|out| std::mem::take(&mut out.evaluation_errors))
+            .collect();
+        evaluation_errors.sort();
+        evaluation_errors.dedup();
         let resources = req.resources.iter().filter_map(|e| e.resource.as_ref());
         let results = resources
             .zip(outputs)
@@ -208,6 +214,7 @@ impl Engine {
         Ok(CheckResourcesResponse {
             request_id: req.request_id.clone(),
             results,
+            evaluation_errors,
         })
     }
 
@@ -283,6 +290,11 @@ impl Engine {
 
     pub(crate) fn program(&self, id: ExprId) -> Option<&Prepared> {
         self.programs.get(id as usize)
+    }
+
+    /// Whether cel-go could not plan expression `id` (it fails unlogged).
+    pub(crate) fn unplannable(&self, id: ExprId) -> bool {
+        self.program(id).is_some_and(Prepared::plan_failed)
     }
 
     pub(crate) fn param_constants(&self, ps: ParamSetId) -> CelValue {

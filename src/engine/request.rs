@@ -350,7 +350,8 @@ pub struct ResultEntry {
     pub outputs: Vec<OutputEntry>,
 }
 
-/// The Cerbos `CheckResourcesResponse` body.
+/// The Cerbos `CheckResourcesResponse` body, plus the request's CEL
+/// evaluation errors.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct CheckResourcesResponse {
@@ -358,6 +359,11 @@ pub struct CheckResourcesResponse {
     pub request_id: String,
     /// One entry per resource, in request order.
     pub results: Vec<ResultEntry>,
+    /// Every resource entry's CEL evaluation errors, deduplicated and sorted
+    /// as Cerbos's engine does. Cerbos only writes these to its log; they are
+    /// here so a caller can see why a condition failed.
+    #[serde(default)]
+    pub evaluation_errors: Vec<EvaluationError>,
 }
 
 /// gRPC status codes Cerbos answers with.

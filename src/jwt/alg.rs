@@ -2,7 +2,7 @@
 //!
 //! Every algorithm is bound to exactly one key shape: RSA keys only verify
 //! RS*/PS*, a P-256 key only ES256, a P-384 key only ES384, an Ed25519 key
-//! only EdDSA. There is no HMAC at all — we only ever hold public keys, so a
+//! only EdDSA or its fully-specified name Ed25519 (RFC 9864). There is no HMAC at all — we only ever hold public keys, so a
 //! token asking for HS* (the classic "sign with the public key as the HMAC
 //! secret" confusion) can never reach a verifier.
 
@@ -33,10 +33,14 @@ pub enum Algorithm {
     ES384,
     /// Ed25519 (RFC 8037 `EdDSA` with an OKP Ed25519 key).
     EdDSA,
+    /// Ed25519 under its fully-specified name (RFC 9864 §2.2): the same
+    /// signature as `EdDSA` with an Ed25519 key, but a name that cannot
+    /// mean Ed448.
+    Ed25519,
 }
 
 /// All supported algorithms, in a stable order.
-pub const ALL_ALGORITHMS: [Algorithm; 9] = [
+pub const ALL_ALGORITHMS: [Algorithm; 10] = [
     Algorithm::RS256,
     Algorithm::RS384,
     Algorithm::RS512,
@@ -46,6 +50,7 @@ pub const ALL_ALGORITHMS: [Algorithm; 9] = [
     Algorithm::ES256,
     Algorithm::ES384,
     Algorithm::EdDSA,
+    Algorithm::Ed25519,
 ];
 
 /// How a header or JWK `alg` value was classified.
@@ -74,6 +79,7 @@ impl Algorithm {
             Algorithm::ES256 => "ES256",
             Algorithm::ES384 => "ES384",
             Algorithm::EdDSA => "EdDSA",
+            Algorithm::Ed25519 => "Ed25519",
         }
     }
 
@@ -106,7 +112,6 @@ impl Algorithm {
             "HS512",
             "ES512",
             "ES256K",
-            "Ed25519",
             "Ed448",
             "none",
             "RSA1_5",
@@ -137,7 +142,7 @@ impl Algorithm {
         match self {
             Algorithm::ES256 => Some(64),
             Algorithm::ES384 => Some(96),
-            Algorithm::EdDSA => Some(64),
+            Algorithm::EdDSA | Algorithm::Ed25519 => Some(64),
             _ => None,
         }
     }
@@ -308,7 +313,7 @@ impl PublicKey {
             PublicKey::Ec {
                 curve: Curve::P384, ..
             } => alg == ES384,
-            PublicKey::Ed25519(_) => alg == EdDSA,
+            PublicKey::Ed25519(_) => matches!(alg, EdDSA | Ed25519),
         }
     }
 

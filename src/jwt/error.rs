@@ -305,8 +305,9 @@ pub enum KeyError {
     /// Cerbos keyset validation: a JWK with an empty `kid`.
     #[error("failed to validate key at idx {0}: empty key ID (kid)")]
     EmptyKid(usize),
-    /// An EC private key whose public point is not embedded: deriving it
-    /// needs scalar multiplication, which ring does not expose.
+    /// An EC private key whose public point is not embedded, in a build
+    /// without `ec-derive` (the runtime wasm: ring exposes no scalar
+    /// multiplication; the JavaScript wrapper derives the point first).
     #[error("EC private key without an embedded public key; supply the public key (PEM \"PUBLIC KEY\" or JWK x/y)")]
     EcPrivateKeyWithoutPublicKey,
     /// PEM with no key block we understand.

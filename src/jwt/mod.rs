@@ -10,7 +10,8 @@
 //!   Cerbos exposes them, `invalid auxData` errors).
 //!
 //! Supported algorithms: RS256/384/512, PS256/384/512, ES256, ES384, EdDSA
-//! (Ed25519), each bound to its key type. `none` and HS* are always refused,
+//! (Ed25519) and its fully-specified name Ed25519 (RFC 9864), each bound to
+//! its key type. `none` and HS* are always refused,
 //! as is any `crit` header. Keys come from JWK/JWKS JSON or PEM (SPKI,
 //! PKCS#1, PKCS#8, SEC1, X.509). Time is always injected (`now`, Unix
 //! seconds); nothing here reads a clock.

@@ -152,13 +152,14 @@ pub fn parse_pkcs1_private(input: &[u8]) -> Result<PublicKey, KeyError> {
     PublicKey::rsa(n, e)
 }
 
-/// SEC1 ECPrivateKey (RFC 5915); the public point must be embedded.
+/// SEC1 ECPrivateKey (RFC 5915). The public point is taken as embedded, or
+/// derived from the private scalar when absent (feature `ec-derive`).
 fn parse_sec1(input: &[u8], curve_hint: Option<Curve>) -> Result<PublicKey, KeyError> {
     let mut outer = Reader::new(input);
     let mut seq = outer.sequence()?;
     outer.finish()?;
     let _version = seq.unsigned_integer()?;
-    let _private = seq.read(der::TAG_OCTET_STRING)?;
+    let private = seq.read(der::TAG_OCTET_STRING)?;
     let mut curve = curve_hint;
     if let Some(params) = seq.read_optional(der::TAG_CONTEXT_0)? {
         let mut p = Reader::new(params);
@@ -175,8 +176,43 @@ fn parse_sec1(input: &[u8], curve_hint: Option<Curve>) -> Result<PublicKey, KeyE
             let point = p.bit_string()?;
             PublicKey::ec_point(curve, point)
         }
-        None => Err(KeyError::EcPrivateKeyWithoutPublicKey),
+        None => derive_public(curve, private),
     }
+}
+
+/// The public point `d·G` of a private scalar, for SEC1 keys that leave out
+/// their optional public key (jwx, through Go's x509, derives it too).
+#[cfg(feature = "ec-derive")]
+fn derive_public(curve: Curve, d: &[u8]) -> Result<PublicKey, KeyError> {
+    use p384::elliptic_curve::sec1::ToSec1Point;
+    // RFC 5915: privateKey is exactly ceil(log2(n)/8) octets; from_slice
+    // refuses zero and scalars not below the group order.
+    let out_of_range = || KeyError::Invalid(format!("{} private key out of range", curve.name()));
+    if d.len() != curve.coordinate_len() {
+        return Err(out_of_range());
+    }
+    let point = match curve {
+        Curve::P256 => p256::SecretKey::from_slice(d)
+            .map_err(|_| out_of_range())?
+            .public_key()
+            .to_sec1_point(false)
+            .as_bytes()
+            .to_vec(),
+        Curve::P384 => p384::SecretKey::from_slice(d)
+            .map_err(|_| out_of_range())?
+            .public_key()
+            .to_sec1_point(false)
+            .as_bytes()
+            .to_vec(),
+    };
+    PublicKey::ec_point(curve, &point)
+}
+
+/// Without `ec-derive` (the runtime wasm) the point must be embedded; the
+/// JavaScript wrapper derives it with WebCrypto before keys reach the wasm.
+#[cfg(not(feature = "ec-derive"))]
+fn derive_public(_curve: Curve, _d: &[u8]) -> Result<PublicKey, KeyError> {
+    Err(KeyError::EcPrivateKeyWithoutPublicKey)
 }
 
 /// PKCS#8 PrivateKeyInfo / OneAsymmetricKey (RFC 5208, RFC 5958).

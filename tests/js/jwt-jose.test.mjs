@@ -192,10 +192,47 @@ test("unusable keys and options are InvalidConfigError; the plain entry works wi
   assert.throws(() => v.verifySync("a.b.c"), /closed/);
 });
 
-test("jose's fully specified Ed25519 alg name (RFC 9864) is not accepted: recorded, not assumed", async () => {
-  // Portcullis supports the registered `EdDSA`; jose 6 also signs with alg
-  // `Ed25519`. The engine refuses it as an unsupported algorithm.
+test("RFC 9864 Ed25519 (fully-specified EdDSA): accepted and refused exactly as jose does", async () => {
   const k = keys.get("EdDSA");
-  const token = await new jose.SignJWT(claims).setProtectedHeader({ alg: "Ed25519" }).sign(k.privateKey);
-  await assert.rejects(verifier.verify(token), (e) => e instanceof InvalidTokenError && e.code === "alg_unsupported");
+  const signEd = (kid, payload = claims) => new jose.SignJWT(payload).setProtectedHeader({ alg: "Ed25519", kid }).sign(k.privateKey);
+  const { alg: _alg, ...unbound } = k.jwk;
+  const sets = {
+    bound: { keys: [{ ...k.jwk, kid: "ed", alg: "Ed25519" }] },
+    unbound: { keys: [{ ...unbound, kid: "ed" }] },
+    // A key bound to the polymorphic name does not verify the specific one (jose: no matching key).
+    eddsa: { keys: [{ ...k.jwk, kid: "ed", alg: "EdDSA" }] },
+    // Another Ed25519 key under the same kid: the signature fails.
+    other: { keys: [{ ...(await jose.exportJWK((await jose.generateKeyPair("Ed25519", { extractable: true })).publicKey)), kid: "ed", alg: "Ed25519" }] },
+  };
+  const good = await signEd("ed");
+  const [h, , s] = good.split(".");
+  const tampered = `${h}.${b64url({ ...claims, sub: "admin" })}.${s}`;
+  const expected = { bound: [true, false], unbound: [true, false], eddsa: [false, false], other: [false, false] };
+  for (const [name, set] of Object.entries(sets)) {
+    const v = await TokenVerifier.create({ keys: set });
+    const got = [];
+    for (const token of [good, tampered]) {
+      let joseOk = true;
+      try {
+        await jose.jwtVerify(token, jose.createLocalJWKSet(set), { clockTolerance: 5 });
+      } catch {
+        joseOk = false;
+      }
+      let ours = true;
+      try {
+        const out = await v.verify(token);
+        assert.deepEqual([out.alg, out.claims.sub], ["Ed25519", "user_1"]);
+      } catch (error) {
+        assert.ok(error instanceof InvalidTokenError, String(error));
+        ours = false;
+      }
+      assert.equal(ours, joseOk, `${name}: Portcullis and jose disagree`);
+      got.push(ours);
+    }
+    assert.deepEqual(got, expected[name], name);
+    v.close();
+  }
+  // The allow-list names it on its own; the PEM (no alg) accepts it.
+  await assert.rejects((await TokenVerifier.create({ keys: sets.unbound, algorithms: ["EdDSA"] })).verify(good), (e) => e.code === "alg_not_allowed");
+  assert.equal((await (await TokenVerifier.create({ keys: k.pem, algorithms: ["Ed25519"] })).verify(await signEd(undefined))).alg, "Ed25519");
 });

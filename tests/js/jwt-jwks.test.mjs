@@ -31,11 +31,13 @@ async function jwksServer() {
     status: 200,
     body: undefined,
     delayMs: 0,
+    sendDate: true,
     hits: 0,
     conditional: 0,
   };
   const server = createServer((req, res) => {
     state.hits++;
+    res.sendDate = state.sendDate;
     const body = state.body ?? JSON.stringify({ keys: state.keys.map((k) => k.jwk) });
     const etag = `"${createHash("sha256").update(body).digest("hex").slice(0, 16)}"`;
     setTimeout(() => {
@@ -122,6 +124,103 @@ test("freshness: Age is subtracted, no-store/no-cache mean the minimum, bounds a
   await capped.ready();
   c.advance(3_601_000);
   assert.equal(capped.fresh, false);
+});
+
+test("freshness from Expires (RFC 9111): relative to Date, minus Age; max-age and no-cache/no-store take precedence", () => {
+  const h = (init) => new Headers(init);
+  const date = "Mon, 01 Jan 2001 00:00:00 GMT";
+  const at = (s) => new Date(Date.parse(date) + s * 1000).toUTCString();
+  const now = Date.parse("2030-06-01T00:00:00Z");
+  // Expires − Date, whatever the local clock says (here 29 years later).
+  assert.equal(freshnessFromHeaders(h({ date, expires: at(300) }), now), 300_000);
+  assert.equal(freshnessFromHeaders(h({ date, expires: at(300), age: "100" }), now), 200_000);
+  assert.equal(freshnessFromHeaders(h({ date, expires: at(300), age: "400" }), now), 0);
+  // Cache-Control without a lifetime leaves Expires in charge.
+  assert.equal(freshnessFromHeaders(h({ "cache-control": "public, must-revalidate", date, expires: at(60) }), now), 60_000);
+  // No Date: Expires − now.
+  assert.equal(freshnessFromHeaders(h({ expires: new Date(now + 90_000).toUTCString() }), now), 90_000);
+  // The obsolete HTTP-date forms are read too (RFC 9110 §5.6.7).
+  assert.equal(freshnessFromHeaders(h({ date: "Monday, 01-Jan-01 00:00:00 GMT", expires: "Mon Jan  1 00:02:00 2001" }), now), 120_000);
+  // Expired or invalid (servers send "0" or "-1") means stale.
+  assert.equal(freshnessFromHeaders(h({ date, expires: at(-60) }), now), 0);
+  for (const expires of ["0", "-1", "soon", ""]) assert.equal(freshnessFromHeaders(h({ date, expires }), now), 0, expires);
+  // max-age wins over Expires; no-store/no-cache win over both.
+  assert.equal(freshnessFromHeaders(h({ "cache-control": "max-age=30", date, expires: at(3600) }), now), 30_000);
+  assert.equal(freshnessFromHeaders(h({ "cache-control": "no-store", date, expires: at(3600) }), now), 0);
+  assert.equal(freshnessFromHeaders(h({ "cache-control": "no-cache", date, expires: at(3600) }), now), 0);
+  // no-cache naming fields only withholds those fields.
+  assert.equal(freshnessFromHeaders(h({ "cache-control": 'no-cache="set-cookie", max-age=45' }), now), 45_000);
+  // An invalid or repeated max-age: the first counts, invalid is stale.
+  assert.equal(freshnessFromHeaders(h({ "cache-control": "max-age=abc", date, expires: at(3600) }), now), 0);
+  assert.equal(freshnessFromHeaders(h({ "cache-control": "max-age=10, max-age=1000" }), now), 10_000);
+  assert.equal(freshnessFromHeaders(h({ "cache-control": 'max-age="20"' }), now), 20_000);
+  // An invalid Age is ignored.
+  assert.equal(freshnessFromHeaders(h({ "cache-control": "max-age=20", age: "-5" }), now), 20_000);
+});
+
+test("RemoteJwks honours Expires from a real server (skewed Date, no Date, Age, no-cache)", async () => {
+  const { state, url } = await jwksServer();
+  const c = clock(Date.parse("2030-06-01T00:00:00Z"));
+  // The server's clock says 2001; Expires is 300 s after its Date.
+  state.cacheControl = undefined;
+  state.extraHeaders = { date: "Mon, 01 Jan 2001 00:00:00 GMT", expires: "Mon, 01 Jan 2001 00:05:00 GMT" };
+  const skewed = new RemoteJwks(url, { now: c.now, minCacheMs: 0 });
+  const v = await TokenVerifier.create({ keys: skewed, now: () => NOW * 1000 });
+  const t1 = await token(k1);
+  c.advance(299_000);
+  assert.equal((await v.verify(t1)).claims.sub, "user_1");
+  assert.equal(state.hits, 1, "fresh for Expires − Date = 300 s");
+  c.advance(2_000);
+  await v.verify(t1);
+  assert.deepEqual([state.hits, state.conditional], [2, 1], "stale after 300 s: revalidated (304)");
+  // The 304 carried the same Expires/Date: fresh for another 300 s.
+  c.advance(299_000);
+  await v.verify(t1);
+  assert.equal(state.hits, 2);
+  v.close();
+
+  // Age is subtracted: 300 s lifetime, 240 s old.
+  state.extraHeaders = { ...state.extraHeaders, age: "240" };
+  const aged = new RemoteJwks(url, { now: c.now, minCacheMs: 0 });
+  await aged.ready();
+  c.advance(59_000);
+  assert.equal(aged.fresh, true);
+  c.advance(2_000);
+  assert.equal(aged.fresh, false);
+
+  // No Date header: Expires is read against the injected clock.
+  state.sendDate = false;
+  state.extraHeaders = { expires: new Date(c.now() + 120_000).toUTCString() };
+  const noDate = new RemoteJwks(url, { now: c.now, minCacheMs: 0 });
+  await noDate.ready();
+  c.advance(119_000);
+  assert.equal(noDate.fresh, true);
+  c.advance(2_000);
+  assert.equal(noDate.fresh, false);
+  state.sendDate = true;
+
+  // An expired Expires and no-cache both mean the minimum (here 10 s), then a refetch.
+  for (const headers of [{ expires: "0" }, { "cache-control": "no-cache", expires: new Date(c.now() + 3_600_000).toUTCString() }]) {
+    state.extraHeaders = headers;
+    const before = state.hits;
+    const minimal = new RemoteJwks(url, { now: c.now, minCacheMs: 10_000 });
+    await minimal.ready();
+    c.advance(9_000);
+    await minimal.ready();
+    assert.equal(state.hits, before + 1, JSON.stringify(headers));
+    c.advance(2_000);
+    await minimal.ready();
+    assert.equal(state.hits, before + 2, JSON.stringify(headers));
+  }
+  // Expires beyond maxCacheMs is capped.
+  state.extraHeaders = { date: "Mon, 01 Jan 2001 00:00:00 GMT", expires: "Mon, 01 Jan 2002 00:00:00 GMT" };
+  const capped = new RemoteJwks(url, { now: c.now, maxCacheMs: 3_600_000 });
+  await capped.ready();
+  c.advance(3_599_000);
+  assert.equal(capped.fresh, true);
+  c.advance(2_000);
+  assert.equal(capped.fresh, false);
+  state.extraHeaders = {};
 });
 
 test("an unknown kid triggers exactly one refetch, shared by concurrent verifications", async () => {
@@ -285,4 +384,32 @@ test("URL and https:// string keys make a RemoteJwks; the refresh timer refetche
   assert.equal(state.hits - before, during, "close() stops the timer");
   assert.throws(() => new RemoteJwks("ftp://example.com/jwks"), TypeError);
   assert.throws(() => new RemoteJwks(url, { cooldownMs: -1 }), TypeError);
+});
+
+test("requests ask an HTTP cache under fetch to revalidate; a fetch without the cache option is retried without it, once", async () => {
+  const { state, url } = await jwksServer();
+  const seen = [];
+  const jwks = new RemoteJwks(url, { cooldownMs: 0, fetch: (input, init) => (seen.push(init.cache), fetch(input, init)) });
+  await jwks.ready();
+  assert.equal(await jwks.refreshForUnknownKid(), false);
+  assert.deepEqual(seen, ["no-cache", "no-cache"]);
+  // workerd's fetch throws on `cache`: the request goes again without it, and later ones never try it.
+  const tries = [];
+  const strict = new RemoteJwks(url, {
+    cooldownMs: 0,
+    fetch: async (input, init) => {
+      tries.push(init.cache ?? "none");
+      if (init.cache !== undefined) throw new TypeError("Unsupported cache mode: no-cache");
+      return fetch(input, init);
+    },
+  });
+  await strict.ready();
+  await strict.refresh();
+  assert.deepEqual(tries, ["no-cache", "none", "none"]);
+  assert.equal(state.hits, 4);
+  // Other failures are not retried.
+  let calls = 0;
+  const broken = new RemoteJwks(url, { fetch: async () => (calls++, Promise.reject(new TypeError("fetch failed"))) });
+  await assert.rejects(broken.ready(), JwksFetchError);
+  assert.equal(calls, 1);
 });

@@ -213,3 +213,98 @@ pub fn with_meta(mut jwk: Value, kid: Option<&str>, alg: Option<&str>) -> Value 
     }
     jwk
 }
+
+/// One DER TLV (short or one/two-byte long lengths): (tag, value, rest).
+pub fn der_tlv(input: &[u8]) -> (u8, &[u8], &[u8]) {
+    let (tag, first) = (input[0], input[1]);
+    let (len, start) = match first {
+        0x81 => (usize::from(input[2]), 3),
+        0x82 => (usize::from(input[2]) << 8 | usize::from(input[3]), 4),
+        n => (usize::from(n), 2),
+    };
+    (tag, &input[start..start + len], &input[start + len..])
+}
+
+/// DER encoding of `tag` around `value`.
+pub fn der_wrap(tag: u8, value: &[u8]) -> Vec<u8> {
+    let mut out = vec![tag];
+    match value.len() {
+        n if n < 0x80 => out.push(n as u8),
+        n if n < 0x100 => out.extend([0x81, n as u8]),
+        n => out.extend([0x82, (n >> 8) as u8, n as u8]),
+    }
+    out.extend_from_slice(value);
+    out
+}
+
+/// The private scalar of an EC key in PKCS#8 (`PRIVATE KEY`) or SEC1
+/// (`EC PRIVATE KEY`) DER.
+pub fn ec_private_scalar(der: &[u8]) -> Vec<u8> {
+    let (_, seq, _) = der_tlv(der);
+    let (_, _version, rest) = der_tlv(seq);
+    let (tag, value, rest) = der_tlv(rest);
+    match tag {
+        // SEC1: version, then privateKey OCTET STRING.
+        0x04 => value.to_vec(),
+        // PKCS#8: AlgorithmIdentifier, then OCTET STRING holding SEC1.
+        0x30 => {
+            let (_, sec1, _) = der_tlv(rest);
+            ec_private_scalar(sec1)
+        }
+        other => panic!("unexpected tag {other:#x}"),
+    }
+}
+
+/// DER contents of the curve OIDs.
+pub const OID_P256: &[u8] = &[0x2A, 0x86, 0x48, 0xCE, 0x3D, 0x03, 0x01, 0x07];
+pub const OID_P384: &[u8] = &[0x2B, 0x81, 0x04, 0x00, 0x22];
+
+/// A SEC1 `ECPrivateKey` holding only the scalar and the curve (no public
+/// key), as OpenSSL writes with `-no_public`.
+pub fn sec1_without_public(curve_oid: &[u8], d: &[u8]) -> Vec<u8> {
+    let mut body = der_wrap(0x02, &[1]);
+    body.extend(der_wrap(0x04, d));
+    body.extend(der_wrap(0xA0, &der_wrap(0x06, curve_oid)));
+    der_wrap(0x30, &body)
+}
+
+/// A PKCS#8 `PrivateKeyInfo` around an EC SEC1 key.
+pub fn pkcs8_ec(curve_oid: &[u8], sec1: &[u8]) -> Vec<u8> {
+    let ec_public_key = [0x2A, 0x86, 0x48, 0xCE, 0x3D, 0x02, 0x01];
+    let mut alg = der_wrap(0x06, &ec_public_key);
+    alg.extend(der_wrap(0x06, curve_oid));
+    let mut body = der_wrap(0x02, &[0]);
+    body.extend(der_wrap(0x30, &alg));
+    body.extend(der_wrap(0x04, sec1));
+    der_wrap(0x30, &body)
+}
+
+/// PEM text of `der` under `label`.
+pub fn to_pem(label: &str, der: &[u8]) -> String {
+    let body = b64::encode_url(der).replace('-', "+").replace('_', "/");
+    let mut padded = body.clone();
+    while padded.len() % 4 != 0 {
+        padded.push('=');
+    }
+    let lines: Vec<&str> = padded
+        .as_bytes()
+        .chunks(64)
+        .map(|c| std::str::from_utf8(c).unwrap())
+        .collect();
+    format!(
+        "-----BEGIN {label}-----\n{}\n-----END {label}-----\n",
+        lines.join("\n")
+    )
+}
+
+/// A P-256 or P-384 signer from a private scalar and its public point; ring
+/// refuses the pair unless the point is `d·G`.
+pub fn ec_signer(d: &[u8], point: &[u8]) -> Result<Signer, ring::error::KeyRejected> {
+    let rng = SystemRandom::new();
+    let alg = if d.len() == 32 {
+        &signature::ECDSA_P256_SHA256_FIXED_SIGNING
+    } else {
+        &signature::ECDSA_P384_SHA384_FIXED_SIGNING
+    };
+    EcdsaKeyPair::from_private_key_and_public_key(alg, d, point, &rng).map(Signer::Ec)
+}

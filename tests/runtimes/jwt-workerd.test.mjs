@@ -11,6 +11,7 @@ import { after, before, test } from "node:test";
 import * as jose from "jose";
 
 import { fixtures, root } from "../js/support.mjs";
+import { sec1WithoutPublicPem } from "./jwt-support.mjs";
 import { bundleForWorkerd, freePort, waitForHttp } from "./support.mjs";
 
 const dir = join(fixtures, "workerd-jwt");
@@ -24,7 +25,7 @@ const published = [];
 let hits = 0;
 
 const keys = {};
-for (const alg of ["RS256", "PS256", "ES256", "ES384", "EdDSA"]) {
+for (const alg of ["RS256", "PS256", "ES256", "ES384", "EdDSA", "Ed25519"]) {
   const pair = await jose.generateKeyPair(alg, alg === "EdDSA" ? { crv: "Ed25519", extractable: true } : { extractable: true });
   keys[alg] = { privateKey: pair.privateKey, jwk: { ...(await jose.exportJWK(pair.publicKey)), kid: `k-${alg}`, alg } };
 }
@@ -91,6 +92,15 @@ test("workerd: jose-signed tokens of each algorithm verify in the wasm with inli
   const [h, p] = (await sign("RS256")).split(".");
   assert.equal((await verify({ keys: jwks, token: `${h}.${p}.AAAA` })).code, "invalid_signature");
   assert.equal((await verify({ keys: jwks, options: { preset: "clerk" }, token: await sign("ES256") })).code, "alg_not_allowed");
+});
+
+test("workerd: an EC private PEM key without its public point works through workerd's WebCrypto", async () => {
+  const pem = await sec1WithoutPublicPem(keys.ES384.privateKey);
+  const out = await verify({ keys: pem, token: await sign("ES384") });
+  assert.deepEqual([out.ok, out.alg, out.claims?.sub], [true, "ES384", "user_1"], JSON.stringify(out));
+  const [h, , s] = (await sign("ES384")).split(".");
+  const forged = `${h}.${Buffer.from(JSON.stringify({ sub: "admin", exp: NOW + 600 })).toString("base64url")}.${s}`;
+  assert.equal((await verify({ keys: pem, token: forged })).code, "invalid_signature");
 });
 
 test("workerd: a remote JWKS is fetched by the worker; an unknown kid refetches once", async () => {
