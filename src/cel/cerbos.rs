@@ -220,14 +220,14 @@ fn str_field(s: &str) -> Option<Value> {
 
 fn attr_map(m: &serde_json::Map<String, serde_json::Value>) -> Value {
     Value::Map(Arc::new(Map::from_string_entries(
-        m.iter().map(|(k, v)| (k.clone(), Value::from_json(v))),
+        m.iter().map(|(k, v)| (k.as_str(), Value::from_json(v))),
     )))
 }
 
-fn string_list(l: &[String]) -> Value {
+fn string_list<S: AsRef<str>>(l: &[S]) -> Value {
     Value::List(
         l.iter()
-            .map(|s| Value::from(s.as_str()))
+            .map(|s| Value::from(s.as_ref()))
             .collect::<Vec<_>>()
             .into(),
     )
@@ -275,7 +275,7 @@ pub fn aux_data_value(
                     _ => Value::Map(Arc::new(Map::new())),
                 };
                 (
-                    k.clone(),
+                    k.as_str(),
                     Value::Message(Arc::new(Message {
                         ty: &JWT,
                         fields: vec![Some(claims)],
@@ -303,7 +303,7 @@ pub fn request_value(principal: &Value, resource: &Value, aux_data: Option<&Valu
 }
 
 /// `runtime` with the effective derived roles.
-pub fn runtime_value(effective_derived_roles: &[String]) -> Value {
+pub fn runtime_value<S: AsRef<str>>(effective_derived_roles: &[S]) -> Value {
     Value::Message(Arc::new(Message {
         ty: &RUNTIME,
         fields: vec![Some(string_list(effective_derived_roles))],
@@ -312,7 +312,7 @@ pub fn runtime_value(effective_derived_roles: &[String]) -> Value {
 
 /// A `cerbos.Variables` value (for `V`, `C`, `G`): select-only, missing
 /// names fail with `undefined field 'x'`.
-pub fn variables_value<I: IntoIterator<Item = (String, Value)>>(vars: I) -> Value {
+pub fn variables_value<K: Into<Arc<str>>, I: IntoIterator<Item = (K, Value)>>(vars: I) -> Value {
     Value::Opaque(Arc::new(Opaque::Variables(Map::from_string_entries(vars))))
 }
 
@@ -332,8 +332,8 @@ pub fn activation(
     act.set(slots::REQUEST, request_value(&p, &r, Some(&aux)));
     act.set(slots::PRINCIPAL, p);
     act.set(slots::RESOURCE, r);
-    act.set(slots::RUNTIME, runtime_value(&[]));
-    let empty = variables_value(std::iter::empty());
+    act.set(slots::RUNTIME, runtime_value::<&str>(&[]));
+    let empty = variables_value(std::iter::empty::<(Arc<str>, Value)>());
     act.set(slots::VARIABLES, empty.clone());
     act.set(slots::CONSTANTS, empty.clone());
     act.set(slots::GLOBALS, empty);

@@ -370,10 +370,20 @@ impl Map {
     }
 
     /// Builds a string-keyed map (later duplicates replace earlier ones).
-    pub fn from_string_entries<I: IntoIterator<Item = (String, Value)>>(it: I) -> Map {
-        let mut m = Map::new();
+    /// Keys may be borrowed (`&str`): each is copied once into its `Arc<str>`,
+    /// with no intermediate `String` (this runs per request for `P.attr`/`R.attr`).
+    pub fn from_string_entries<K, I>(it: I) -> Map
+    where
+        K: Into<Arc<str>>,
+        I: IntoIterator<Item = (K, Value)>,
+    {
+        let it = it.into_iter();
+        let mut m = Map {
+            entries: Vec::with_capacity(it.size_hint().0),
+            index: None,
+        };
         for (k, v) in it {
-            m.insert(Value::String(Arc::from(k)), v);
+            m.insert(Value::String(k.into()), v);
         }
         m
     }
@@ -700,7 +710,7 @@ impl Value {
                 Value::List(a.iter().map(Value::from_json).collect::<Vec<_>>().into())
             }
             serde_json::Value::Object(o) => Value::Map(Arc::new(Map::from_string_entries(
-                o.iter().map(|(k, v)| (k.clone(), Value::from_json(v))),
+                o.iter().map(|(k, v)| (k.as_str(), Value::from_json(v))),
             ))),
         }
     }

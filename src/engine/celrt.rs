@@ -2,7 +2,8 @@
 //! Cerbos activation of one input (request, P, R, runtime, V, C, G, now),
 //! variables bags and value helpers.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
+use std::fmt::Write as _;
 use std::sync::Arc;
 
 use crate::bundle::ExprId;
@@ -10,7 +11,7 @@ use crate::cel::ast::Expr;
 use crate::cel::cerbos::{self, slots};
 use crate::cel::program::{Activation, Declarations, Program, DEFAULT_BUDGET};
 use crate::cel::time::Timestamp;
-use crate::cel::value::{EvalError, Map, Message, MessageType, Value};
+use crate::cel::value::{EvalError, Map, Message, MessageType, Opaque, Value};
 
 use super::names::scope_value;
 use super::request::CheckInput;
@@ -48,13 +49,28 @@ impl CelValue {
     }
 
     pub(crate) fn empty_vars() -> CelValue {
-        CelValue(cerbos::variables_value(std::iter::empty()))
+        CelValue(cerbos::variables_value(std::iter::empty::<(&str, Value)>()))
+    }
+
+    /// `runtime` before any scope's effective derived roles are known.
+    pub(crate) fn empty_runtime() -> CelValue {
+        CelValue(cerbos::runtime_value::<&str>(&[]))
+    }
+
+    /// The empty string.
+    pub(crate) fn empty_string() -> CelValue {
+        CelValue(Value::string(""))
+    }
+
+    /// `request.auxData` of inputs without auxiliary data.
+    pub(crate) fn empty_aux_data() -> CelValue {
+        CelValue(cerbos::aux_data_value(None, None))
     }
 
     /// A `cerbos.Variables` bag (for `C`) from JSON constants.
     pub(crate) fn variables_from_json(m: &BTreeMap<String, serde_json::Value>) -> CelValue {
         CelValue(cerbos::variables_value(
-            m.iter().map(|(k, v)| (k.clone(), Value::from_json(v))),
+            m.iter().map(|(k, v)| (k.as_str(), Value::from_json(v))),
         ))
     }
 
@@ -63,7 +79,7 @@ impl CelValue {
         m: &serde_json::Map<String, serde_json::Value>,
     ) -> CelValue {
         CelValue(cerbos::variables_value(
-            m.iter().map(|(k, v)| (k.clone(), Value::from_json(v))),
+            m.iter().map(|(k, v)| (k.as_str(), Value::from_json(v))),
         ))
     }
 
@@ -78,28 +94,46 @@ impl CelValue {
     }
 }
 
-/// Computed variables of one parameter set, in evaluation order.
-#[derive(Debug, Clone)]
+/// Computed variables of one parameter set, in evaluation order: the
+/// `cerbos.Variables` bag that `V` shows.
+#[derive(Debug)]
 pub(crate) struct Vars {
-    entries: Vec<(String, Value)>,
     value: Value,
 }
 
-impl Default for Vars {
-    fn default() -> Self {
+impl Vars {
+    /// No variables; `empty_bag` is the engine's shared empty `cerbos.Variables`
+    /// value, so an empty set costs no allocation.
+    pub(crate) fn empty(empty_bag: &CelValue) -> Vars {
         Vars {
-            entries: Vec::new(),
-            value: cerbos::variables_value(std::iter::empty()),
+            value: empty_bag.0.clone(),
         }
     }
-}
 
-impl Vars {
+    /// Adds (or moves to the end, replacing) variable `name`.
     pub(crate) fn insert(&mut self, name: &str, v: CelValue) {
-        self.entries.retain(|(n, _)| n != name);
-        self.entries.push((name.to_string(), v.0));
-        // Later variables see the earlier ones, so the bag is rebuilt per insert.
-        self.value = cerbos::variables_value(self.entries.iter().cloned());
+        // Later variables see the earlier ones, so the bag grows between
+        // evaluations. [`CelEnv::eval`] drops the activation's reference
+        // after each evaluation, so the bag is usually uniquely owned here
+        // and grows in place; a shared one is copied first.
+        let Value::Opaque(bag) = &mut self.value else {
+            return;
+        };
+        let Opaque::Variables(map) = Arc::make_mut(bag) else {
+            return;
+        };
+        if map.get_str(name).is_some() {
+            let rest: Vec<(Value, Value)> = map
+                .iter()
+                .filter(|(k, _)| !matches!(k, Value::String(s) if s.as_ref() == name))
+                .cloned()
+                .collect();
+            *map = Map::from_string_entries(rest.into_iter().filter_map(|(k, v)| match k {
+                Value::String(s) => Some((s, v)),
+                _ => None,
+            }));
+        }
+        map.insert(Value::string(name), v.0);
     }
 }
 
@@ -110,6 +144,12 @@ pub(crate) struct CelEnv<'i> {
     now_unix_nanos: i64,
     globals: Value,
     runtime: Value,
+    /// The engine's shared `request.auxData` for inputs without aux data.
+    empty_aux: Value,
+    /// The engine's shared `""`.
+    empty_string: Value,
+    /// The engine's shared empty `cerbos.Variables` bag.
+    empty_vars: Value,
     /// The activation.
     built: Option<Activation>,
     /// The same activation with `runtime` left unset, built only while a
@@ -122,10 +162,16 @@ pub(crate) struct CelEnv<'i> {
 
 /// A message of `ty` with the given fields set by name; names the type does
 /// not declare are skipped, so this does not depend on field order.
-fn message(ty: &'static MessageType, values: Vec<(&str, Value)>) -> Value {
+fn message<const N: usize>(ty: &'static MessageType, values: [(&str, Value); N]) -> Value {
     let mut fields: Vec<Option<Value>> = vec![None; ty.fields.len()];
-    for (name, v) in values {
-        if let Some(slot) = ty.field_index(name).and_then(|i| fields.get_mut(i)) {
+    for (i, (name, v)) in values.into_iter().enumerate() {
+        // Callers list the fields in declaration order, so the name usually
+        // sits at the same index; the search is the fallback.
+        let idx = match ty.fields.get(i) {
+            Some(f) if f.name == name => Some(i),
+            _ => ty.field_index(name),
+        };
+        if let Some(slot) = idx.and_then(|i| fields.get_mut(i)) {
             *slot = Some(v);
         }
     }
@@ -134,14 +180,14 @@ fn message(ty: &'static MessageType, values: Vec<(&str, Value)>) -> Value {
 
 fn attr_value(m: &serde_json::Map<String, serde_json::Value>) -> Value {
     Value::Map(Arc::new(Map::from_string_entries(
-        m.iter().map(|(k, v)| (k.clone(), Value::from_json(v))),
+        m.iter().map(|(k, v)| (k.as_str(), Value::from_json(v))),
     )))
 }
 
-fn strings(l: &[String]) -> Value {
+fn strings<S: AsRef<str>>(l: &[S]) -> Value {
     Value::List(
         l.iter()
-            .map(|s| Value::string(s.as_str()))
+            .map(|s| Value::string(s.as_ref()))
             .collect::<Vec<_>>()
             .into(),
     )
@@ -162,10 +208,22 @@ impl<'i> CelEnv<'i> {
             input,
             now_unix_nanos,
             globals: engine.globals().0.clone(),
-            runtime: cerbos::runtime_value(&[]),
+            runtime: engine.empty_runtime().0.clone(),
+            empty_aux: engine.empty_aux_data().0.clone(),
+            empty_string: engine.empty_string().0.clone(),
+            empty_vars: engine.empty_vars().0.clone(),
             built: None,
             no_runtime: None,
             runtime_error: None,
+        }
+    }
+
+    /// A string value; the (frequent) empty string shares one allocation.
+    fn string(&self, s: &str) -> Value {
+        if s.is_empty() {
+            self.empty_string.clone()
+        } else {
+            Value::string(s)
         }
     }
 
@@ -175,22 +233,22 @@ impl<'i> CelEnv<'i> {
         let r = &self.input.resource;
         let pv = message(
             &cerbos::PRINCIPAL,
-            vec![
-                ("id", Value::string(p.id.as_str())),
+            [
+                ("id", self.string(&p.id)),
                 ("roles", strings(&p.roles)),
                 ("attr", attr_value(&p.attr)),
-                ("policy_version", Value::string(p.policy_version.as_str())),
-                ("scope", Value::string(scope_value(&p.scope))),
+                ("policy_version", self.string(&p.policy_version)),
+                ("scope", self.string(scope_value(&p.scope))),
             ],
         );
         let rv = message(
             &cerbos::RESOURCE,
-            vec![
-                ("kind", Value::string(r.kind.as_str())),
-                ("id", Value::string(r.id.as_str())),
+            [
+                ("kind", self.string(&r.kind)),
+                ("id", self.string(&r.id)),
                 ("attr", attr_value(&r.attr)),
-                ("policy_version", Value::string(r.policy_version.as_str())),
-                ("scope", Value::string(scope_value(&r.scope))),
+                ("policy_version", self.string(&r.policy_version)),
+                ("scope", self.string(scope_value(&r.scope))),
             ],
         );
         let aux = match &self.input.aux_data {
@@ -203,7 +261,7 @@ impl<'i> CelEnv<'i> {
                     .collect();
                 cerbos::aux_data_value(jwt, (!jwts.is_empty()).then_some(&jwts))
             }
-            None => cerbos::aux_data_value(None, None),
+            None => self.empty_aux.clone(),
         };
         let mut act = Activation::new(slots::COUNT);
         act.set(slots::REQUEST, cerbos::request_value(&pv, &rv, Some(&aux)));
@@ -221,9 +279,9 @@ impl<'i> CelEnv<'i> {
     /// Sets `runtime.effectiveDerivedRoles` (sorted) for the scope being
     /// evaluated; with failed derived roles (strict mode) `runtime` raises
     /// `failed to compute effective derived roles [..]` instead.
-    pub(crate) fn set_runtime(&mut self, roles: &BTreeSet<String>, err_roles: &[String]) {
-        let list: Vec<String> = roles.iter().cloned().collect();
-        self.runtime = cerbos::runtime_value(&list);
+    /// `roles` must be sorted and free of duplicates.
+    pub(crate) fn set_runtime(&mut self, roles: &[&str], err_roles: &[&str]) {
+        self.runtime = cerbos::runtime_value(roles);
         if let Some(act) = &mut self.built {
             act.set(slots::RUNTIME, self.runtime.clone());
         }
@@ -265,11 +323,20 @@ impl<'i> CelEnv<'i> {
         act.set(slots::CONSTANTS, constants.0.clone());
         act.set(slots::VARIABLES, vars.value.clone());
         act.set_budget(DEFAULT_BUDGET);
-        p.0.eval(act)
+        let result = p.0.eval(act);
+        // Release the bag so that `Vars::insert` can grow it in place.
+        act.set(slots::VARIABLES, self.empty_vars.clone());
+        result
             .map(CelValue)
             .map_err(|e| match (e, &self.runtime_error) {
                 (EvalError::NoSuchAttribute(name), Some(msg)) if name == "runtime" => msg.clone(),
-                (e, _) => e.to_string(),
+                (e, _) => {
+                    // One allocation for the usual short message instead of
+                    // growing the string piece by piece.
+                    let mut msg = String::with_capacity(64);
+                    let _ = write!(msg, "{e}");
+                    msg
+                }
             })
     }
 }

@@ -36,9 +36,9 @@ use crate::bundle::{
 
 use super::celrt::{CelEnv, CelValue, Vars};
 use super::config::SchemaEnforcement;
-use super::index::{Binding, ConditionRef};
+use super::index::{Binding, ConditionRef, Table};
 use super::names::{
-    principal_policy_key, resource_policy_key, sanitize, scope_parents, scope_value,
+    principal_policy_key, resource_policy_key, sanitize_cow, scope_parents, scope_value,
 };
 use super::request::{
     ActionEffect, ActionMap, CelError, CheckInput, CheckOutput, Effect, EvaluationError,
@@ -89,10 +89,20 @@ enum VarKey {
     DerivedRole(DerivedRoleId),
 }
 
+/// The effective derived roles of one scope, borrowed from the bundle.
 #[derive(Default)]
-struct ScopedDerivedRoles {
-    roles: BTreeSet<String>,
-    err_roles: Vec<String>,
+struct ScopedDerivedRoles<'e> {
+    /// Sorted, without duplicates (the order `runtime.effectiveDerivedRoles` lists them in).
+    roles: Vec<&'e str>,
+    err_roles: Vec<&'e str>,
+}
+
+/// The rule table of one scope as an input sees it.
+struct ScopeTable<'a> {
+    table: Option<&'a Table>,
+    /// The table's rows for the input's resource kind (any action or role).
+    rows: Cow<'a, [u32]>,
+    perms: ScopePermissions,
 }
 
 /// Per-input evaluation state.
@@ -102,8 +112,64 @@ struct Eval<'e> {
     strict: bool,
     var_cache: HashMap<VarKey, Rc<Vars>, BuildHasherDefault<IdHasher>>,
     cond_cache: HashMap<u32, bool, BuildHasherDefault<IdHasher>>,
-    cel_errors: BTreeSet<(String, String)>,
+    /// (expression source borrowed from the bundle, message): ordered and
+    /// deduplicated as the output lists them; sources are copied only then.
+    cel_errors: BTreeSet<(&'e str, String)>,
     outputs: Vec<OutputEntry>,
+    /// Shared by every parameter set without variables.
+    empty_vars: Rc<Vars>,
+}
+
+/// Records the decision for `action` (DENY is sticky when an action is set
+/// twice). Decisions stay borrowed until [`finish`] copies them into the output.
+fn set_effect<'a>(
+    effects: &mut Vec<(&'a str, EffectInfo<'a>)>,
+    action: &'a str,
+    info: EffectInfo<'a>,
+) {
+    let mut info = info;
+    if info.effect != Eff::Allow {
+        info.effect = Eff::Deny;
+    }
+    match effects.iter_mut().find(|(a, _)| *a == action) {
+        Some((_, cur)) => {
+            if info.effect == Eff::Deny || cur.effect != Eff::Deny {
+                *cur = info;
+            }
+        }
+        None => effects.push((action, info)),
+    }
+}
+
+/// Every requested action appears once, in request order; unresolved ones
+/// are DENY/NO_MATCH.
+fn finish(input: &CheckInput, effects: &[(&str, EffectInfo<'_>)], out: &mut CheckOutput) {
+    let mut actions: Vec<(String, ActionEffect)> = Vec::with_capacity(input.actions.len());
+    for a in &input.actions {
+        if actions.iter().any(|(x, _)| x == a) {
+            continue;
+        }
+        let v = match effects.iter().find(|(x, _)| x == a) {
+            Some((_, info)) => ActionEffect {
+                effect: if info.effect == Eff::Allow {
+                    Effect::Allow
+                } else {
+                    Effect::Deny
+                },
+                policy: info.policy.as_ref().to_string(),
+                scope: info.scope.to_string(),
+                rule: info.rule.to_string(),
+            },
+            None => ActionEffect {
+                effect: Effect::Deny,
+                policy: NO_MATCH.to_string(),
+                scope: String::new(),
+                rule: String::new(),
+            },
+        };
+        actions.push((a.clone(), v));
+    }
+    out.actions = ActionMap(actions);
 }
 
 /// Evaluates one input.
@@ -113,49 +179,6 @@ pub(crate) fn check_input(engine: &Engine, input: &CheckInput, now_unix_nanos: i
         resource_id: input.resource.id.clone(),
         ..CheckOutput::default()
     };
-    let mut effects: Vec<(String, ActionEffect)> = Vec::new();
-    let set_effect = |effects: &mut Vec<(String, ActionEffect)>, action: &str, info: EffectInfo| {
-        let effect = match info.effect {
-            Eff::Allow => Effect::Allow,
-            _ => Effect::Deny,
-        };
-        let value = ActionEffect {
-            effect,
-            policy: info.policy.into_owned(),
-            scope: info.scope.to_string(),
-            rule: info.rule.to_string(),
-        };
-        match effects.iter_mut().find(|(a, _)| a == action) {
-            // DENY is sticky when an action is set twice.
-            Some((_, cur)) => {
-                if value.effect == Effect::Deny || cur.effect != Effect::Deny {
-                    *cur = value;
-                }
-            }
-            None => effects.push((action.to_string(), value)),
-        }
-    };
-    let finish = |effects: Vec<(String, ActionEffect)>, out: &mut CheckOutput| {
-        // Every requested action appears; unresolved ones are DENY/NO_MATCH.
-        let mut actions: Vec<(String, ActionEffect)> = Vec::new();
-        for a in &input.actions {
-            if actions.iter().any(|(x, _)| x == a) {
-                continue;
-            }
-            let v = effects
-                .iter()
-                .find(|(x, _)| x == a)
-                .map(|(_, v)| v.clone())
-                .unwrap_or(ActionEffect {
-                    effect: Effect::Deny,
-                    policy: NO_MATCH.to_string(),
-                    scope: String::new(),
-                    rule: String::new(),
-                });
-            actions.push((a.clone(), v));
-        }
-        out.actions = ActionMap(actions);
-    };
 
     let cfg = &engine.config;
     let p_scope_raw = if input.principal.scope.is_empty() {
@@ -163,52 +186,51 @@ pub(crate) fn check_input(engine: &Engine, input: &CheckInput, now_unix_nanos: i
     } else {
         input.principal.scope.as_str()
     };
-    let p_scope = scope_value(p_scope_raw).to_string();
+    let p_scope = scope_value(p_scope_raw);
     let p_version = if input.principal.policy_version.is_empty() {
-        cfg.default_policy_version.clone()
+        cfg.default_policy_version.as_str()
     } else {
-        input.principal.policy_version.clone()
+        input.principal.policy_version.as_str()
     };
     let r_scope_raw = if input.resource.scope.is_empty() {
         cfg.default_scope.as_str()
     } else {
         input.resource.scope.as_str()
     };
-    let r_scope = scope_value(r_scope_raw).to_string();
+    let r_scope = scope_value(r_scope_raw);
     let r_version = if input.resource.policy_version.is_empty() {
-        cfg.default_policy_version.clone()
+        cfg.default_policy_version.as_str()
     } else {
-        input.resource.policy_version.clone()
+        input.resource.policy_version.as_str()
     };
     let idx = &engine.index;
     let lenient = cfg.lenient_scope_search;
 
-    // §2.3 scope discovery.
-    let (principal_scopes, p_key) = all_scopes(
-        &p_scope,
-        lenient,
-        |s| idx.principal_scope_exists(s),
-        |s| principal_policy_key(&input.principal.id, &p_version, s),
-    );
-    let (resource_scopes, r_key) = all_scopes(
-        &r_scope,
-        lenient,
-        |s| idx.resource_scope_exists(s),
-        |s| resource_policy_key(&input.resource.kind, &r_version, s),
-    );
+    // §2.3 scope discovery. The policy key of the first scope is only
+    // formatted once it is known to be reported.
+    let principal_scopes = all_scopes(p_scope, lenient, |s| idx.principal_scope_exists(s));
+    let resource_scopes = all_scopes(r_scope, lenient, |s| idx.resource_scope_exists(s));
+    let r_key_of = || {
+        resource_scopes
+            .first()
+            .map(|s| resource_policy_key(&input.resource.kind, r_version, s))
+            .unwrap_or_default()
+    };
 
+    let mut effects: Vec<(&str, EffectInfo)> = Vec::with_capacity(input.actions.len());
     if principal_scopes.is_empty() && resource_scopes.is_empty() {
-        finish(effects, &mut out);
+        finish(input, &effects, &mut out);
         return out;
     }
 
-    let sanitized_kind = sanitize(&input.resource.kind);
+    let sanitized_kind = sanitize_cow(&input.resource.kind);
+    let sanitized_kind: &str = &sanitized_kind;
 
     // §2.4 schema validation with the schemas of the first resource scope's policy chain.
     if cfg.schema_enforcement != SchemaEnforcement::None {
         if let Some(first) = resource_scopes.first() {
             let mut errors: Vec<ValidationError> = Vec::new();
-            if let Some(schemas) = engine.schemas_for(&sanitized_kind, &r_version, first) {
+            if let Some(schemas) = engine.schemas_for(sanitized_kind, r_version, first) {
                 check_source(
                     &engine.bundle.schemas,
                     schemas.principal.as_ref(),
@@ -229,76 +251,92 @@ pub(crate) fn check_input(engine: &Engine, input: &CheckInput, now_unix_nanos: i
             if !errors.is_empty() {
                 out.validation_errors = errors;
                 if cfg.schema_enforcement == SchemaEnforcement::Reject {
+                    let r_key = r_key_of();
                     for a in &input.actions {
                         set_effect(
                             &mut effects,
                             a,
                             EffectInfo {
                                 effect: Eff::Deny,
-                                policy: Cow::Borrowed(r_key.as_str()),
+                                policy: Cow::Owned(r_key.clone()),
                                 scope: "",
                                 rule: "",
                             },
                         );
                     }
-                    finish(effects, &mut out);
+                    finish(input, &effects, &mut out);
                     return out;
                 }
             }
         }
     }
 
-    let scoped_principal_exists = idx.scoped_principal_exists(&p_version, &principal_scopes);
+    let scoped_principal_exists = idx.scoped_principal_exists(p_version, &principal_scopes);
     let scoped_resource_exists =
-        idx.scoped_resource_exists(&r_version, &sanitized_kind, &resource_scopes);
+        idx.scoped_resource_exists(r_version, sanitized_kind, &resource_scopes);
     if !scoped_principal_exists && !scoped_resource_exists {
-        finish(effects, &mut out);
+        finish(input, &effects, &mut out);
         return out;
     }
+    // Reported (as the policy of a NO_MATCH) only when a policy exists.
+    let p_key = match principal_scopes.first() {
+        Some(s) if scoped_principal_exists => {
+            principal_policy_key(&input.principal.id, p_version, s)
+        }
+        _ => String::new(),
+    };
+    let r_key = if scoped_resource_exists {
+        r_key_of()
+    } else {
+        String::new()
+    };
 
-    let all_roles = idx.add_parent_roles(&r_scope, &input.principal.roles);
+    let all_roles = idx.add_parent_roles(r_scope, &input.principal.roles);
     let including_parent_roles: &[String] = &all_roles;
 
     let mut ev = Eval {
         engine,
         cel: CelEnv::new(engine, input, now_unix_nanos),
         strict: cfg.strict_evaluation,
-        var_cache: HashMap::default(),
-        cond_cache: HashMap::default(),
+        // Sized for a typical request, so that the caches are allocated
+        // once instead of regrown 4 → 8 → 16 entries.
+        var_cache: HashMap::with_capacity_and_hasher(8, Default::default()),
+        cond_cache: HashMap::with_capacity_and_hasher(16, Default::default()),
         cel_errors: BTreeSet::new(),
         outputs: Vec::new(),
+        empty_vars: Rc::new(Vars::empty(engine.empty_vars())),
     };
     // Few scopes per request: a list beats hashing.
-    let mut processed_scoped_drs: Vec<(String, Rc<ScopedDerivedRoles>)> = Vec::new();
-    let mut effective_derived_roles: Vec<String> = Vec::new();
-    let mut bindings: Vec<Binding> = Vec::new();
-    let empty_vars = Rc::new(Vars::default());
-    // Per-input lookups hoisted out of the action loop: the tables of each
+    let mut processed_scoped_drs: Vec<(&str, ScopedDerivedRoles)> = Vec::new();
+    let mut effective_derived_roles: Vec<&str> = Vec::new();
+    let mut bindings: Vec<Binding> = Vec::with_capacity(8);
+    let empty_vars = ev.empty_vars.clone();
+    // Per-input lookups hoisted out of the action loop: the table of each
     // scope (principal rows are queried with the resource version, as in
-    // Cerbos), their scope permissions, and each role's query roles.
-    let resource_tables: Vec<_> = resource_scopes
-        .iter()
-        .map(|s| idx.table(PolicyKind::Resource, &r_version, s))
-        .collect();
-    let principal_tables: Vec<_> = principal_scopes
-        .iter()
-        .map(|s| idx.table(PolicyKind::Principal, &r_version, s))
-        .collect();
-    let resource_perms: Vec<ScopePermissions> = resource_scopes
-        .iter()
-        .map(|s| idx.scope_permissions(s))
-        .collect();
-    let principal_perms: Vec<ScopePermissions> = principal_scopes
-        .iter()
-        .map(|s| idx.scope_permissions(s))
-        .collect();
+    // Cerbos) with its scope permissions, and each role's query roles.
+    let scope_tables = |kind: PolicyKind, scopes: &[&str]| -> Vec<ScopeTable<'_>> {
+        scopes
+            .iter()
+            .map(|s| {
+                let table = idx.table(kind, r_version, s);
+                ScopeTable {
+                    table,
+                    rows: table.map_or(Cow::Borrowed(&[]), |t| t.resource_rows(sanitized_kind)),
+                    perms: idx.scope_permissions(s),
+                }
+            })
+            .collect()
+    };
+    let resource_tables = scope_tables(PolicyKind::Resource, &resource_scopes);
+    let principal_tables = scope_tables(PolicyKind::Principal, &principal_scopes);
     let role_query_roles: Vec<_> = input
         .principal
         .roles
         .iter()
-        .map(|r| idx.add_parent_roles(&r_scope, std::slice::from_ref(r)))
+        .map(|r| idx.add_parent_roles(r_scope, std::slice::from_ref(r)))
         .collect();
-    let mut runtime_set: Option<Rc<ScopedDerivedRoles>> = None;
+    // Index into `processed_scoped_drs` of the set `runtime` currently shows.
+    let mut runtime_set: Option<usize> = None;
 
     for action in &input.actions {
         let mut action_effect = EffectInfo {
@@ -334,27 +372,29 @@ pub(crate) fn check_input(engine: &Engine, input: &CheckInput, now_unix_nanos: i
                 }
                 let query_roles: &[String] = role_query_roles.get(i).map_or(&[], |r| r);
 
-                'scopes: for (scope_idx, scope) in scopes.iter().enumerate() {
+                'scopes: for (scope_idx, &scope) in scopes.iter().enumerate() {
                     if pt == PolicyKind::Resource {
-                        let known = processed_scoped_drs.iter().find(|(s, _)| s == scope);
-                        let sdr = match known {
-                            Some((_, s)) => s.clone(),
+                        let known = processed_scoped_drs.iter().position(|(s, _)| *s == scope);
+                        let sdr_idx = match known {
+                            Some(i) => i,
                             None => {
-                                let s = Rc::new(ev.scoped_derived_roles(
-                                    &sanitized_kind,
-                                    &r_version,
+                                let s = ev.scoped_derived_roles(
+                                    sanitized_kind,
+                                    r_version,
                                     scope,
                                     including_parent_roles,
                                     &mut effective_derived_roles,
-                                ));
-                                processed_scoped_drs.push((scope.clone(), s.clone()));
-                                s
+                                );
+                                processed_scoped_drs.push((scope, s));
+                                processed_scoped_drs.len() - 1
                             }
                         };
                         // The bag only changes when the walk reaches another scope's set.
-                        if !runtime_set.as_ref().is_some_and(|r| Rc::ptr_eq(r, &sdr)) {
-                            ev.cel.set_runtime(&sdr.roles, &sdr.err_roles);
-                            runtime_set = Some(sdr.clone());
+                        if runtime_set != Some(sdr_idx) {
+                            if let Some((_, sdr)) = processed_scoped_drs.get(sdr_idx) {
+                                ev.cel.set_runtime(&sdr.roles, &sdr.err_roles);
+                            }
+                            runtime_set = Some(sdr_idx);
                         }
                     }
                     if role_effect.effect != Eff::NoMatch {
@@ -362,16 +402,20 @@ pub(crate) fn check_input(engine: &Engine, input: &CheckInput, now_unix_nanos: i
                     }
                     let principal =
                         (pt == PolicyKind::Principal).then_some(input.principal.id.as_str());
-                    let table = if pt == PolicyKind::Principal {
-                        principal_tables.get(scope_idx).copied().flatten()
+                    let tables = if pt == PolicyKind::Principal {
+                        &principal_tables
                     } else {
-                        resource_tables.get(scope_idx).copied().flatten()
+                        &resource_tables
+                    };
+                    let Some(ScopeTable { table, rows, perms }) = tables.get(scope_idx) else {
+                        continue;
                     };
                     idx.query(
                         &engine.bundle,
-                        table,
+                        *table,
+                        rows,
                         pt,
-                        &sanitized_kind,
+                        sanitized_kind,
                         action,
                         query_roles,
                         principal,
@@ -381,7 +425,7 @@ pub(crate) fn check_input(engine: &Engine, input: &CheckInput, now_unix_nanos: i
                         let Some(view) = idx.view(&engine.bundle, b) else {
                             continue;
                         };
-                        let origin_key = || engine.policy_key(view.origin);
+                        let origin_key = || Cow::Borrowed(engine.policy_key(view.origin));
                         let (constants, variables) = match view.params {
                             Some(ps) => (ev.constants(ps), ev.binding_variables(ps)),
                             None => (engine.empty_vars().clone(), empty_vars.clone()),
@@ -394,7 +438,7 @@ pub(crate) fn check_input(engine: &Engine, input: &CheckInput, now_unix_nanos: i
                                         Err(StrictError) => {
                                             action_effect = EffectInfo {
                                                 effect: Eff::Deny,
-                                                policy: Cow::Owned(origin_key()),
+                                                policy: origin_key(),
                                                 scope,
                                                 rule: view.name,
                                             };
@@ -414,7 +458,7 @@ pub(crate) fn check_input(engine: &Engine, input: &CheckInput, now_unix_nanos: i
                                     Err(StrictError) => {
                                         action_effect = EffectInfo {
                                             effect: Eff::Deny,
-                                            policy: Cow::Owned(origin_key()),
+                                            policy: origin_key(),
                                             scope,
                                             rule: view.name,
                                         };
@@ -447,7 +491,7 @@ pub(crate) fn check_input(engine: &Engine, input: &CheckInput, now_unix_nanos: i
                                     role_effect.scope = scope;
                                     role_effect.rule = view.name;
                                     if view.from_role_policy {
-                                        role_effect.policy = Cow::Owned(origin_key());
+                                        role_effect.policy = origin_key();
                                     }
                                     break 'scopes;
                                 }
@@ -459,12 +503,7 @@ pub(crate) fn check_input(engine: &Engine, input: &CheckInput, now_unix_nanos: i
                         }
                     }
                     if has_allow {
-                        let perms = if pt == PolicyKind::Principal {
-                            principal_perms.get(scope_idx)
-                        } else {
-                            resource_perms.get(scope_idx)
-                        };
-                        match perms.copied().unwrap_or_default() {
+                        match *perms {
                             ScopePermissions::RequireParentalConsentForAllows => has_allow = false,
                             ScopePermissions::OverrideParent => {
                                 role_effect.effect = Eff::Allow;
@@ -495,8 +534,11 @@ pub(crate) fn check_input(engine: &Engine, input: &CheckInput, now_unix_nanos: i
         set_effect(&mut effects, action, action_effect);
     }
 
-    finish(effects, &mut out);
-    out.effective_derived_roles = effective_derived_roles;
+    finish(input, &effects, &mut out);
+    out.effective_derived_roles = effective_derived_roles
+        .into_iter()
+        .map(str::to_string)
+        .collect();
     out.outputs = ev.outputs;
     out.used_now = ev.cel.now_was_read();
     out.evaluation_errors = ev
@@ -504,7 +546,7 @@ pub(crate) fn check_input(engine: &Engine, input: &CheckInput, now_unix_nanos: i
         .into_iter()
         .map(|(expression, message)| EvaluationError {
             cel_error: CelError {
-                expression,
+                expression: expression.to_string(),
                 message,
             },
         })
@@ -512,36 +554,26 @@ pub(crate) fn check_input(engine: &Engine, input: &CheckInput, now_unix_nanos: i
     out
 }
 
-/// `RuleTable.GetAllScopes`: the scopes to walk, most specific first, and
-/// the policy key of the first one.
-fn all_scopes(
-    scope: &str,
-    lenient: bool,
-    exists: impl Fn(&str) -> bool,
-    key: impl Fn(&str) -> String,
-) -> (Vec<String>, String) {
+/// `RuleTable.GetAllScopes`: the scopes to walk, most specific first
+/// (the policy key reported is that of the first one).
+fn all_scopes(scope: &str, lenient: bool, exists: impl Fn(&str) -> bool) -> Vec<&str> {
     let mut scopes = Vec::new();
-    let mut first_key = String::new();
     if exists(scope) {
-        scopes.push(scope.to_string());
-        first_key = key(scope);
+        scopes.push(scope);
     } else if !lenient {
-        return (scopes, first_key);
+        return scopes;
     }
     for parent in scope_parents(scope) {
         if exists(parent) {
-            scopes.push(parent.to_string());
-            if first_key.is_empty() {
-                first_key = key(parent);
-            }
+            scopes.push(parent);
         }
     }
-    (scopes, first_key)
+    scopes
 }
 
-impl Eval<'_> {
+impl<'e> Eval<'e> {
     fn record(&mut self, expr: ExprId, message: String) {
-        let source = self.engine.expr_source(expr).to_string();
+        let source = self.engine.expr_source(expr);
         self.cel_errors.insert((source, message));
     }
 
@@ -555,18 +587,19 @@ impl Eval<'_> {
         if let Some(v) = self.var_cache.get(&key) {
             return v.clone();
         }
-        let vars = Rc::new(self.evaluate_variables(ps, false));
+        let vars = self.evaluate_variables(ps, false);
         self.var_cache.insert(key, vars.clone());
         vars
     }
 
-    fn evaluate_variables(&mut self, ps: ParamSetId, null_on_error: bool) -> Vars {
+    fn evaluate_variables(&mut self, ps: ParamSetId, null_on_error: bool) -> Rc<Vars> {
         let engine = self.engine;
-        let constants = engine.param_constants(ps);
-        let mut vars = Vars::default();
-        let Some(set) = engine.bundle.param_sets.get(ps as usize) else {
-            return vars;
+        let set = match engine.bundle.param_sets.get(ps as usize) {
+            Some(set) if !set.variables.is_empty() => set,
+            _ => return self.empty_vars.clone(),
         };
+        let constants = engine.param_constants(ps);
+        let mut vars = Vars::empty(engine.empty_vars());
         for (name, expr) in &set.variables {
             match self.cel.eval(engine, *expr, &constants, &vars) {
                 Ok(v) => vars.insert(name, v),
@@ -581,7 +614,7 @@ impl Eval<'_> {
                 }
             }
         }
-        vars
+        Rc::new(vars)
     }
 
     /// The effective derived roles of one scope (computed on the first visit).
@@ -591,8 +624,8 @@ impl Eval<'_> {
         version: &str,
         scope: &str,
         including_parent_roles: &[String],
-        effective: &mut Vec<String>,
-    ) -> ScopedDerivedRoles {
+        effective: &mut Vec<&'e str>,
+    ) -> ScopedDerivedRoles<'e> {
         let engine = self.engine;
         let mut sdr = ScopedDerivedRoles::default();
         let Some(pid) = engine.index.resource_policy(kind, version, scope) else {
@@ -616,7 +649,7 @@ impl Eval<'_> {
             let vars = match self.var_cache.get(&key) {
                 Some(v) => v.clone(),
                 None => {
-                    let v = Rc::new(self.evaluate_variables(dr.params, true));
+                    let v = self.evaluate_variables(dr.params, true);
                     self.var_cache.insert(key, v.clone());
                     v
                 }
@@ -625,19 +658,21 @@ impl Eval<'_> {
             match self.satisfies_opt(dr.condition.as_ref(), &constants, &vars) {
                 Err(StrictError) => {
                     if self.strict {
-                        sdr.err_roles.push(dr.name.clone());
+                        sdr.err_roles.push(&dr.name);
                     }
                 }
                 Ok(true) => {
-                    sdr.roles.insert(dr.name.clone());
-                    if !effective.contains(&dr.name) {
-                        effective.push(dr.name.clone());
+                    sdr.roles.push(&dr.name);
+                    if !effective.contains(&dr.name.as_str()) {
+                        effective.push(&dr.name);
                     }
                 }
                 Ok(false) => {}
             }
         }
-        sdr.err_roles.sort();
+        sdr.roles.sort_unstable();
+        sdr.roles.dedup();
+        sdr.err_roles.sort_unstable();
         sdr
     }
 
@@ -713,10 +748,8 @@ impl Eval<'_> {
         depth: usize,
     ) -> Result<bool, Undecided> {
         if depth > MAX_CONDITION_DEPTH {
-            self.cel_errors.insert((
-                "<condition>".to_string(),
-                "condition nested too deeply".to_string(),
-            ));
+            self.cel_errors
+                .insert(("<condition>", "condition nested too deeply".to_string()));
             return Err(Undecided::Strict);
         }
         match cond {

@@ -151,7 +151,7 @@ impl Table {
     }
 
     /// Row ids whose resource dimension matches `resource`, ascending.
-    fn resource_rows(&self, resource: &str) -> Cow<'_, [u32]> {
+    pub(crate) fn resource_rows(&self, resource: &str) -> Cow<'_, [u32]> {
         let literal: &[u32] = self.literal.get(resource).map_or(&[], Vec::as_slice);
         let mut out: Option<Vec<u32>> = None;
         for (m, ids) in &self.globs {
@@ -213,8 +213,9 @@ pub(crate) struct Index {
     pub(crate) rows: Vec<IndexedRow>,
     /// kind → version → scope → table.
     tables: HashMap<PolicyKind, HashMap<String, HashMap<String, Table>>>,
-    resource_scopes: HashSet<String>,
-    principal_scopes: HashSet<String>,
+    /// Looked up on every request: [`FastHasher`] rather than SipHash.
+    resource_scopes: HashSet<String, BuildHasherDefault<FastHasher>>,
+    principal_scopes: HashSet<String, BuildHasherDefault<FastHasher>>,
     scope_permissions: HashMap<String, ScopePermissions>,
     /// scope → role → transitive parent roles (declaration order, deduplicated).
     parent_roles: HashMap<String, HashMap<String, Vec<String>>>,
@@ -345,7 +346,7 @@ impl Index {
         &self,
         version: &str,
         resource: &str,
-        scopes: &[String],
+        scopes: &[&str],
     ) -> bool {
         scopes.iter().any(|s| {
             self.table(PolicyKind::Resource, version, s)
@@ -354,19 +355,22 @@ impl Index {
     }
 
     /// `ScopedPrincipalExists` (any principal).
-    pub(crate) fn scoped_principal_exists(&self, version: &str, scopes: &[String]) -> bool {
+    pub(crate) fn scoped_principal_exists(&self, version: &str, scopes: &[&str]) -> bool {
         scopes
             .iter()
             .any(|s| self.table(PolicyKind::Principal, version, s).is_some())
     }
 
     /// `Index.Query`: role-policy synthetic bindings first (resource pass), then
-    /// matching rows in table order.
+    /// matching rows in table order. `candidates` is the table's
+    /// [`Table::resource_rows`] for `resource` (computed once per input, as
+    /// it does not depend on the action or role).
     #[allow(clippy::too_many_arguments)]
     pub(crate) fn query(
         &self,
         bundle: &Bundle,
         table: Option<&Table>,
+        candidates: &[u32],
         kind: PolicyKind,
         resource: &str,
         action: &str,
@@ -378,7 +382,6 @@ impl Index {
         let Some(table) = table else {
             return;
         };
-        let candidates = table.resource_rows(resource);
         // Cerbos returns before synthesising role-policy DENYs when no row at
         // all (any action, role-policy rows included) matches the version,
         // scope, resource, roles and principal (`Index.Query`'s `baseBM`).

@@ -64,6 +64,10 @@ pub struct Engine {
     constants: Vec<CelValue>,
     globals: CelValue,
     empty_vars: CelValue,
+    /// Shared per-request defaults, built once instead of per input.
+    empty_runtime: CelValue,
+    empty_aux_data: CelValue,
+    empty_string: CelValue,
     /// (sanitized kind, version) → root resource policy, for schema lookup.
     root_policies: HashMap<(String, String), PolicyId>,
     aux: AuxDataVerifier,
@@ -129,6 +133,9 @@ impl Engine {
             constants,
             globals,
             empty_vars: CelValue::empty_vars(),
+            empty_runtime: CelValue::empty_runtime(),
+            empty_aux_data: CelValue::empty_aux_data(),
+            empty_string: CelValue::empty_string(),
             root_policies,
             aux,
         })
@@ -265,12 +272,12 @@ impl Engine {
         }))
     }
 
-    pub(crate) fn policy_key(&self, pid: PolicyId) -> String {
+    pub(crate) fn policy_key(&self, pid: PolicyId) -> &str {
         self.bundle
             .policies
             .get(pid as usize)
-            .map(|p| p.key.clone())
-            .unwrap_or_default()
+            .map(|p| p.key.as_str())
+            .unwrap_or("")
     }
 
     pub(crate) fn expr_source(&self, id: ExprId) -> &str {
@@ -299,6 +306,18 @@ impl Engine {
 
     pub(crate) fn empty_vars(&self) -> &CelValue {
         &self.empty_vars
+    }
+
+    pub(crate) fn empty_runtime(&self) -> &CelValue {
+        &self.empty_runtime
+    }
+
+    pub(crate) fn empty_string(&self) -> &CelValue {
+        &self.empty_string
+    }
+
+    pub(crate) fn empty_aux_data(&self) -> &CelValue {
+        &self.empty_aux_data
     }
 
     pub(crate) fn globals(&self) -> &CelValue {

@@ -1,11 +1,25 @@
 //! Cerbos naming rules (`internal/namer`): sanitized kinds, policy keys, scopes.
 
+use std::borrow::Cow;
+
 /// Cerbos's `sanitize`: names that match the pre-0.30 naming pattern have
 /// every run of characters outside `[A-Za-z0-9_.]` replaced by one `_`;
 /// other names are used verbatim.
 pub fn sanitize(name: &str) -> String {
-    if !matches_old_name_pattern(name) {
-        return name.to_string();
+    sanitize_cow(name).into_owned()
+}
+
+/// [`sanitize`] without a copy when the name is already clean (the common
+/// case, and the one the per-request path hits).
+pub fn sanitize_cow(name: &str) -> Cow<'_, str> {
+    // A name made only of kept characters comes out unchanged whether or
+    // not it matches the pattern, so the pattern is only checked otherwise.
+    if name
+        .bytes()
+        .all(|c| c.is_ascii_alphanumeric() || c == b'_' || c == b'.')
+        || !matches_old_name_pattern(name)
+    {
+        return Cow::Borrowed(name);
     }
     let mut out = String::with_capacity(name.len());
     let mut in_run = false;
@@ -18,7 +32,7 @@ pub fn sanitize(name: &str) -> String {
             in_run = true;
         }
     }
-    out
+    Cow::Owned(out)
 }
 
 /// `^[[:alpha:]][[:word:]@.\-/]*(:[[:alpha:]][[:word:]@.\-/]*)*$` (ASCII classes).
@@ -48,7 +62,7 @@ fn with_scope(mut key: String, scope: &str) -> String {
 /// Policy key of a resource policy: `resource.<kind>.v<version>[/<scope>]`.
 pub fn resource_policy_key(kind: &str, version: &str, scope: &str) -> String {
     with_scope(
-        format!("resource.{}.v{}", sanitize(kind), sanitize(version)),
+        format!("resource.{}.v{}", sanitize_cow(kind), sanitize_cow(version)),
         scope,
     )
 }
@@ -56,7 +70,7 @@ pub fn resource_policy_key(kind: &str, version: &str, scope: &str) -> String {
 /// Policy key of a principal policy: `principal.<id>.v<version>[/<scope>]`.
 pub fn principal_policy_key(id: &str, version: &str, scope: &str) -> String {
     with_scope(
-        format!("principal.{}.v{}", sanitize(id), sanitize(version)),
+        format!("principal.{}.v{}", sanitize_cow(id), sanitize_cow(version)),
         scope,
     )
 }
