@@ -18,13 +18,17 @@ use serde::{Deserialize, Serialize};
 pub type ExprId = u32;
 
 /// One node of a CEL expression.
+///
+/// Serialized as its [`ExprKind`] alone (`{"lit": ..}`, `{"call": ..}`);
+/// `transparent` rather than `flatten` keeps serde's buffering
+/// (`Content`) deserializers out of the runtime wasm.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(transparent)]
 pub struct Expr {
     /// Node id, for mapping diagnostics to source positions.
     #[serde(skip)]
     pub id: ExprId,
     /// What the node is.
-    #[serde(flatten)]
     pub kind: ExprKind,
 }
 
@@ -264,38 +268,58 @@ fn is_false(b: &bool) -> bool {
 }
 
 mod double_repr {
-    use serde::{Deserialize, Deserializer, Serialize, Serializer};
+    use std::fmt;
 
-    #[derive(Serialize, Deserialize)]
-    #[serde(untagged)]
-    enum Repr {
-        Number(f64),
-        Special(String),
-    }
+    use serde::de::{self, Visitor};
+    use serde::{Deserializer, Serializer};
 
     pub fn serialize<S: Serializer>(v: &f64, s: S) -> Result<S::Ok, S::Error> {
         if v.is_finite() {
-            Repr::Number(*v).serialize(s)
+            s.serialize_f64(*v)
         } else if v.is_nan() {
-            Repr::Special("NaN".into()).serialize(s)
+            s.serialize_str("NaN")
         } else if *v > 0.0 {
-            Repr::Special("Infinity".into()).serialize(s)
+            s.serialize_str("Infinity")
         } else {
-            Repr::Special("-Infinity".into()).serialize(s)
+            s.serialize_str("-Infinity")
+        }
+    }
+
+    /// A JSON number, or one of the three strings for non-finite values.
+    /// A visitor rather than an untagged enum: untagged enums buffer the
+    /// input through serde's `Content`, which costs code in the runtime wasm.
+    struct DoubleVisitor;
+
+    impl Visitor<'_> for DoubleVisitor {
+        type Value = f64;
+
+        fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+            f.write_str("a number or \"NaN\", \"Infinity\", \"-Infinity\"")
+        }
+
+        fn visit_f64<E: de::Error>(self, v: f64) -> Result<f64, E> {
+            Ok(v)
+        }
+
+        fn visit_i64<E: de::Error>(self, v: i64) -> Result<f64, E> {
+            Ok(v as f64)
+        }
+
+        fn visit_u64<E: de::Error>(self, v: u64) -> Result<f64, E> {
+            Ok(v as f64)
+        }
+
+        fn visit_str<E: de::Error>(self, v: &str) -> Result<f64, E> {
+            match v {
+                "NaN" => Ok(f64::NAN),
+                "Infinity" => Ok(f64::INFINITY),
+                "-Infinity" => Ok(f64::NEG_INFINITY),
+                other => Err(E::custom(format!("invalid double literal {other:?}"))),
+            }
         }
     }
 
     pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<f64, D::Error> {
-        match Repr::deserialize(d)? {
-            Repr::Number(n) => Ok(n),
-            Repr::Special(s) => match s.as_str() {
-                "NaN" => Ok(f64::NAN),
-                "Infinity" => Ok(f64::INFINITY),
-                "-Infinity" => Ok(f64::NEG_INFINITY),
-                other => Err(serde::de::Error::custom(format!(
-                    "invalid double literal {other:?}"
-                ))),
-            },
-        }
+        d.deserialize_any(DoubleVisitor)
     }
 }

@@ -130,8 +130,19 @@ impl<'de> Visitor<'de> for ValueSeed<'_> {
 
 /// Parses `bytes` as one JSON value with duplicate-key and depth checks.
 pub fn parse_value(bytes: &[u8], max_depth: usize) -> Result<Value, JsonError> {
+    // `from_str`, not `from_slice`: every other parse in the crate reads a
+    // `&str`, and a second reader type would duplicate serde_json's parser
+    // in the runtime wasm. JSON text is UTF-8 (RFC 8259 §8.1) throughout,
+    // so checking it up front refuses the same documents `from_slice` does
+    // (the visitor reads every string); only the message differs.
+    let text = std::str::from_utf8(bytes).map_err(|e| {
+        JsonError::Syntax(format!(
+            "invalid UTF-8 at byte {} of the document",
+            e.valid_up_to()
+        ))
+    })?;
     let problem = Problem::default();
-    let mut de = serde_json::Deserializer::from_slice(bytes);
+    let mut de = serde_json::Deserializer::from_str(text);
     let seed = ValueSeed {
         depth: 0,
         max_depth,
@@ -175,6 +186,19 @@ mod tests {
             Err(JsonError::DuplicateKey("alg".into()))
         );
         assert!(parse_object(br#"{"a":1,"b":{"a":2}}"#, 8).is_ok());
+    }
+
+    #[test]
+    fn invalid_utf8_refused() {
+        // In a string value, in a key, and where a value should start.
+        for doc in [&b"{\"a\":\"\xff\"}"[..], b"{\"\xc3\":1}", b"{\"a\":\xe2}"] {
+            assert!(
+                matches!(parse_object(doc, 8), Err(JsonError::Syntax(_))),
+                "{doc:?}"
+            );
+        }
+        // Multi-byte UTF-8 is fine.
+        assert!(parse_object("{\"é\":\"ü\"}".as_bytes(), 8).is_ok());
     }
 
     #[test]
