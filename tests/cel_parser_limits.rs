@@ -6,6 +6,7 @@ use portcullis::cel::ast::{Expr, ExprKind};
 use portcullis::cel::checker::{check, referenced_fields, CheckEnv};
 use portcullis::cel::parser::parse;
 use portcullis::cel::printer::print;
+use portcullis::cel::program::{DeclType, Declarations, Program};
 
 /// Real height of a tree (macro expansions included), without recursion.
 fn height(e: &Expr) -> usize {
@@ -80,6 +81,20 @@ fn deepest_accepted_expressions_are_usable() {
         assert!(referenced_fields(&parsed.expr, &["V"]).contains("x"));
         let printed = print(&parsed.expr);
         assert!(parse(&printed).is_ok(), "{printed}");
+        // The runtime plan stays linear in the tree (nested `map`s once
+        // doubled it per level, which took minutes at this depth).
+        let mut decls = Declarations::new();
+        decls.declare("V", DeclType::Dyn);
+        decls.declare("f", DeclType::Dyn);
+        decls.declare("x", DeclType::Dyn);
+        let started = std::time::Instant::now();
+        let _ = Program::prepare(&parsed.expr, &decls);
+        assert!(
+            started.elapsed() < std::time::Duration::from_secs(5),
+            "preparing {} took {:?}",
+            &src[..src.len().min(40)],
+            started.elapsed()
+        );
     }
     // The bound the runtime's tree walks can rely on.
     eprintln!("tallest accepted tree: {tallest} levels");

@@ -34,7 +34,7 @@ use crate::cel::ast::{Expr, ExprId, ExprKind, Literal};
 use crate::cel::cerbos;
 use crate::cel::parser::{on_big_stack_if, tree_height, ParsedExpr, SHALLOW_TREE};
 use crate::cel::value::{FieldKind, MessageType};
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 /// A compile-time problem in an expression.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -742,6 +742,7 @@ fn check_here(parsed: &ParsedExpr, env: &CheckEnv) -> Result<(), Vec<CheckError>
         locals: Vec::new(),
         errors: Vec::new(),
         depth: 0,
+        typed: HashMap::new(),
     };
     c.expr(&parsed.expr);
     if c.errors.is_empty() {
@@ -761,6 +762,15 @@ struct Checker<'e> {
     locals: Vec<(String, Ty)>,
     errors: Vec<CheckError>,
     depth: u32,
+    /// The type last computed for each expression node (keyed by address),
+    /// so validators that need an argument's type reuse it instead of
+    /// typing the subtree again (which is exponential in nesting depth).
+    typed: HashMap<usize, Ty>,
+}
+
+/// Key of an expression node in [`Checker::typed`].
+fn node_key(e: &Expr) -> usize {
+    e as *const Expr as usize
 }
 
 /// The dotted name an `Ident`/`Select` chain spells, if it is one.
@@ -838,7 +848,17 @@ impl Checker<'_> {
         self.depth += 1;
         let t = self.expr_inner(e);
         self.depth -= 1;
+        self.typed.insert(node_key(e), t.clone());
         t
+    }
+
+    /// The type `expr` computed for `e` (it was typed already, with its
+    /// errors reported), or its type now without reporting errors again.
+    fn known_type(&mut self, e: &Expr) -> Ty {
+        match self.typed.get(&node_key(e)) {
+            Some(t) => t.clone(),
+            None => self.quiet_type(e),
+        }
     }
 
     fn expr_inner(&mut self, e: &Expr) -> Ty {
@@ -958,19 +978,20 @@ impl Checker<'_> {
                 if let Some(v2) = &c.iter_var2 {
                     self.locals.push((v2.clone(), second));
                 }
+                self.expr(&c.loop_condition);
+                self.expr(&c.loop_step);
                 // `map`/`filter` start from `[]`; cel-go infers the list's
-                // element type from what the step appends.
+                // element type from what the step appends, which the result
+                // (and whatever uses the comprehension) then sees.
                 if matches!(&c.accu_init.kind, ExprKind::List { elements, .. } if elements.is_empty())
                 {
                     if let Some(el) = appended_element(&c.loop_step, &c.accu_var) {
-                        let t = self.quiet_type(el);
+                        let t = self.known_type(el);
                         if let Some(slot) = self.locals.get_mut(base - 1) {
                             slot.1 = Ty::List(Box::new(t));
                         }
                     }
                 }
-                self.expr(&c.loop_condition);
-                self.expr(&c.loop_step);
                 self.locals.truncate(base);
                 let t = self.expr(&c.result);
                 self.locals.truncate(base - 1);
@@ -1164,7 +1185,7 @@ impl Checker<'_> {
                 }
             }
             let clause = b.get(j).copied().unwrap_or(b' ');
-            let ty = self.quiet_type(el);
+            let ty = self.known_type(el);
             let numeric = [Ty::Int, Ty::Uint, Ty::Double];
             let (fits, what) = match clause {
                 b's' => {
@@ -1256,15 +1277,15 @@ impl Checker<'_> {
         match &e.kind {
             ExprKind::List { elements, .. } => {
                 for el in elements {
-                    let t = self.quiet_type(el);
+                    let t = self.known_type(el);
                     self.format_string_arg(el, t)?;
                 }
             }
             ExprKind::Map { entries } => {
                 for en in entries {
-                    let k = self.quiet_type(&en.key);
+                    let k = self.known_type(&en.key);
                     self.format_string_arg(&en.key, k)?;
-                    let v = self.quiet_type(&en.value);
+                    let v = self.known_type(&en.value);
                     self.format_string_arg(&en.value, v)?;
                 }
             }

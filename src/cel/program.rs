@@ -346,45 +346,66 @@ pub(crate) enum Append {
     Filter(Node, Node),
 }
 
-/// `accu + [e]` → `e`.
-fn appended_elem(accu: usize, n: &Node) -> Option<Node> {
+/// `accu + [e]` → `e`, moved out of the step; the step comes back unchanged
+/// when it has another shape.
+fn take_appended_elem(accu: usize, n: Node) -> Result<Node, Node> {
     match n {
-        Node::Call { name, args, .. } if name.as_ref() == "_+_" => match args.as_slice() {
-            [Node::Local(a), Node::List { elems, optional }]
-                if *a == accu && elems.len() == 1 && optional.iter().all(|o| !o) =>
-            {
-                elems.first().cloned()
-            }
-            [Node::Local(a), Node::Const(Value::List(l))] if *a == accu && l.len() == 1 => {
-                l.first().cloned().map(Node::Const)
-            }
-            _ => None,
-        },
-        _ => None,
+        Node::Call {
+            func,
+            name,
+            mut args,
+            non_strict,
+        } if name.as_ref() == "_+_" && args.len() == 2 => {
+            let elem = match args.as_mut_slice() {
+                [Node::Local(a), Node::List { elems, optional }]
+                    if *a == accu && elems.len() == 1 && optional.iter().all(|o| !o) =>
+                {
+                    elems.pop()
+                }
+                [Node::Local(a), Node::Const(Value::List(l))] if *a == accu && l.len() == 1 => {
+                    l.first().cloned().map(Node::Const)
+                }
+                _ => None,
+            };
+            elem.ok_or(Node::Call {
+                func,
+                name,
+                args,
+                non_strict,
+            })
+        }
+        other => Err(other),
     }
 }
 
+/// Splits a `map`/`filter` step into an [`Append`] when the comprehension
+/// has that shape. The parts are moved, not copied: copying would double
+/// the plan at every level of nested `map`s.
 fn append_shape(
     accu: usize,
     init: &Node,
     cond: &Node,
-    step: &Node,
+    step: Node,
     result: &Node,
-) -> Option<Append> {
+) -> Result<Append, Node> {
     let empty_init = matches!(init, Node::Const(Value::List(l)) if l.is_empty());
     let always = matches!(cond, Node::Const(Value::Bool(true)));
     let returns_accu = matches!(result, Node::Local(a) if *a == accu);
     if !(empty_init && always && returns_accu) {
-        return None;
+        return Err(step);
     }
-    if let Some(e) = appended_elem(accu, step) {
-        return Some(Append::Map(e));
-    }
+    let step = match take_appended_elem(accu, step) {
+        Ok(e) => return Ok(Append::Map(e)),
+        Err(step) => step,
+    };
     match step {
         Node::Cond(p, t, f) if matches!(f.as_ref(), Node::Local(a) if *a == accu) => {
-            appended_elem(accu, t).map(|e| Append::Filter(p.as_ref().clone(), e))
+            match take_appended_elem(accu, *t) {
+                Ok(e) => Ok(Append::Filter(*p, e)),
+                Err(t) => Err(Node::Cond(p, Box::new(t), f)),
+            }
         }
-        _ => None,
+        other => Err(other),
     }
 }
 
@@ -858,7 +879,12 @@ impl Preparer<'_> {
         let result = self.node(&c.result, d);
         self.pop_locals(1);
         let result = result?.0;
-        let append = append_shape(accu, &init, &cond, &step, &result);
+        // INVARIANT: with an `append`, the loop runs `append_loop`, which
+        // never evaluates `step`; the placeholder keeps the plan linear.
+        let (append, step) = match append_shape(accu, &init, &cond, step, &result) {
+            Ok(append) => (Some(append), Node::Const(Value::Null)),
+            Err(step) => (None, step),
+        };
         Ok((
             Node::Comprehension(Box::new(CompNode {
                 iter_var,
