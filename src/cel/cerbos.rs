@@ -1242,3 +1242,13 @@ mod tests {
         }
     }
 }
+
+/// Cerbos's list set functions (`intersect`, `except`, `hasIntersection`,
+/// `isSubset` and their snake-case aliases): typed `list(T), list(T)`, and
+/// non-strict in their global form.
+pub(crate) fn is_list_set_function(name: &str) -> bool {
+    matches!(
+        name,
+        "intersect" | "except" | "hasIntersection" | "has_intersection" | "isSubset" | "is_subset"
+    )
+}

@@ -621,16 +621,8 @@ fn call_fits(function: &str, target: Option<&Ty>, args: &[Ty]) -> bool {
         return false;
     }
     // The sets functions and Cerbos's list functions take `list(T), list(T)`.
-    let same_elements = function.starts_with("sets.")
-        || matches!(
-            function,
-            "intersect"
-                | "except"
-                | "hasIntersection"
-                | "has_intersection"
-                | "isSubset"
-                | "is_subset"
-        );
+    let same_elements =
+        function.starts_with("sets.") || crate::cel::cerbos::is_list_set_function(function);
     if same_elements {
         let mut both = target.into_iter().chain(args.iter());
         if let (Some(a), Some(b)) = (both.next(), both.next()) {

@@ -547,22 +547,13 @@ fn plan_constant(e: &Expr) -> Option<EvalResult> {
     }
 }
 
-/// A dotted name spelled by an `Ident`/`Select` chain, if the chain is one.
 /// Whether a call takes error arguments rather than failing with them:
 /// Cerbos declares the global forms of its set functions non-strict.
 fn non_strict(function: &str, member: bool) -> bool {
-    !member
-        && matches!(
-            function,
-            "intersect"
-                | "except"
-                | "hasIntersection"
-                | "has_intersection"
-                | "isSubset"
-                | "is_subset"
-        )
+    !member && super::cerbos::is_list_set_function(function)
 }
 
+/// A dotted name spelled by an `Ident`/`Select` chain, if the chain is one.
 fn qualified_name(e: &Expr) -> Option<String> {
     match &e.kind {
         ExprKind::Ident(n) => Some(n.clone()),
