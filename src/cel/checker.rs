@@ -34,7 +34,7 @@ use crate::cel::ast::{Expr, ExprId, ExprKind, Literal};
 use crate::cel::cerbos;
 use crate::cel::parser::{on_big_stack_if, tree_height, ParsedExpr, SHALLOW_TREE};
 use crate::cel::value::{FieldKind, MessageType};
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 
 /// A compile-time problem in an expression.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -735,6 +735,7 @@ fn check_here(parsed: &ParsedExpr, env: &CheckEnv) -> Result<(), Vec<CheckError>
         errors: Vec::new(),
         depth: 0,
         typed: HashMap::new(),
+        pretyped: HashSet::new(),
     };
     c.expr(&parsed.expr);
     if c.errors.is_empty() {
@@ -758,6 +759,8 @@ struct Checker<'e> {
     /// so validators that need an argument's type reuse it instead of
     /// typing the subtree again (which is exponential in nesting depth).
     typed: HashMap<usize, Ty>,
+    /// Nodes already typed (errors reported) before their parent reaches them.
+    pretyped: HashSet<usize>,
 }
 
 /// Key of an expression node in [`Checker::typed`].
@@ -833,6 +836,13 @@ impl Checker<'_> {
     }
 
     fn expr(&mut self, e: &Expr) -> Ty {
+        // A node typed ahead of its parent (a `map`'s appended element) is
+        // not typed, nor its errors reported, a second time.
+        if self.pretyped.remove(&node_key(e)) {
+            if let Some(t) = self.typed.get(&node_key(e)) {
+                return t.clone();
+            }
+        }
         if self.depth >= MAX_CHECK_DEPTH {
             self.error(e, "expression recursion limit exceeded".to_string());
             return Ty::Dyn;
@@ -970,20 +980,21 @@ impl Checker<'_> {
                 if let Some(v2) = &c.iter_var2 {
                     self.locals.push((v2.clone(), second));
                 }
-                self.expr(&c.loop_condition);
-                self.expr(&c.loop_step);
                 // `map`/`filter` start from `[]`; cel-go infers the list's
-                // element type from what the step appends, which the result
-                // (and whatever uses the comprehension) then sees.
+                // element type from what the step appends. The element is
+                // typed here, once: typing the step below reuses it.
                 if matches!(&c.accu_init.kind, ExprKind::List { elements, .. } if elements.is_empty())
                 {
                     if let Some(el) = appended_element(&c.loop_step, &c.accu_var) {
-                        let t = self.known_type(el);
+                        let t = self.expr(el);
+                        self.pretyped.insert(node_key(el));
                         if let Some(slot) = self.locals.get_mut(base - 1) {
                             slot.1 = Ty::List(Box::new(t));
                         }
                     }
                 }
+                self.expr(&c.loop_condition);
+                self.expr(&c.loop_step);
                 self.locals.truncate(base);
                 let t = self.expr(&c.result);
                 self.locals.truncate(base - 1);
