@@ -2,16 +2,14 @@
 // loads a page from 127.0.0.1 that imports "portcullis" (browser entry),
 // streams the wasm, fetches the bundle by URL and renders decisions.
 import assert from "node:assert/strict";
-import { existsSync, readFileSync, writeFileSync } from "node:fs";
+import { writeFileSync } from "node:fs";
 import { createServer } from "node:http";
-import { extname, join, normalize as normalizePath } from "node:path";
+import { join } from "node:path";
 import { after, before, test } from "node:test";
 
-import { chromium } from "playwright-core";
-import { ACTIONS, NOW_MS, documentBundlePath, expectations, fixtures, nativeAnswers, normalize, parityRequests, principals, resources, root } from "../js/support.mjs";
+import { browserPageFile, launchChromium, sendFile } from "./support.mjs";
+import { ACTIONS, NOW_MS, documentBundlePath, expectations, fixtures, nativeAnswers, normalize, parityRequests, principals, resources } from "../js/support.mjs";
 
-const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
-const types = { ".html": "text/html", ".js": "text/javascript", ".mjs": "text/javascript", ".json": "application/json", ".wasm": "application/wasm" };
 let server;
 let browser;
 let base;
@@ -30,25 +28,12 @@ before(async () => {
   // Serves the package root (js/dist, pkg), the page and the fixtures; nothing else.
   server = createServer((req, res) => {
     const path = decodeURIComponent(new URL(req.url, "http://x").pathname);
-    let file;
-    if (path === "/" || path.startsWith("/page/")) file = join(root, "tests", "runtimes", "browser", path === "/" ? "index.html" : path.slice(6));
-    else if (path.startsWith("/fixtures/")) file = join(fixtures, path.slice(10));
-    else if (path.startsWith("/js/dist/") || path.startsWith("/pkg/")) file = join(root, path);
     served.push(path);
-    if (!file || normalizePath(file) !== file || !existsSync(file)) {
-      res.writeHead(404).end();
-      return;
-    }
-    res.writeHead(200, { "content-type": types[extname(file)] ?? "application/octet-stream" });
-    res.end(readFileSync(file));
+    sendFile(res, browserPageFile(path === "/" ? "/page/index.html" : path));
   });
   await new Promise((ok) => server.listen(0, "127.0.0.1", ok));
   base = `http://127.0.0.1:${server.address().port}`;
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    headless: true,
-    args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic"],
-  });
+  browser = await launchChromium();
 });
 
 after(async () => {

@@ -5,18 +5,16 @@
 // PEM EC private key without its public point works through the browser's
 // WebCrypto, and a remote JWKS is fetched from the page's origin.
 import assert from "node:assert/strict";
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { mkdirSync, writeFileSync } from "node:fs";
 import { createServer } from "node:http";
-import { extname, join, normalize as normalizePath } from "node:path";
+import { join } from "node:path";
 import { after, before, test } from "node:test";
 import * as jose from "jose";
 
-import { chromium } from "playwright-core";
-import { NOW_MS, fixtures, root } from "../js/support.mjs";
+import { browserPageFile, launchChromium, sendFile } from "./support.mjs";
+import { NOW_MS, fixtures } from "../js/support.mjs";
 import { sec1WithoutPublicPem, signingKeys } from "./jwt-support.mjs";
 
-const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
-const types = { ".html": "text/html", ".js": "text/javascript", ".mjs": "text/javascript", ".json": "application/json", ".wasm": "application/wasm" };
 const NOW = Math.floor(NOW_MS / 1000);
 let server;
 let browser;
@@ -59,23 +57,11 @@ before(async () => {
       res.writeHead(200, { "content-type": "application/json", "cache-control": "max-age=600" }).end(remote);
       return;
     }
-    let file;
-    if (path.startsWith("/page/")) file = join(root, "tests", "runtimes", "browser", path.slice(6));
-    else if (path.startsWith("/fixtures/")) file = join(fixtures, path.slice(10));
-    else if (path.startsWith("/js/dist/") || path.startsWith("/pkg/")) file = join(root, path);
-    if (!file || normalizePath(file) !== file || !existsSync(file)) {
-      res.writeHead(404).end();
-      return;
-    }
-    res.writeHead(200, { "content-type": types[extname(file)] ?? "application/octet-stream" }).end(readFileSync(file));
+    sendFile(res, browserPageFile(path));
   });
   await new Promise((ok) => server.listen(0, "127.0.0.1", ok));
   base = `http://127.0.0.1:${server.address().port}`;
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    headless: true,
-    args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic"],
-  });
+  browser = await launchChromium();
 });
 
 after(async () => {

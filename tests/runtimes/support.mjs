@@ -1,12 +1,45 @@
 // Helpers for the runtime harnesses: bundling the package the way each
 // platform's tooling does, free ports, and waiting for a server.
-import { copyFileSync, mkdirSync } from "node:fs";
+import { copyFileSync, existsSync, mkdirSync, readFileSync } from "node:fs";
 import { createServer } from "node:net";
-import { join } from "node:path";
+import { extname, join, normalize as normalizePath } from "node:path";
 import * as esbuild from "esbuild";
-import { root } from "../js/support.mjs";
+import { chromium } from "playwright-core";
+import { fixtures, root } from "../js/support.mjs";
 
 export const wasmPath = join(root, "pkg", "portcullis_bg.wasm");
+
+const contentTypes = { ".html": "text/html", ".js": "text/javascript", ".mjs": "text/javascript", ".json": "application/json", ".wasm": "application/wasm" };
+
+/**
+ * The file a browser test page may load for a URL path: the pages
+ * (`/page/`), the fixtures (`/fixtures/`) and the package (`/js/dist/`,
+ * `/pkg/`); nothing else.
+ */
+export function browserPageFile(path) {
+  if (path.startsWith("/page/")) return join(root, "tests", "runtimes", "browser", path.slice(6));
+  if (path.startsWith("/fixtures/")) return join(fixtures, path.slice(10));
+  if (path.startsWith("/js/dist/") || path.startsWith("/pkg/")) return join(root, path);
+  return undefined;
+}
+
+/** Answers with `file`, or 404 when there is none or the path tried to climb out. */
+export function sendFile(res, file) {
+  if (!file || normalizePath(file) !== file || !existsSync(file)) {
+    res.writeHead(404).end();
+    return;
+  }
+  res.writeHead(200, { "content-type": contentTypes[extname(file)] ?? "application/octet-stream" }).end(readFileSync(file));
+}
+
+/** Debian's headless chromium (never a downloaded one), without background traffic. */
+export function launchChromium() {
+  return chromium.launch({
+    executablePath: process.env.CHROMIUM_PATH ?? "/usr/bin/chromium",
+    headless: true,
+    args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic"],
+  });
+}
 
 /** A port that was free a moment ago on 127.0.0.1. */
 export function freePort() {
