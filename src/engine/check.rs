@@ -31,15 +31,14 @@ impl Hasher for IdHasher {
 }
 
 use crate::bundle::{
-    Condition, DerivedRoleId, Effect as RowEffect, ExprId, ParamSetId, PolicyKind, ScopePermissions,
+    Condition, DerivedRoleId, Effect as RowEffect, ExprId, ParamSetId, PolicyId, PolicyKind,
+    ScopePermissions,
 };
 
 use super::celrt::{CelEnv, CelValue, Vars};
 use super::config::SchemaEnforcement;
-use super::index::{Binding, ConditionRef, Table};
-use super::names::{
-    principal_policy_key, resource_policy_key, sanitize_cow, scope_parents, scope_value,
-};
+use super::index::{Binding, ConditionRef, Name, RoleRows, ScopeInfo, Table};
+use super::names::{principal_policy_key, resource_policy_key, sanitize_cow, scope_value};
 use super::request::{
     ActionEffect, ActionMap, CelError, CheckInput, CheckOutput, Effect, EvaluationError,
     OutputEntry, ValidationError, ValidationSource,
@@ -100,9 +99,31 @@ struct ScopedDerivedRoles<'e> {
 /// The rule table of one scope as an input sees it.
 struct ScopeTable<'a> {
     table: Option<&'a Table>,
-    /// The table's rows for the input's resource kind (any action or role).
-    rows: Cow<'a, [u32]>,
+    /// Per principal role (with its parents), the table's rows for the
+    /// input's resource kind that the role can match, any action.
+    by_role: Vec<RoleRows>,
     perms: ScopePermissions,
+}
+
+impl<'a> ScopeTable<'a> {
+    fn new(
+        engine: &'a Engine,
+        info: &ScopeInfo,
+        table: Option<&'a Table>,
+        kind: Name<'_>,
+        role_query_roles: &[Vec<Name<'_>>],
+        principal: Option<Name<'_>>,
+    ) -> ScopeTable<'a> {
+        let rows = table.map_or(Cow::Borrowed(&[][..]), |t| t.resource_rows(kind));
+        ScopeTable {
+            table,
+            by_role: role_query_roles
+                .iter()
+                .map(|q| engine.index.role_rows(&engine.bundle, &rows, q, principal))
+                .collect(),
+            perms: info.permissions,
+        }
+    }
 }
 
 /// Per-input evaluation state.
@@ -208,12 +229,12 @@ pub(crate) fn check_input(engine: &Engine, input: &CheckInput, now_unix_nanos: i
 
     // §2.3 scope discovery. The policy key of the first scope is only
     // formatted once it is known to be reported.
-    let principal_scopes = all_scopes(p_scope, lenient, |s| idx.principal_scope_exists(s));
-    let resource_scopes = all_scopes(r_scope, lenient, |s| idx.resource_scope_exists(s));
+    let principal_scopes = idx.scope_chain(p_scope, PolicyKind::Principal, lenient);
+    let resource_scopes = idx.scope_chain(r_scope, PolicyKind::Resource, lenient);
     let r_key_of = || {
         resource_scopes
             .first()
-            .map(|s| resource_policy_key(&input.resource.kind, r_version, s))
+            .map(|(s, _)| resource_policy_key(&input.resource.kind, r_version, s))
             .unwrap_or_default()
     };
 
@@ -228,7 +249,7 @@ pub(crate) fn check_input(engine: &Engine, input: &CheckInput, now_unix_nanos: i
 
     // §2.4 schema validation with the schemas of the first resource scope's policy chain.
     if cfg.schema_enforcement != SchemaEnforcement::None {
-        if let Some(first) = resource_scopes.first() {
+        if let Some((first, _)) = resource_scopes.first() {
             let mut errors: Vec<ValidationError> = Vec::new();
             if let Some(schemas) = engine.schemas_for(sanitized_kind, r_version, first) {
                 check_source(
@@ -271,16 +292,30 @@ pub(crate) fn check_input(engine: &Engine, input: &CheckInput, now_unix_nanos: i
         }
     }
 
-    let scoped_principal_exists = idx.scoped_principal_exists(p_version, &principal_scopes);
-    let scoped_resource_exists =
-        idx.scoped_resource_exists(r_version, sanitized_kind, &resource_scopes);
+    let kind_name = idx.name(sanitized_kind);
+    let r_version_sym = idx.name(r_version).sym;
+    let p_version_sym = idx.name(p_version).sym;
+    // Principal rows are queried with the resource version, as in Cerbos,
+    // but their existence is checked with the principal's.
+    let resource_table_list: Vec<Option<&Table>> = resource_scopes
+        .iter()
+        .map(|(_, info)| idx.table_of(PolicyKind::Resource, r_version_sym, info))
+        .collect();
+    let scoped_principal_exists = principal_scopes.iter().any(|(_, info)| {
+        idx.table_of(PolicyKind::Principal, p_version_sym, info)
+            .is_some()
+    });
+    let scoped_resource_exists = resource_table_list
+        .iter()
+        .flatten()
+        .any(|t| t.has_resource(kind_name));
     if !scoped_principal_exists && !scoped_resource_exists {
         finish(input, &effects, &mut out);
         return out;
     }
     // Reported (as the policy of a NO_MATCH) only when a policy exists.
     let p_key = match principal_scopes.first() {
-        Some(s) if scoped_principal_exists => {
+        Some((s, _)) if scoped_principal_exists => {
             principal_policy_key(&input.principal.id, p_version, s)
         }
         _ => String::new(),
@@ -291,8 +326,9 @@ pub(crate) fn check_input(engine: &Engine, input: &CheckInput, now_unix_nanos: i
         String::new()
     };
 
-    let all_roles = idx.add_parent_roles(r_scope, &input.principal.roles);
-    let including_parent_roles: &[String] = &all_roles;
+    let r_scope_info = idx.scope(r_scope);
+    let roles: Vec<Name> = input.principal.roles.iter().map(|r| idx.name(r)).collect();
+    let including_parent_roles = idx.add_parent_roles(r_scope_info, &roles);
 
     let mut ev = Eval {
         engine,
@@ -311,34 +347,36 @@ pub(crate) fn check_input(engine: &Engine, input: &CheckInput, now_unix_nanos: i
     let mut effective_derived_roles: Vec<&str> = Vec::new();
     let mut bindings: Vec<Binding> = Vec::with_capacity(8);
     let empty_vars = ev.empty_vars.clone();
-    // Per-input lookups hoisted out of the action loop: the table of each
-    // scope (principal rows are queried with the resource version, as in
-    // Cerbos) with its scope permissions, and each role's query roles.
-    let scope_tables = |kind: PolicyKind, scopes: &[&str]| -> Vec<ScopeTable<'_>> {
-        scopes
-            .iter()
-            .map(|s| {
-                let table = idx.table(kind, r_version, s);
-                ScopeTable {
-                    table,
-                    rows: table.map_or(Cow::Borrowed(&[]), |t| t.resource_rows(sanitized_kind)),
-                    perms: idx.scope_permissions(s),
-                }
-            })
-            .collect()
-    };
-    let resource_tables = scope_tables(PolicyKind::Resource, &resource_scopes);
-    let principal_tables = scope_tables(PolicyKind::Principal, &principal_scopes);
-    let role_query_roles: Vec<_> = input
-        .principal
-        .roles
+    // Per-input lookups hoisted out of the action loop: each role's query
+    // roles, and the table of each scope (principal rows are queried with
+    // the resource version, as in Cerbos) with its scope permissions and
+    // the rows each role can match.
+    let role_query_roles: Vec<Vec<Name>> = roles
         .iter()
-        .map(|r| idx.add_parent_roles(r_scope, std::slice::from_ref(r)))
+        .map(|r| idx.add_parent_roles(r_scope_info, std::slice::from_ref(r)))
         .collect();
+    let principal_name = idx.name(&input.principal.id);
+    let scope_table = |kind: PolicyKind, info: &ScopeInfo, table| {
+        let principal = (kind == PolicyKind::Principal).then_some(principal_name);
+        ScopeTable::new(engine, info, table, kind_name, &role_query_roles, principal)
+    };
+    let resource_tables: Vec<ScopeTable> = resource_scopes
+        .iter()
+        .zip(&resource_table_list)
+        .map(|((_, info), table)| scope_table(PolicyKind::Resource, info, *table))
+        .collect();
+    let principal_tables: Vec<ScopeTable> = principal_scopes
+        .iter()
+        .map(|(_, info)| {
+            let table = idx.table_of(PolicyKind::Principal, r_version_sym, info);
+            scope_table(PolicyKind::Principal, info, table)
+        })
+        .collect();
+    let action_names: Vec<Name> = input.actions.iter().map(|a| idx.name(a)).collect();
     // Index into `processed_scoped_drs` of the set `runtime` currently shows.
     let mut runtime_set: Option<usize> = None;
 
-    for action in &input.actions {
+    for (action, &action_name) in input.actions.iter().zip(&action_names) {
         let mut action_effect = EffectInfo {
             effect: Eff::NoMatch,
             policy: Cow::Borrowed(""),
@@ -370,19 +408,21 @@ pub(crate) fn check_input(engine: &Engine, input: &CheckInput, now_unix_nanos: i
                 {
                     role_effect.policy = Cow::Borrowed(main_key.as_str());
                 }
-                let query_roles: &[String] = role_query_roles.get(i).map_or(&[], |r| r);
+                let query_roles: &[Name] = role_query_roles.get(i).map_or(&[], |r| r);
 
-                'scopes: for (scope_idx, &scope) in scopes.iter().enumerate() {
+                'scopes: for (scope_idx, &(scope, _)) in scopes.iter().enumerate() {
                     if pt == PolicyKind::Resource {
                         let known = processed_scoped_drs.iter().position(|(s, _)| *s == scope);
                         let sdr_idx = match known {
                             Some(i) => i,
                             None => {
+                                let policy = resource_tables
+                                    .get(scope_idx)
+                                    .and_then(|t| t.table)
+                                    .and_then(|t| t.policy(kind_name));
                                 let s = ev.scoped_derived_roles(
-                                    sanitized_kind,
-                                    r_version,
-                                    scope,
-                                    including_parent_roles,
+                                    policy,
+                                    &including_parent_roles,
                                     &mut effective_derived_roles,
                                 );
                                 processed_scoped_drs.push((scope, s));
@@ -400,27 +440,32 @@ pub(crate) fn check_input(engine: &Engine, input: &CheckInput, now_unix_nanos: i
                     if role_effect.effect != Eff::NoMatch {
                         break;
                     }
-                    let principal =
-                        (pt == PolicyKind::Principal).then_some(input.principal.id.as_str());
                     let tables = if pt == PolicyKind::Principal {
                         &principal_tables
                     } else {
                         &resource_tables
                     };
-                    let Some(ScopeTable { table, rows, perms }) = tables.get(scope_idx) else {
+                    let Some(ScopeTable {
+                        table,
+                        by_role,
+                        perms,
+                    }) = tables.get(scope_idx)
+                    else {
                         continue;
                     };
-                    idx.query(
-                        &engine.bundle,
-                        *table,
-                        rows,
-                        pt,
-                        sanitized_kind,
-                        action,
-                        query_roles,
-                        principal,
-                        &mut bindings,
-                    );
+                    bindings.clear();
+                    if let (Some(table), Some(role_rows)) = (table, by_role.get(i)) {
+                        idx.query(
+                            &engine.bundle,
+                            table,
+                            role_rows,
+                            pt,
+                            kind_name,
+                            action_name,
+                            query_roles,
+                            &mut bindings,
+                        );
+                    }
                     for b in &bindings {
                         let Some(view) = idx.view(&engine.bundle, b) else {
                             continue;
@@ -554,23 +599,6 @@ pub(crate) fn check_input(engine: &Engine, input: &CheckInput, now_unix_nanos: i
     out
 }
 
-/// `RuleTable.GetAllScopes`: the scopes to walk, most specific first
-/// (the policy key reported is that of the first one).
-fn all_scopes(scope: &str, lenient: bool, exists: impl Fn(&str) -> bool) -> Vec<&str> {
-    let mut scopes = Vec::new();
-    if exists(scope) {
-        scopes.push(scope);
-    } else if !lenient {
-        return scopes;
-    }
-    for parent in scope_parents(scope) {
-        if exists(parent) {
-            scopes.push(parent);
-        }
-    }
-    scopes
-}
-
 impl<'e> Eval<'e> {
     fn record(&mut self, expr: ExprId, message: String) {
         let source = self.engine.expr_source(expr);
@@ -620,15 +648,13 @@ impl<'e> Eval<'e> {
     /// The effective derived roles of one scope (computed on the first visit).
     fn scoped_derived_roles(
         &mut self,
-        kind: &str,
-        version: &str,
-        scope: &str,
-        including_parent_roles: &[String],
+        policy: Option<PolicyId>,
+        including_parent_roles: &[Name<'_>],
         effective: &mut Vec<&'e str>,
     ) -> ScopedDerivedRoles<'e> {
         let engine = self.engine;
         let mut sdr = ScopedDerivedRoles::default();
-        let Some(pid) = engine.index.resource_policy(kind, version, scope) else {
+        let Some(pid) = policy else {
             return sdr;
         };
         let Some(drs) = engine.bundle.policy_derived_roles.get(&pid) else {
@@ -641,7 +667,7 @@ impl<'e> Eval<'e> {
             let matches = dr
                 .parent_roles
                 .iter()
-                .any(|p| p == "*" || including_parent_roles.contains(p));
+                .any(|p| p == "*" || including_parent_roles.iter().any(|r| r.text == p));
             if !matches {
                 continue;
             }

@@ -3,6 +3,11 @@
 //! scope), then by literal resource kind with a short list of glob kinds;
 //! role and action dimensions are matched per row (literal or glob).
 //! Queries return rows in table order, as Cerbos's bitmaps do.
+//!
+//! Every literal the rule table names (versions, scopes, kinds, roles,
+//! actions, principal ids) is interned once at load. A request resolves each
+//! of its strings to a [`Name`] with one lookup, and from then on rows are
+//! matched by comparing integers instead of strings.
 
 use std::borrow::Cow;
 use std::collections::HashSet;
@@ -60,11 +65,43 @@ use crate::bundle::{
 use super::glob::{matches_glob, Glob};
 use super::names::sanitize;
 
+/// Interned id of a string named by the rule table.
+pub(crate) type Sym = u32;
+
+/// The strings of the rule table, each with its [`Sym`].
+#[derive(Debug, Default)]
+struct Symbols(HashMap<Box<str>, Sym>);
+
+impl Symbols {
+    fn intern(&mut self, s: &str) -> Sym {
+        if let Some(&sym) = self.0.get(s) {
+            return sym;
+        }
+        // A bundle cannot name 2^32 distinct strings (it would not fit in
+        // memory), so the saturation never merges two real symbols.
+        let sym = Sym::try_from(self.0.len()).unwrap_or(Sym::MAX);
+        self.0.insert(s.into(), sym);
+        sym
+    }
+
+    fn get(&self, s: &str) -> Option<Sym> {
+        self.0.get(s).copied()
+    }
+}
+
+/// A request string with its interned id: `sym` is `None` when the rule
+/// table never names the string, so only glob rows can match it.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Name<'a> {
+    pub(crate) text: &'a str,
+    pub(crate) sym: Option<Sym>,
+}
+
 /// A dimension value of a row: literal, or a glob when the key contains `*`.
 #[derive(Debug, Clone)]
 pub(crate) enum Matcher {
-    /// Exact string.
-    Literal(String),
+    /// Exact string, interned.
+    Literal(Sym),
     /// Compiled glob (`*` alone matches everything).
     Glob(Glob),
     /// A glob that failed to compile: Cerbos drops such keys, so nothing matches.
@@ -72,21 +109,21 @@ pub(crate) enum Matcher {
 }
 
 impl Matcher {
-    fn new(key: &str) -> Matcher {
+    fn new(key: &str, symbols: &mut Symbols) -> Matcher {
         if key.contains('*') {
             match Glob::new(key) {
                 Some(g) => Matcher::Glob(g),
                 None => Matcher::Never,
             }
         } else {
-            Matcher::Literal(key.to_string())
+            Matcher::Literal(symbols.intern(key))
         }
     }
 
-    pub(crate) fn matches(&self, value: &str) -> bool {
+    pub(crate) fn matches(&self, name: Name<'_>) -> bool {
         match self {
-            Matcher::Literal(l) => l == value,
-            Matcher::Glob(g) => g.matches(value),
+            Matcher::Literal(l) => name.sym == Some(*l),
+            Matcher::Glob(g) => g.matches(name.text),
             Matcher::Never => false,
         }
     }
@@ -110,6 +147,8 @@ pub(crate) struct IndexedRow {
     pub(crate) role: Matcher,
     pub(crate) action: Option<Matcher>,
     pub(crate) resource: Matcher,
+    /// The principal of a principal-policy row.
+    principal: Option<Sym>,
     /// Role-policy allow-list, kept as raw strings (matched with `==` or as a glob).
     pub(crate) allow_actions: Option<Vec<String>>,
     /// Dense id of the row's [`EvalKey`] (rows of one rule share it).
@@ -120,26 +159,22 @@ pub(crate) struct IndexedRow {
 #[derive(Debug, Default)]
 pub(crate) struct Table {
     /// Literal resource kind → row ids (ascending).
-    literal: HashMap<String, Vec<u32>>,
+    literal: HashMap<Sym, Vec<u32>>,
     /// Glob resource kinds with their row ids (ascending).
     globs: Vec<(Matcher, Vec<u32>)>,
     /// Role-policy rows (allow-lists), ascending.
     role_policy_rows: Vec<u32>,
     /// Resource tables: sanitized kind → the resource policy at this version and scope.
-    policies: HashMap<String, PolicyId>,
+    policies: HashMap<Sym, PolicyId>,
 }
 
 impl Table {
-    fn add(&mut self, id: u32, resource: &str, matcher: &Matcher, role_policy: bool) {
+    fn add(&mut self, id: u32, matcher: &Matcher, role_policy: bool) {
         if role_policy {
             self.role_policy_rows.push(id);
         }
         match matcher {
-            Matcher::Literal(_) => self
-                .literal
-                .entry(resource.to_string())
-                .or_default()
-                .push(id),
+            Matcher::Literal(kind) => self.literal.entry(*kind).or_default().push(id),
             Matcher::Glob(_) | Matcher::Never => {
                 if let Some((_, ids)) = self.globs.iter_mut().find(|(m, _)| same_glob(m, matcher)) {
                     ids.push(id);
@@ -151,8 +186,11 @@ impl Table {
     }
 
     /// Row ids whose resource dimension matches `resource`, ascending.
-    pub(crate) fn resource_rows(&self, resource: &str) -> Cow<'_, [u32]> {
-        let literal: &[u32] = self.literal.get(resource).map_or(&[], Vec::as_slice);
+    pub(crate) fn resource_rows(&self, resource: Name<'_>) -> Cow<'_, [u32]> {
+        let literal: &[u32] = resource
+            .sym
+            .and_then(|s| self.literal.get(&s))
+            .map_or(&[], Vec::as_slice);
         let mut out: Option<Vec<u32>> = None;
         for (m, ids) in &self.globs {
             if m.matches(resource) {
@@ -170,8 +208,19 @@ impl Table {
         }
     }
 
-    fn resource_exists(&self, resource: &str) -> bool {
-        self.literal.contains_key(resource) || self.globs.iter().any(|(m, _)| m.matches(resource))
+    fn resource_exists(&self, resource: Name<'_>) -> bool {
+        resource.sym.is_some_and(|s| self.literal.contains_key(&s))
+            || self.globs.iter().any(|(m, _)| m.matches(resource))
+    }
+
+    /// The resource policy of this (version, scope) for a sanitized kind.
+    pub(crate) fn policy(&self, kind: Name<'_>) -> Option<PolicyId> {
+        self.policies.get(&kind.sym?).copied()
+    }
+
+    /// `ScopedResourceExists` for this table.
+    pub(crate) fn has_resource(&self, kind: Name<'_>) -> bool {
+        self.resource_exists(kind)
     }
 }
 
@@ -207,18 +256,40 @@ pub(crate) enum Binding {
     },
 }
 
+/// What the index knows of one scope.
+#[derive(Debug)]
+pub(crate) struct ScopeInfo {
+    sym: Sym,
+    /// Resource or role-policy rows exist in this scope.
+    resource: bool,
+    /// Principal-policy rows exist in this scope.
+    principal: bool,
+    pub(crate) permissions: ScopePermissions,
+    /// Role → transitive parent roles (declaration order, deduplicated),
+    /// from the role policies of exactly this scope.
+    parent_roles: HashMap<Sym, Vec<(Box<str>, Sym)>>,
+}
+
+/// The rows of one table that one role (with its parents) can match,
+/// whatever the action: computed once per input, then filtered per action.
+#[derive(Debug, Default)]
+pub(crate) struct RoleRows {
+    /// Some row (any action, role-policy rows included, no-op rows excluded)
+    /// matches the roles and principal: Cerbos's `baseBM` is non-empty.
+    base: bool,
+    /// Rows with an action dimension (no allow-lists) matching the roles and principal.
+    rows: Vec<u32>,
+}
+
 /// The prepared index over a bundle.
 #[derive(Debug, Default)]
 pub(crate) struct Index {
     pub(crate) rows: Vec<IndexedRow>,
-    /// kind → version → scope → table.
-    tables: HashMap<PolicyKind, HashMap<String, HashMap<String, Table>>>,
-    /// Looked up on every request: [`FastHasher`] rather than SipHash.
-    resource_scopes: HashSet<String, BuildHasherDefault<FastHasher>>,
-    principal_scopes: HashSet<String, BuildHasherDefault<FastHasher>>,
-    scope_permissions: HashMap<String, ScopePermissions>,
-    /// scope → role → transitive parent roles (declaration order, deduplicated).
-    parent_roles: HashMap<String, HashMap<String, Vec<String>>>,
+    symbols: Symbols,
+    /// (kind, version, scope) → table.
+    tables: HashMap<(PolicyKind, Sym, Sym), Table>,
+    /// Every scope a row, scope permission or role policy names.
+    scopes: HashMap<Box<str>, ScopeInfo>,
 }
 
 /// Cap on parent-role chains, so a hostile bundle cannot loop forever.
@@ -232,196 +303,225 @@ impl Index {
             let id = u32::try_from(i).unwrap_or(u32::MAX);
             let next = u32::try_from(keys.len()).unwrap_or(u32::MAX);
             let key_id = *keys.entry(eval_key(row, id)).or_insert(next);
+            let symbols = &mut idx.symbols;
             let indexed = IndexedRow {
-                role: Matcher::new(&row.role),
-                action: row.action.as_deref().map(Matcher::new),
-                resource: Matcher::new(&row.resource),
+                role: Matcher::new(&row.role, symbols),
+                action: row.action.as_deref().map(|a| Matcher::new(a, symbols)),
+                resource: Matcher::new(&row.resource, symbols),
+                principal: row.principal.as_deref().map(|p| symbols.intern(p)),
                 allow_actions: row.allow_actions.clone(),
                 eval_key: key_id,
             };
-            let table = idx
-                .tables
-                .entry(row.kind)
-                .or_default()
-                .entry(row.version.clone())
-                .or_default()
-                .entry(row.scope.clone())
-                .or_default();
-            table.add(
-                id,
-                &row.resource,
-                &indexed.resource,
-                row.allow_actions.is_some(),
-            );
+            let version = symbols.intern(&row.version);
+            let scope = idx.scope_mut(&row.scope);
             match row.kind {
-                PolicyKind::Principal => {
-                    idx.principal_scopes.insert(row.scope.clone());
-                }
-                _ => {
-                    idx.resource_scopes.insert(row.scope.clone());
-                }
+                PolicyKind::Principal => scope.principal = true,
+                _ => scope.resource = true,
             }
+            let scope = scope.sym;
+            idx.tables
+                .entry((row.kind, version, scope))
+                .or_default()
+                .add(id, &indexed.resource, row.allow_actions.is_some());
             idx.rows.push(indexed);
         }
         for (scope, perm) in &bundle.scope_permissions {
-            idx.scope_permissions.insert(scope.clone(), *perm);
+            idx.scope_mut(scope).permissions = *perm;
         }
         for (scope, roles) in &bundle.scope_parent_roles {
             let mut closed = HashMap::default();
             for role in roles.keys() {
-                closed.insert(role.clone(), transitive_parents(roles, role));
+                let parents = transitive_parents(roles, role)
+                    .into_iter()
+                    .map(|p| {
+                        let sym = idx.symbols.intern(&p);
+                        (p.into_boxed_str(), sym)
+                    })
+                    .collect();
+                closed.insert(idx.symbols.intern(role), parents);
             }
-            idx.parent_roles.insert(scope.clone(), closed);
+            idx.scope_mut(scope).parent_roles = closed;
         }
         for (pid, p) in bundle.policies.iter().enumerate() {
             if p.kind == PolicyKind::Resource {
                 let pid = PolicyId::try_from(pid).unwrap_or(PolicyId::MAX);
+                let version = idx.symbols.intern(&p.version);
+                let kind = idx.symbols.intern(&sanitize(&p.name));
+                let scope = idx.scope_mut(&p.scope).sym;
                 idx.tables
-                    .entry(PolicyKind::Resource)
-                    .or_default()
-                    .entry(p.version.clone())
-                    .or_default()
-                    .entry(p.scope.clone())
+                    .entry((PolicyKind::Resource, version, scope))
                     .or_default()
                     .policies
-                    .entry(sanitize(&p.name))
+                    .entry(kind)
                     .or_insert(pid);
             }
         }
         idx
     }
 
-    pub(crate) fn resource_scope_exists(&self, scope: &str) -> bool {
-        self.resource_scopes.contains(scope)
+    fn scope_mut(&mut self, scope: &str) -> &mut ScopeInfo {
+        let sym = self.symbols.intern(scope);
+        self.scopes
+            .entry(scope.into())
+            .or_insert_with(|| ScopeInfo {
+                sym,
+                resource: false,
+                principal: false,
+                permissions: ScopePermissions::default(),
+                parent_roles: HashMap::default(),
+            })
     }
 
-    pub(crate) fn principal_scope_exists(&self, scope: &str) -> bool {
-        self.principal_scopes.contains(scope)
+    /// Resolves a request string against the rule table.
+    pub(crate) fn name<'a>(&self, text: &'a str) -> Name<'a> {
+        Name {
+            text,
+            sym: self.symbols.get(text),
+        }
     }
 
-    pub(crate) fn scope_permissions(&self, scope: &str) -> ScopePermissions {
-        self.scope_permissions
-            .get(scope)
-            .copied()
-            .unwrap_or_default()
+    /// What the index knows of `scope`, if the rule table names it.
+    pub(crate) fn scope(&self, scope: &str) -> Option<&ScopeInfo> {
+        self.scopes.get(scope)
     }
 
+    /// `RuleTable.GetAllScopes`: the scopes of `kind` to walk, most specific
+    /// first (the policy key reported is that of the first one).
+    pub(crate) fn scope_chain<'s>(
+        &self,
+        scope: &'s str,
+        kind: PolicyKind,
+        lenient: bool,
+    ) -> Vec<(&'s str, &ScopeInfo)> {
+        let has_rows = |s: &str| {
+            self.scope(s).filter(|info| match kind {
+                PolicyKind::Principal => info.principal,
+                _ => info.resource,
+            })
+        };
+        let mut chain = Vec::new();
+        match has_rows(scope) {
+            Some(info) => chain.push((scope, info)),
+            None if !lenient => return chain,
+            None => {}
+        }
+        for parent in super::names::scope_parents(scope) {
+            if let Some(info) = has_rows(parent) {
+                chain.push((parent, info));
+            }
+        }
+        chain
+    }
+
+    /// The table of (kind, version, scope); `version` is `None` when no row names it.
+    pub(crate) fn table_of(
+        &self,
+        kind: PolicyKind,
+        version: Option<Sym>,
+        scope: &ScopeInfo,
+    ) -> Option<&Table> {
+        self.tables.get(&(kind, version?, scope.sym))
+    }
+
+    /// The resource policy at (sanitized kind, version, scope), by name.
     pub(crate) fn resource_policy(
         &self,
         kind: &str,
         version: &str,
         scope: &str,
     ) -> Option<PolicyId> {
-        self.table(PolicyKind::Resource, version, scope)?
-            .policies
-            .get(kind)
-            .copied()
-    }
-
-    pub(crate) fn table(&self, kind: PolicyKind, version: &str, scope: &str) -> Option<&Table> {
-        self.tables.get(&kind)?.get(version)?.get(scope)
+        let info = self.scope(scope)?;
+        self.table_of(PolicyKind::Resource, self.symbols.get(version), info)?
+            .policy(self.name(kind))
     }
 
     /// `AddParentRoles([scope], roles)`: the roles followed by each one's
     /// transitive parents from role policies at exactly `scope`.
     pub(crate) fn add_parent_roles<'r>(
-        &self,
-        scope: &str,
-        roles: &'r [String],
-    ) -> Cow<'r, [String]> {
-        let Some(map) = self.parent_roles.get(scope) else {
-            return Cow::Borrowed(roles);
+        &'r self,
+        scope: Option<&'r ScopeInfo>,
+        roles: &[Name<'r>],
+    ) -> Vec<Name<'r>> {
+        let mut out: Vec<Name<'r>> = roles.to_vec();
+        let Some(map) = scope.map(|s| &s.parent_roles).filter(|m| !m.is_empty()) else {
+            return out;
         };
-        let mut out: Vec<String> = roles.to_vec();
         for role in roles {
-            if let Some(parents) = map.get(role) {
-                out.extend(parents.iter().cloned());
+            if let Some(parents) = role.sym.and_then(|s| map.get(&s)) {
+                out.extend(parents.iter().map(|(text, sym)| Name {
+                    text,
+                    sym: Some(*sym),
+                }));
             }
         }
-        Cow::Owned(out)
+        out
     }
 
-    /// `ScopedResourceExists`.
-    pub(crate) fn scoped_resource_exists(
+    /// The rows of `candidates` (a table's [`Table::resource_rows`]) that
+    /// `roles` and `principal` can match, whatever the action.
+    pub(crate) fn role_rows(
         &self,
-        version: &str,
-        resource: &str,
-        scopes: &[&str],
-    ) -> bool {
-        scopes.iter().any(|s| {
-            self.table(PolicyKind::Resource, version, s)
-                .is_some_and(|t| t.resource_exists(resource))
-        })
+        bundle: &Bundle,
+        candidates: &[u32],
+        roles: &[Name<'_>],
+        principal: Option<Name<'_>>,
+    ) -> RoleRows {
+        let mut out = RoleRows::default();
+        for &id in candidates {
+            let (Some(ir), Some(row)) = (self.rows.get(id as usize), bundle.rows.get(id as usize))
+            else {
+                continue;
+            };
+            if let Some(p) = principal {
+                if ir.principal.is_none() || ir.principal != p.sym {
+                    continue;
+                }
+            }
+            if !roles.iter().any(|r| ir.role.matches(*r)) {
+                continue;
+            }
+            // No-op rows carry no role in Cerbos, so they never count as a base.
+            out.base |= !row.no_op;
+            if ir.allow_actions.is_none() && ir.action.is_some() {
+                out.rows.push(id);
+            }
+        }
+        out
     }
 
-    /// `ScopedPrincipalExists` (any principal).
-    pub(crate) fn scoped_principal_exists(&self, version: &str, scopes: &[&str]) -> bool {
-        scopes
-            .iter()
-            .any(|s| self.table(PolicyKind::Principal, version, s).is_some())
-    }
-
-    /// `Index.Query`: role-policy synthetic bindings first (resource pass), then
-    /// matching rows in table order. `candidates` is the table's
-    /// [`Table::resource_rows`] for `resource` (computed once per input, as
-    /// it does not depend on the action or role).
+    /// `Index.Query`: role-policy synthetic bindings first (resource pass),
+    /// then the rows of `role_rows` whose action matches, in table order.
     #[allow(clippy::too_many_arguments)]
     pub(crate) fn query(
         &self,
         bundle: &Bundle,
-        table: Option<&Table>,
-        candidates: &[u32],
+        table: &Table,
+        role_rows: &RoleRows,
         kind: PolicyKind,
-        resource: &str,
-        action: &str,
-        roles: &[String],
-        principal: Option<&str>,
+        resource: Name<'_>,
+        action: Name<'_>,
+        roles: &[Name<'_>],
         out: &mut Vec<Binding>,
     ) {
         out.clear();
-        let Some(table) = table else {
-            return;
-        };
         // Cerbos returns before synthesising role-policy DENYs when no row at
         // all (any action, role-policy rows included) matches the version,
         // scope, resource, roles and principal (`Index.Query`'s `baseBM`).
-        // No-op rows carry no role in Cerbos, so they never match here.
-        let any_base = candidates.iter().any(|&id| {
-            let (Some(ir), Some(row)) = (self.rows.get(id as usize), bundle.rows.get(id as usize))
-            else {
-                return false;
-            };
-            !row.no_op
-                && principal.is_none_or(|pid| row.principal.as_deref() == Some(pid))
-                && roles.iter().any(|r| ir.role.matches(r))
-        });
-        if !any_base {
+        if !role_rows.base {
             return;
         }
         if kind == PolicyKind::Resource && !table.role_policy_rows.is_empty() {
-            self.role_policy_bindings(bundle, table, resource, action, roles, out);
+            self.role_policy_bindings(bundle, table, resource, action.text, roles, out);
         }
-        for &id in candidates.iter() {
-            let (Some(ir), Some(row)) = (self.rows.get(id as usize), bundle.rows.get(id as usize))
-            else {
-                continue;
-            };
-            if ir.allow_actions.is_some() {
-                continue;
+        for &id in &role_rows.rows {
+            let matched = self
+                .rows
+                .get(id as usize)
+                .and_then(|ir| ir.action.as_ref())
+                .is_some_and(|am| am.matches(action));
+            if matched {
+                out.push(Binding::Row(id));
             }
-            let Some(am) = &ir.action else { continue };
-            if !am.matches(action) {
-                continue;
-            }
-            if let Some(pid) = principal {
-                if row.principal.as_deref() != Some(pid) {
-                    continue;
-                }
-            }
-            if !roles.iter().any(|r| ir.role.matches(r)) {
-                continue;
-            }
-            out.push(Binding::Row(id));
         }
     }
 
@@ -430,9 +530,9 @@ impl Index {
         &self,
         bundle: &Bundle,
         table: &Table,
-        resource: &str,
+        resource: Name<'_>,
         action: &str,
-        roles: &[String],
+        roles: &[Name<'_>],
         out: &mut Vec<Binding>,
     ) {
         // Candidate role-policy rows: role in the query roles.
@@ -443,7 +543,7 @@ impl Index {
             .filter(|&id| {
                 self.rows
                     .get(id as usize)
-                    .is_some_and(|ir| roles.iter().any(|r| ir.role.matches(r)))
+                    .is_some_and(|ir| roles.iter().any(|r| ir.role.matches(*r)))
             })
             .collect();
         if candidates.is_empty() {
@@ -454,7 +554,7 @@ impl Index {
             let Some(rep) = candidates
                 .iter()
                 .copied()
-                .find(|&id| row_role(id) == Some(role))
+                .find(|&id| row_role(id) == Some(role.text))
             else {
                 continue;
             };
@@ -467,7 +567,7 @@ impl Index {
                 .iter()
                 .copied()
                 .filter(|&id| {
-                    row_role(id) == Some(role)
+                    row_role(id) == Some(role.text)
                         && self
                             .rows
                             .get(id as usize)
