@@ -178,12 +178,6 @@ fn message<const N: usize>(ty: &'static MessageType, values: [(&str, Value); N])
     Value::Message(Arc::new(Message { ty, fields }))
 }
 
-fn attr_value(m: &serde_json::Map<String, serde_json::Value>) -> Value {
-    Value::Map(Arc::new(Map::from_string_entries(
-        m.iter().map(|(k, v)| (k.as_str(), Value::from_json(v))),
-    )))
-}
-
 fn strings<S: AsRef<str>>(l: &[S]) -> Value {
     Value::List(
         l.iter()
@@ -236,7 +230,7 @@ impl<'i> CelEnv<'i> {
             [
                 ("id", self.string(&p.id)),
                 ("roles", strings(&p.roles)),
-                ("attr", attr_value(&p.attr)),
+                ("attr", p.attr.value()),
                 ("policy_version", self.string(&p.policy_version)),
                 ("scope", self.string(scope_value(&p.scope))),
             ],
@@ -246,7 +240,7 @@ impl<'i> CelEnv<'i> {
             [
                 ("kind", self.string(&r.kind)),
                 ("id", self.string(&r.id)),
-                ("attr", attr_value(&r.attr)),
+                ("attr", r.attr.value()),
                 ("policy_version", self.string(&r.policy_version)),
                 ("scope", self.string(scope_value(&r.scope))),
             ],

@@ -255,7 +255,7 @@ pub(crate) fn check_input(engine: &Engine, input: &CheckInput, now_unix_nanos: i
                 check_source(
                     &engine.bundle.schemas,
                     schemas.principal.as_ref(),
-                    &input.principal.attr,
+                    &input.principal.attr.to_json(),
                     &input.actions,
                     ValidationSource::Principal,
                     &mut errors,
@@ -263,7 +263,7 @@ pub(crate) fn check_input(engine: &Engine, input: &CheckInput, now_unix_nanos: i
                 check_source(
                     &engine.bundle.schemas,
                     schemas.resource.as_ref(),
-                    &input.resource.attr,
+                    &input.resource.attr.to_json(),
                     &input.actions,
                     ValidationSource::Resource,
                     &mut errors,

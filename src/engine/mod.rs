@@ -6,6 +6,7 @@
 //! [`Engine::check_inputs`] the engine-level inputs of Cerbos's engine test
 //! cases. Errors inside evaluation never panic: they fail closed (DENY).
 
+mod attributes;
 mod celrt;
 mod check;
 pub mod config;

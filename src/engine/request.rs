@@ -10,8 +10,10 @@ use serde::{Deserialize, Serialize, Serializer};
 
 use super::config::RequestLimits;
 
-/// JSON object of attribute values.
-pub type Attributes = serde_json::Map<String, serde_json::Value>;
+pub use super::attributes::Attributes;
+
+/// JSON object of JWT claims.
+pub type Claims = serde_json::Map<String, serde_json::Value>;
 
 /// The principal of a request.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
@@ -25,7 +27,7 @@ pub struct Principal {
     /// Roles, in request order.
     pub roles: Vec<String>,
     /// Attributes.
-    #[serde(skip_serializing_if = "serde_json::Map::is_empty")]
+    #[serde(skip_serializing_if = "Attributes::is_empty")]
     pub attr: Attributes,
     /// Scope; empty = the configured default, `"."` = root.
     #[serde(skip_serializing_if = "String::is_empty")]
@@ -44,7 +46,7 @@ pub struct Resource {
     /// Resource id.
     pub id: String,
     /// Attributes.
-    #[serde(skip_serializing_if = "serde_json::Map::is_empty")]
+    #[serde(skip_serializing_if = "Attributes::is_empty")]
     pub attr: Attributes,
     /// Scope; empty = the configured default, `"."` = root.
     #[serde(skip_serializing_if = "String::is_empty")]
@@ -111,7 +113,7 @@ pub struct CheckResourcesRequest {
 #[serde(rename_all = "camelCase", default)]
 pub struct NamedClaims {
     /// The claims.
-    pub claims: Attributes,
+    pub claims: Claims,
 }
 
 /// Decoded auxiliary data as the engine sees it (Cerbos engine `AuxData`).
@@ -120,7 +122,7 @@ pub struct NamedClaims {
 pub struct DecodedAuxData {
     /// Claims of the request JWT (`request.aux_data.jwt`).
     #[serde(skip_serializing_if = "serde_json::Map::is_empty")]
-    pub jwt: Attributes,
+    pub jwt: Claims,
     /// Claims of named JWTs (`request.aux_data.jwts.<name>.claims`).
     #[serde(skip_serializing_if = "BTreeMap::is_empty")]
     pub jwts: BTreeMap<String, NamedClaims>,

@@ -13,7 +13,7 @@ use super::runner::{ActionAnswer, CheckAnswer, CheckRequest, Checker};
 use super::suite::TestOptions;
 use super::{VerifyError, VerifyOptions};
 use crate::bundle::Bundle;
-use crate::engine::request::{NamedClaims, Principal, Resource};
+use crate::engine::request::{Attributes, NamedClaims, Principal, Resource};
 use crate::engine::{self, CheckInput, DecodedAuxData, Engine, EngineConfig, SchemaEnforcement};
 
 /// An engine per distinct configuration, built on first use.
@@ -90,14 +90,14 @@ impl Checker for EngineChecker<'_> {
                 id: p.id.clone(),
                 policy_version: p.policy_version.clone(),
                 roles: p.roles.clone(),
-                attr: p.attr.clone(),
+                attr: Attributes::from_json(&p.attr),
                 scope: p.scope.clone(),
             },
             resource: Resource {
                 kind: r.kind.clone(),
                 policy_version: r.policy_version.clone(),
                 id: r.id.clone(),
-                attr: r.attr.clone(),
+                attr: Attributes::from_json(&r.attr),
                 scope: r.scope.clone(),
             },
             actions: req.actions.to_vec(),
