@@ -293,7 +293,7 @@ fn strict_errors_deny_the_actions_that_touch_them() {
     let o = check(&e, "ledger", Some(json!("5000")), &["export", "view"]);
     assert_eq!(effect(&o, "export"), Effect::Deny);
     assert_eq!(
-        o.actions.get("export").map(|a| a.policy.as_str()),
+        o.actions.get("export").map(|a| &*a.policy),
         Some("resource.ledger.vdefault")
     );
     assert_eq!(effect(&o, "view"), Effect::Allow);

@@ -225,12 +225,8 @@ fn attr_map(m: &serde_json::Map<String, serde_json::Value>) -> Value {
 }
 
 fn string_list<S: AsRef<str>>(l: &[S]) -> Value {
-    Value::List(
-        l.iter()
-            .map(|s| Value::from(s.as_ref()))
-            .collect::<Vec<_>>()
-            .into(),
-    )
+    // An exact-size iterator collects into the `Arc` in one allocation.
+    Value::List(l.iter().map(|s| Value::from(s.as_ref())).collect())
 }
 
 /// `P` as a CEL value.
@@ -304,9 +300,14 @@ pub fn request_value(principal: &Value, resource: &Value, aux_data: Option<&Valu
 
 /// `runtime` with the effective derived roles.
 pub fn runtime_value<S: AsRef<str>>(effective_derived_roles: &[S]) -> Value {
+    runtime_value_of(string_list(effective_derived_roles))
+}
+
+/// `runtime` with the effective derived roles given as a CEL list of strings.
+pub fn runtime_value_of(effective_derived_roles: Value) -> Value {
     Value::Message(Arc::new(Message {
         ty: &RUNTIME,
-        fields: vec![Some(string_list(effective_derived_roles))],
+        fields: vec![Some(effective_derived_roles)],
     }))
 }
 

@@ -62,6 +62,11 @@ impl CelValue {
         CelValue(Value::string(""))
     }
 
+    /// A string.
+    pub(crate) fn string(s: &str) -> CelValue {
+        CelValue(Value::string(s))
+    }
+
     /// `request.auxData` of inputs without auxiliary data.
     pub(crate) fn empty_aux_data() -> CelValue {
         CelValue(cerbos::aux_data_value(None, None))
@@ -179,12 +184,8 @@ fn message<const N: usize>(ty: &'static MessageType, values: [(&str, Value); N])
 }
 
 fn strings<S: AsRef<str>>(l: &[S]) -> Value {
-    Value::List(
-        l.iter()
-            .map(|s| Value::string(s.as_ref()))
-            .collect::<Vec<_>>()
-            .into(),
-    )
+    // An exact-size iterator collects into the `Arc` in one allocation.
+    Value::List(l.iter().map(|s| Value::string(s.as_ref())).collect())
 }
 
 impl<'i> CelEnv<'i> {
@@ -273,9 +274,14 @@ impl<'i> CelEnv<'i> {
     /// Sets `runtime.effectiveDerivedRoles` (sorted) for the scope being
     /// evaluated; with failed derived roles (strict mode) `runtime` raises
     /// `failed to compute effective derived roles [..]` instead.
-    /// `roles` must be sorted and free of duplicates.
-    pub(crate) fn set_runtime(&mut self, roles: &[&str], err_roles: &[&str]) {
-        self.runtime = cerbos::runtime_value(roles);
+    /// `roles` (the names as CEL strings) must be sorted and free of duplicates.
+    pub(crate) fn set_runtime<'v>(
+        &mut self,
+        roles: impl ExactSizeIterator<Item = &'v CelValue>,
+        err_roles: &[&str],
+    ) {
+        let list = Value::List(roles.map(|r| r.0.clone()).collect());
+        self.runtime = cerbos::runtime_value_of(list);
         if let Some(act) = &mut self.built {
             act.set(slots::RUNTIME, self.runtime.clone());
         }

@@ -8,6 +8,7 @@ use std::borrow::Cow;
 use std::collections::{BTreeSet, HashMap};
 use std::hash::{BuildHasherDefault, Hasher};
 use std::rc::Rc;
+use std::sync::Arc;
 
 /// Hasher for small integer keys (dense condition-cache ids): no SipHash needed.
 #[derive(Default)]
@@ -62,10 +63,10 @@ enum Eff {
 #[derive(Debug, Clone)]
 struct EffectInfo<'a> {
     effect: Eff,
-    policy: Cow<'a, str>,
-    scope: &'a str,
+    policy: &'a Arc<str>,
+    scope: &'a Arc<str>,
     /// Name of the rule that decided (for test-runner reports; not in the API).
-    rule: &'a str,
+    rule: &'a Arc<str>,
 }
 
 /// A strict-mode evaluation failure: the action is denied.
@@ -91,8 +92,9 @@ enum VarKey {
 /// The effective derived roles of one scope, borrowed from the bundle.
 #[derive(Default)]
 struct ScopedDerivedRoles<'e> {
-    /// Sorted, without duplicates (the order `runtime.effectiveDerivedRoles` lists them in).
-    roles: Vec<&'e str>,
+    /// Sorted by name, without duplicate names (the order
+    /// `runtime.effectiveDerivedRoles` lists them in).
+    roles: Vec<(&'e str, DerivedRoleId)>,
     err_roles: Vec<&'e str>,
 }
 
@@ -111,7 +113,7 @@ impl<'a> ScopeTable<'a> {
         info: &ScopeInfo,
         table: Option<&'a Table>,
         kind: Name<'_>,
-        role_query_roles: &[Vec<Name<'_>>],
+        role_query_roles: &[Cow<'_, [Name<'_>]>],
         principal: Option<Name<'_>>,
     ) -> ScopeTable<'a> {
         let rows = table.map_or(Cow::Borrowed(&[][..]), |t| t.resource_rows(kind));
@@ -164,7 +166,12 @@ fn set_effect<'a>(
 
 /// Every requested action appears once, in request order; unresolved ones
 /// are DENY/NO_MATCH.
-fn finish(input: &CheckInput, effects: &[(&str, EffectInfo<'_>)], out: &mut CheckOutput) {
+fn finish(
+    engine: &Engine,
+    input: &CheckInput,
+    effects: &[(&str, EffectInfo<'_>)],
+    out: &mut CheckOutput,
+) {
     let mut actions: Vec<(String, ActionEffect)> = Vec::with_capacity(input.actions.len());
     for a in &input.actions {
         if actions.iter().any(|(x, _)| x == a) {
@@ -177,15 +184,15 @@ fn finish(input: &CheckInput, effects: &[(&str, EffectInfo<'_>)], out: &mut Chec
                 } else {
                     Effect::Deny
                 },
-                policy: info.policy.as_ref().to_string(),
-                scope: info.scope.to_string(),
-                rule: info.rule.to_string(),
+                policy: info.policy.clone(),
+                scope: info.scope.clone(),
+                rule: info.rule.clone(),
             },
             None => ActionEffect {
                 effect: Effect::Deny,
-                policy: NO_MATCH.to_string(),
-                scope: String::new(),
-                rule: String::new(),
+                policy: engine.no_match.clone(),
+                scope: engine.empty_str.clone(),
+                rule: engine.empty_str.clone(),
             },
         };
         actions.push((a.clone(), v));
@@ -231,16 +238,17 @@ pub(crate) fn check_input(engine: &Engine, input: &CheckInput, now_unix_nanos: i
     // formatted once it is known to be reported.
     let principal_scopes = idx.scope_chain(p_scope, PolicyKind::Principal, lenient);
     let resource_scopes = idx.scope_chain(r_scope, PolicyKind::Resource, lenient);
-    let r_key_of = || {
+    let empty = &engine.empty_str;
+    let r_key_of = || -> Arc<str> {
         resource_scopes
             .first()
-            .map(|(s, _)| resource_policy_key(&input.resource.kind, r_version, s))
-            .unwrap_or_default()
+            .map(|(s, _)| resource_policy_key(&input.resource.kind, r_version, s).into())
+            .unwrap_or_else(|| empty.clone())
     };
 
     let mut effects: Vec<(&str, EffectInfo)> = Vec::with_capacity(input.actions.len());
     if principal_scopes.is_empty() && resource_scopes.is_empty() {
-        finish(input, &effects, &mut out);
+        finish(engine, input, &effects, &mut out);
         return out;
     }
 
@@ -279,13 +287,13 @@ pub(crate) fn check_input(engine: &Engine, input: &CheckInput, now_unix_nanos: i
                             a,
                             EffectInfo {
                                 effect: Eff::Deny,
-                                policy: Cow::Owned(r_key.clone()),
-                                scope: "",
-                                rule: "",
+                                policy: &r_key,
+                                scope: empty,
+                                rule: empty,
                             },
                         );
                     }
-                    finish(input, &effects, &mut out);
+                    finish(engine, input, &effects, &mut out);
                     return out;
                 }
             }
@@ -310,20 +318,20 @@ pub(crate) fn check_input(engine: &Engine, input: &CheckInput, now_unix_nanos: i
         .flatten()
         .any(|t| t.has_resource(kind_name));
     if !scoped_principal_exists && !scoped_resource_exists {
-        finish(input, &effects, &mut out);
+        finish(engine, input, &effects, &mut out);
         return out;
     }
     // Reported (as the policy of a NO_MATCH) only when a policy exists.
-    let p_key = match principal_scopes.first() {
+    let p_key: Arc<str> = match principal_scopes.first() {
         Some((s, _)) if scoped_principal_exists => {
-            principal_policy_key(&input.principal.id, p_version, s)
+            principal_policy_key(&input.principal.id, p_version, s).into()
         }
-        _ => String::new(),
+        _ => empty.clone(),
     };
     let r_key = if scoped_resource_exists {
         r_key_of()
     } else {
-        String::new()
+        empty.clone()
     };
 
     let r_scope_info = idx.scope(r_scope);
@@ -351,7 +359,7 @@ pub(crate) fn check_input(engine: &Engine, input: &CheckInput, now_unix_nanos: i
     // roles, and the table of each scope (principal rows are queried with
     // the resource version, as in Cerbos) with its scope permissions and
     // the rows each role can match.
-    let role_query_roles: Vec<Vec<Name>> = roles
+    let role_query_roles: Vec<Cow<[Name]>> = roles
         .iter()
         .map(|r| idx.add_parent_roles(r_scope_info, std::slice::from_ref(r)))
         .collect();
@@ -379,9 +387,9 @@ pub(crate) fn check_input(engine: &Engine, input: &CheckInput, now_unix_nanos: i
     for (action, &action_name) in input.actions.iter().zip(&action_names) {
         let mut action_effect = EffectInfo {
             effect: Eff::NoMatch,
-            policy: Cow::Borrowed(""),
-            scope: "",
-            rule: "",
+            policy: empty,
+            scope: empty,
+            rule: empty,
         };
         'policies: for pt in [PolicyKind::Principal, PolicyKind::Resource] {
             let (main_key, scopes) = if pt == PolicyKind::Principal {
@@ -396,21 +404,22 @@ pub(crate) fn check_input(engine: &Engine, input: &CheckInput, now_unix_nanos: i
                     break;
                 }
                 let mut has_allow = false;
-                let mut allow_rule = "";
+                let mut allow_rule = empty;
                 let mut role_effect = EffectInfo {
                     effect: Eff::NoMatch,
-                    policy: Cow::Borrowed(NO_MATCH),
-                    scope: "",
-                    rule: "",
+                    policy: &engine.no_match,
+                    scope: empty,
+                    rule: empty,
                 };
                 if (pt == PolicyKind::Resource && scoped_resource_exists)
                     || (pt == PolicyKind::Principal && scoped_principal_exists)
                 {
-                    role_effect.policy = Cow::Borrowed(main_key.as_str());
+                    role_effect.policy = main_key;
                 }
                 let query_roles: &[Name] = role_query_roles.get(i).map_or(&[], |r| r);
 
-                'scopes: for (scope_idx, &(scope, _)) in scopes.iter().enumerate() {
+                'scopes: for (scope_idx, &(scope, scope_info)) in scopes.iter().enumerate() {
+                    let scope_name = scope_info.name();
                     if pt == PolicyKind::Resource {
                         let known = processed_scoped_drs.iter().position(|(s, _)| *s == scope);
                         let sdr_idx = match known {
@@ -432,7 +441,11 @@ pub(crate) fn check_input(engine: &Engine, input: &CheckInput, now_unix_nanos: i
                         // The bag only changes when the walk reaches another scope's set.
                         if runtime_set != Some(sdr_idx) {
                             if let Some((_, sdr)) = processed_scoped_drs.get(sdr_idx) {
-                                ev.cel.set_runtime(&sdr.roles, &sdr.err_roles);
+                                let names = sdr
+                                    .roles
+                                    .iter()
+                                    .map(|(_, id)| engine.derived_role_name(*id));
+                                ev.cel.set_runtime(names, &sdr.err_roles);
                             }
                             runtime_set = Some(sdr_idx);
                         }
@@ -470,7 +483,7 @@ pub(crate) fn check_input(engine: &Engine, input: &CheckInput, now_unix_nanos: i
                         let Some(view) = idx.view(&engine.bundle, b) else {
                             continue;
                         };
-                        let origin_key = || Cow::Borrowed(engine.policy_key(view.origin));
+                        let origin_key = || engine.policy_key_arc(view.origin);
                         let (constants, variables) = match view.params {
                             Some(ps) => (ev.constants(ps), ev.binding_variables(ps)),
                             None => (engine.empty_vars().clone(), empty_vars.clone()),
@@ -484,8 +497,8 @@ pub(crate) fn check_input(engine: &Engine, input: &CheckInput, now_unix_nanos: i
                                             action_effect = EffectInfo {
                                                 effect: Eff::Deny,
                                                 policy: origin_key(),
-                                                scope,
-                                                rule: view.name,
+                                                scope: scope_name,
+                                                rule: view.rule,
                                             };
                                             break 'policies;
                                         }
@@ -504,8 +517,8 @@ pub(crate) fn check_input(engine: &Engine, input: &CheckInput, now_unix_nanos: i
                                         action_effect = EffectInfo {
                                             effect: Eff::Deny,
                                             policy: origin_key(),
-                                            scope,
-                                            rule: view.name,
+                                            scope: scope_name,
+                                            rule: view.rule,
                                         };
                                         break 'policies;
                                     }
@@ -527,14 +540,14 @@ pub(crate) fn check_input(engine: &Engine, input: &CheckInput, now_unix_nanos: i
                             match view.effect {
                                 RowEffect::Allow => {
                                     if !has_allow {
-                                        allow_rule = view.name;
+                                        allow_rule = view.rule;
                                     }
                                     has_allow = true;
                                 }
                                 RowEffect::Deny => {
                                     role_effect.effect = Eff::Deny;
-                                    role_effect.scope = scope;
-                                    role_effect.rule = view.name;
+                                    role_effect.scope = scope_name;
+                                    role_effect.rule = view.rule;
                                     if view.from_role_policy {
                                         role_effect.policy = origin_key();
                                     }
@@ -552,7 +565,7 @@ pub(crate) fn check_input(engine: &Engine, input: &CheckInput, now_unix_nanos: i
                             ScopePermissions::RequireParentalConsentForAllows => has_allow = false,
                             ScopePermissions::OverrideParent => {
                                 role_effect.effect = Eff::Allow;
-                                role_effect.scope = scope;
+                                role_effect.scope = scope_name;
                                 role_effect.rule = allow_rule;
                                 break 'scopes;
                             }
@@ -579,7 +592,7 @@ pub(crate) fn check_input(engine: &Engine, input: &CheckInput, now_unix_nanos: i
         set_effect(&mut effects, action, action_effect);
     }
 
-    finish(input, &effects, &mut out);
+    finish(engine, input, &effects, &mut out);
     out.effective_derived_roles = effective_derived_roles
         .into_iter()
         .map(str::to_string)
@@ -688,7 +701,7 @@ impl<'e> Eval<'e> {
                     }
                 }
                 Ok(true) => {
-                    sdr.roles.push(&dr.name);
+                    sdr.roles.push((&dr.name, dr_id));
                     if !effective.contains(&dr.name.as_str()) {
                         effective.push(&dr.name);
                     }
@@ -696,8 +709,8 @@ impl<'e> Eval<'e> {
                 Ok(false) => {}
             }
         }
-        sdr.roles.sort_unstable();
-        sdr.roles.dedup();
+        sdr.roles.sort_unstable_by(|a, b| a.0.cmp(b.0));
+        sdr.roles.dedup_by(|a, b| a.0 == b.0);
         sdr.err_roles.sort_unstable();
         sdr
     }

@@ -12,6 +12,7 @@
 use std::borrow::Cow;
 use std::collections::HashSet;
 use std::hash::{BuildHasherDefault, Hasher};
+use std::sync::Arc;
 
 /// FxHash-style hasher for the index's maps. Their keys come from the
 /// bundle, and requests only look keys up, so collision flooding is not a
@@ -153,6 +154,8 @@ pub(crate) struct IndexedRow {
     pub(crate) allow_actions: Option<Vec<String>>,
     /// Dense id of the row's [`EvalKey`] (rows of one rule share it).
     pub(crate) eval_key: u32,
+    /// The rule's name, shared by the decisions it makes.
+    name: Arc<str>,
 }
 
 /// Rows of one (kind, version, scope).
@@ -260,6 +263,8 @@ pub(crate) enum Binding {
 #[derive(Debug)]
 pub(crate) struct ScopeInfo {
     sym: Sym,
+    /// The scope, shared by the decisions made in it.
+    name: Arc<str>,
     /// Resource or role-policy rows exist in this scope.
     resource: bool,
     /// Principal-policy rows exist in this scope.
@@ -290,10 +295,19 @@ pub(crate) struct Index {
     tables: HashMap<(PolicyKind, Sym, Sym), Table>,
     /// Every scope a row, scope permission or role policy names.
     scopes: HashMap<Box<str>, ScopeInfo>,
+    /// The empty string (the rule of a synthetic decision).
+    empty: Arc<str>,
 }
 
 /// Cap on parent-role chains, so a hostile bundle cannot loop forever.
 const MAX_PARENT_ROLES: usize = 1024;
+
+impl ScopeInfo {
+    /// The scope, shared.
+    pub(crate) fn name(&self) -> &Arc<str> {
+        &self.name
+    }
+}
 
 impl Index {
     pub(crate) fn build(bundle: &Bundle) -> Index {
@@ -311,6 +325,7 @@ impl Index {
                 principal: row.principal.as_deref().map(|p| symbols.intern(p)),
                 allow_actions: row.allow_actions.clone(),
                 eval_key: key_id,
+                name: Arc::from(row.name.as_str()),
             };
             let version = symbols.intern(&row.version);
             let scope = idx.scope_mut(&row.scope);
@@ -365,6 +380,7 @@ impl Index {
             .entry(scope.into())
             .or_insert_with(|| ScopeInfo {
                 sym,
+                name: Arc::from(scope),
                 resource: false,
                 principal: false,
                 permissions: ScopePermissions::default(),
@@ -399,7 +415,8 @@ impl Index {
                 _ => info.resource,
             })
         };
-        let mut chain = Vec::new();
+        // Most requests walk one or two scopes.
+        let mut chain = Vec::with_capacity(4);
         match has_rows(scope) {
             Some(info) => chain.push((scope, info)),
             None if !lenient => return chain,
@@ -440,12 +457,12 @@ impl Index {
     pub(crate) fn add_parent_roles<'r>(
         &'r self,
         scope: Option<&'r ScopeInfo>,
-        roles: &[Name<'r>],
-    ) -> Vec<Name<'r>> {
-        let mut out: Vec<Name<'r>> = roles.to_vec();
+        roles: &'r [Name<'r>],
+    ) -> Cow<'r, [Name<'r>]> {
         let Some(map) = scope.map(|s| &s.parent_roles).filter(|m| !m.is_empty()) else {
-            return out;
+            return Cow::Borrowed(roles);
         };
+        let mut out: Vec<Name<'r>> = roles.to_vec();
         for role in roles {
             if let Some(parents) = role.sym.and_then(|s| map.get(&s)) {
                 out.extend(parents.iter().map(|(text, sym)| Name {
@@ -454,7 +471,7 @@ impl Index {
                 }));
             }
         }
-        out
+        Cow::Owned(out)
     }
 
     /// The rows of `candidates` (a table's [`Table::resource_rows`]) that
@@ -466,7 +483,10 @@ impl Index {
         roles: &[Name<'_>],
         principal: Option<Name<'_>>,
     ) -> RoleRows {
-        let mut out = RoleRows::default();
+        let mut out = RoleRows {
+            base: false,
+            rows: Vec::with_capacity(candidates.len()),
+        };
         for &id in candidates {
             let (Some(ir), Some(row)) = (self.rows.get(id as usize), bundle.rows.get(id as usize))
             else {
@@ -655,6 +675,8 @@ pub(crate) struct BindingView<'a> {
     pub(crate) from_role_policy: bool,
     pub(crate) origin: PolicyId,
     pub(crate) name: &'a str,
+    /// `name`, shared.
+    pub(crate) rule: &'a Arc<str>,
     pub(crate) eval_key: Option<u32>,
 }
 
@@ -686,6 +708,7 @@ impl Index {
                     from_role_policy: row.from_role_policy,
                     origin: row.origin,
                     name: &row.name,
+                    rule: self.rows.get(id as usize).map_or(&self.empty, |r| &r.name),
                     eval_key: self.rows.get(id as usize).map(|r| r.eval_key),
                 }
             }
@@ -699,6 +722,7 @@ impl Index {
                 from_role_policy: true,
                 origin,
                 name: "",
+                rule: &self.empty,
                 eval_key: None,
             },
             Binding::RoleOutput { row: id } => {
@@ -714,6 +738,7 @@ impl Index {
                     from_role_policy: true,
                     origin: row.origin,
                     name: &row.name,
+                    rule: self.rows.get(id as usize).map_or(&self.empty, |r| &r.name),
                     eval_key: self.rows.get(id as usize).map(|r| r.eval_key),
                 }
             }
@@ -731,6 +756,7 @@ impl Index {
                     from_role_policy: true,
                     origin: row.origin,
                     name: &row.name,
+                    rule: self.rows.get(id as usize).map_or(&self.empty, |r| &r.name),
                     eval_key: self.rows.get(id as usize).map(|r| r.eval_key),
                 }
             }

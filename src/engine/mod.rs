@@ -17,6 +17,7 @@ pub mod request;
 pub mod schema;
 
 use std::collections::HashMap;
+use std::sync::Arc;
 
 pub use config::{EngineConfig, RequestLimits, SchemaEnforcement};
 pub use request::{
@@ -25,7 +26,7 @@ pub use request::{
 };
 
 use crate::bundle::{
-    Bundle, ExprId, ParamSetId, PolicyId, PolicySchemas, SUPPORTED_FORMAT_VERSIONS,
+    Bundle, DerivedRoleId, ExprId, ParamSetId, PolicyId, PolicySchemas, SUPPORTED_FORMAT_VERSIONS,
 };
 
 use crate::jwt::auxdata::{AuxDataConfig, AuxDataVerifier};
@@ -69,6 +70,15 @@ pub struct Engine {
     empty_runtime: CelValue,
     empty_aux_data: CelValue,
     empty_string: CelValue,
+    /// Each policy's key, shared by the decisions that name it.
+    policy_keys: Vec<Arc<str>>,
+    /// `NO_MATCH`, the policy of a decision no policy made.
+    no_match: Arc<str>,
+    /// The empty string, shared.
+    empty_str: Arc<str>,
+    /// Each derived role's name as a CEL string, by [`DerivedRoleId`]
+    /// (`runtime.effectiveDerivedRoles` lists them without copying).
+    derived_role_names: Vec<CelValue>,
     /// (sanitized kind, version) → root resource policy, for schema lookup.
     root_policies: HashMap<(String, String), PolicyId>,
     aux: AuxDataVerifier,
@@ -119,6 +129,16 @@ impl Engine {
             .collect();
         let globals = CelValue::variables_from_json_map(&config.globals);
         let index = index::Index::build(&bundle);
+        let policy_keys = bundle
+            .policies
+            .iter()
+            .map(|p| Arc::from(p.key.as_str()))
+            .collect();
+        let derived_role_names = bundle
+            .derived_roles
+            .iter()
+            .map(|d| CelValue::string(&d.name))
+            .collect();
         let mut root_policies = HashMap::new();
         for (i, p) in bundle.policies.iter().enumerate() {
             if p.kind == crate::bundle::PolicyKind::Resource && p.scope.is_empty() {
@@ -137,6 +157,10 @@ impl Engine {
             empty_runtime: CelValue::empty_runtime(),
             empty_aux_data: CelValue::empty_aux_data(),
             empty_string: CelValue::empty_string(),
+            derived_role_names,
+            policy_keys,
+            no_match: Arc::from(check::NO_MATCH),
+            empty_str: Arc::from(""),
             root_policies,
             aux,
         })
@@ -307,6 +331,20 @@ impl Engine {
 
     pub(crate) fn empty_vars(&self) -> &CelValue {
         &self.empty_vars
+    }
+
+    /// The key of policy `pid`, shared.
+    pub(crate) fn policy_key_arc(&self, pid: PolicyId) -> &Arc<str> {
+        self.policy_keys
+            .get(pid as usize)
+            .unwrap_or(&self.empty_str)
+    }
+
+    /// The name of derived role `id` as a CEL string.
+    pub(crate) fn derived_role_name(&self, id: DerivedRoleId) -> &CelValue {
+        self.derived_role_names
+            .get(id as usize)
+            .unwrap_or(&self.empty_string)
     }
 
     pub(crate) fn empty_runtime(&self) -> &CelValue {

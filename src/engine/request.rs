@@ -4,6 +4,7 @@
 //! request limits), with the same gRPC code and message shapes.
 
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 use serde::ser::SerializeMap;
 use serde::{Deserialize, Serialize, Serializer};
@@ -11,6 +12,16 @@ use serde::{Deserialize, Serialize, Serializer};
 use super::config::RequestLimits;
 
 pub use super::attributes::Attributes;
+
+/// An empty shared string (serde default of the `Arc<str>` fields).
+fn empty_arc() -> Arc<str> {
+    Arc::from("")
+}
+
+#[allow(clippy::ptr_arg)]
+fn str_is_empty(s: &Arc<str>) -> bool {
+    s.is_empty()
+}
 
 /// JSON object of JWT claims.
 pub type Claims = serde_json::Map<String, serde_json::Value>;
@@ -163,14 +174,14 @@ pub struct ActionEffect {
     /// Effect.
     pub effect: Effect,
     /// Policy key, or `NO_MATCH`.
-    pub policy: String,
+    pub policy: Arc<str>,
     /// Scope where the decision was made (empty = root).
-    #[serde(default, skip_serializing_if = "String::is_empty")]
-    pub scope: String,
+    #[serde(default = "empty_arc", skip_serializing_if = "str_is_empty")]
+    pub scope: Arc<str>,
     /// Name of the rule that decided, when one did. Not part of the Cerbos
     /// API; the test runner shows it next to failures.
-    #[serde(skip)]
-    pub rule: String,
+    #[serde(skip, default = "empty_arc")]
+    pub rule: Arc<str>,
 }
 
 /// Where a schema violation was found.
@@ -315,11 +326,11 @@ pub struct ResultResource {
 #[serde(rename_all = "camelCase")]
 pub struct EffectMeta {
     /// Policy key that decided.
-    #[serde(default, skip_serializing_if = "String::is_empty")]
-    pub matched_policy: String,
+    #[serde(default = "empty_arc", skip_serializing_if = "str_is_empty")]
+    pub matched_policy: Arc<str>,
     /// Scope where it was decided.
-    #[serde(default, skip_serializing_if = "String::is_empty")]
-    pub matched_scope: String,
+    #[serde(default = "empty_arc", skip_serializing_if = "str_is_empty")]
+    pub matched_scope: Arc<str>,
 }
 
 /// `meta` of a result entry (only with `includeMeta`).

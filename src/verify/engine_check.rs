@@ -135,9 +135,9 @@ impl Checker for EngineChecker<'_> {
                                 engine::Effect::Allow => Effect::Allow,
                                 engine::Effect::Deny => Effect::Deny,
                             },
-                            policy: e.policy.clone(),
-                            scope: e.scope.clone(),
-                            rule: e.rule.clone(),
+                            policy: e.policy.to_string(),
+                            scope: e.scope.to_string(),
+                            rule: e.rule.to_string(),
                         },
                     )
                 })
