@@ -66,6 +66,28 @@ fn bench_store(c: &mut Criterion) {
     c.bench_function("leave_request_3_actions", |b| {
         b.iter(|| black_box(engine.check_inputs(black_box(&inputs), NOW)))
     });
+    // The whole JSON path the wasm boundary takes: parse the Cerbos API
+    // body, validate, check, assemble and serialize the response.
+    let body = leave_request_body();
+    c.bench_function("leave_request_3_actions_json", |b| {
+        b.iter(|| black_box(engine.check_resources_json(black_box(&body), 1.7e12)))
+    });
+}
+
+fn leave_request_body() -> String {
+    serde_json::json!({
+        "requestId": "bench",
+        "includeMeta": true,
+        "principal": {"id": "john", "policyVersion": "20210210", "roles": ["employee"],
+                      "attr": {"department": "marketing", "geography": "GB", "team": "design"}},
+        "resources": [{
+            "actions": ["view:public", "approve", "create"],
+            "resource": {"kind": "leave_request", "policyVersion": "20210210", "id": "XX125",
+                         "attr": {"department": "marketing", "geography": "GB", "id": "XX125",
+                                  "owner": "john", "team": "design"}}
+        }]
+    })
+    .to_string()
 }
 
 fn ident(n: &str) -> Expr {
