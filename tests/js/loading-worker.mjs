@@ -7,9 +7,8 @@ import { principals, resources } from "./support.mjs";
 
 const wasmUrl = new URL("../../pkg/portcullis_bg.wasm", import.meta.url);
 const bytes = readFileSync(wasmUrl);
-const { mode, bundle, entry } = workerData;
-// The plain entry of this package, or of a copy built another way.
-const { Authorizer, WasmLoadError } = await import(entry ?? new URL("../../js/dist/index.js", import.meta.url).href);
+const { mode, bundle } = workerData;
+const { Authorizer, WasmLoadError } = await import(new URL("../../js/dist/index.js", import.meta.url).href);
 
 async function wasmFor(mode) {
   switch (mode) {
