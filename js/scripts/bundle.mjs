@@ -5,8 +5,8 @@
 // Why bundle: a fresh process importing the package used to load some twenty
 // small ES modules (the entry, core, wasm, errors, types, token, jwks, …,
 // wasm-bindgen's glue and its snippet), and each costs the loader a
-// resolution, a read and a link: bench/js/cold.mjs measured the import at
-// ~11 ms, bundled ~3 ms.
+// resolution, a read and a link: bench/js/cold.mjs measured the import
+// phase at ~10 ms, bundled ~4.5 ms (medians, busy 2-core machine).
 //
 // * Code splitting keeps one copy of every module across entries: the glue
 //   (and so the wasm instance) and the error classes are shared by
