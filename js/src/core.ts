@@ -234,6 +234,7 @@ async function bundleText(source: BundleSource, platform: Platform, etag?: strin
     const url = new URL(String(source));
     const init: RequestInit = etag ? { headers: { "if-none-match": etag } } : {};
     const response = platform.fetchUrl ? await platform.fetchUrl(url, init) : await fetch(url, init);
+    if (ArrayBuffer.isView(response)) return { text: textDecoder.decode(response), url };
     if (response.status === 304) return { url, notModified: true, ...(etag ? { etag } : {}) };
     if (!response.ok) throw new InvalidBundleError(`cannot fetch the bundle: HTTP ${response.status} from ${url.href}`);
     const newTag = response.headers.get("etag") ?? undefined;
@@ -362,21 +363,10 @@ export class Authorizer {
   /** @internal shared by the entries' `create` */
   protected static async createWith(platform: Platform, options: AuthorizerOptions): Promise<Authorizer> {
     if (!isObject(options)) throw new InvalidConfigError("options must be an object");
-    // The wasm (compiled off the main thread where the runtime can), the
-    // bundle (possibly a fetch) and the PEM keys (WebCrypto) are awaited
-    // together; failures are still reported in that order: config, wasm, bundle.
-    const wasm = ensureWasm(options.wasm, platform);
-    const bundle = Promise.resolve(options.bundle).then((source) => {
-      if (source === undefined || source === null) throw new InvalidBundleError("no bundle given");
-      return bundleText(source, platform);
-    });
-    // Rejections are rethrown by the awaits below; these keep one that is
-    // not awaited (an earlier step threw) from being reported as unhandled.
-    wasm.catch(() => undefined);
-    bundle.catch(() => undefined);
     const config = engineConfig(await withPublicPemKeys(options));
-    await wasm;
-    const fetched = await bundle;
+    const [, source] = await Promise.all([ensureWasm(options.wasm, platform), Promise.resolve(options.bundle)]);
+    if (source === undefined || source === null) throw new InvalidBundleError("no bundle given");
+    const fetched = await bundleText(source, platform);
     if (fetched.text === undefined) throw new InvalidBundleError("the bundle URL answered 304 without a cached copy");
     const loaded = load(fetched.text, config, options.onDecision !== undefined);
     return new this(platform, options, config, loaded, fetched.url, fetched.etag);

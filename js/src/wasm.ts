@@ -73,8 +73,12 @@ export interface Platform {
   allowCompile: boolean;
   /** The wasm to use when the caller passes none. */
   defaultWasm?: () => Awaitable<WasmSource>;
-  /** Reads a URL (Node reads `file:` URLs from disk). */
-  fetchUrl?: (url: URL, init?: RequestInit) => Promise<Response>;
+  /**
+   * Reads a URL. Node reads `file:` URLs from disk and answers their bytes:
+   * wrapping them in a Response would load Node's fetch implementation,
+   * ~20 ms on its first use (`bench/js/cold.mjs` with a URL bundle).
+   */
+  fetchUrl?: (url: URL, init?: RequestInit) => Promise<Response | Uint8Array>;
   /** Can the runtime keep timers alive across requests (refreshing bundles)? */
   longLived: boolean;
 }

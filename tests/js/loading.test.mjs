@@ -20,7 +20,7 @@ function load(mode) {
   });
 }
 
-for (const mode of ["module", "foreign-module", "instantiate-function", "loader-function", "bytes", "response", "promise"]) {
+for (const mode of ["module", "foreign-module", "instantiate-function", "loader-function", "bytes", "response", "promise", "file-url"]) {
   test(`wasm given as ${mode} loads and decides`, async () => {
     const result = await load(mode);
     assert.equal(result.ok, true, result.message);
