@@ -15,8 +15,7 @@ mkdir -p target/demo
 cargo build --release --quiet --bin portcullis
 ./target/release/portcullis compile policies -o target/demo/policies.bundle.json
 bash scripts/build-wasm.sh
-node js/scripts/patch-glue.mjs
-npx tsc -p js/tsconfig.json
+npm run --silent build:js
 node examples/node-demo.mjs target/demo/policies.bundle.json
 
 npm_deps "$root/examples/nextjs"

@@ -36,9 +36,10 @@ step "compiler wasm for the npm CLI (npx portcullis compile)"
 npm run --silent build:compiler
 
 step "TypeScript build (strict)"
-# Exports wasm-bindgen's private instantiation helpers (see js/src/wasm.ts).
-node js/scripts/patch-glue.mjs
-npx tsc -p js/tsconfig.json
+# Exports wasm-bindgen's private instantiation helpers (see js/src/wasm.ts),
+# type-checks and writes the declarations (tsc), then bundles each entry
+# with esbuild (js/scripts/bundle.mjs).
+npm run --silent build:js
 # How an application's TypeScript sees the package (types via `exports`).
 npx tsc -p tests/js/consumer
 

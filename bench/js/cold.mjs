@@ -29,3 +29,4 @@ for (let i = 0; i < samples; i++) {
 }
 const median = (k) => phases.map((p) => p[k]).sort((a, b) => a - b)[Math.floor(phases.length / 2)];
 console.log(`portcullis phases (median ms): ${["import", "compile", "instantiateAndLoad", "firstCheck", "total"].map((k) => `${k} ${median(k).toFixed(2)}`).join(", ")}`);
+console.log(`portcullis, same process, wasm functions already compiled (median ms): load ${median("secondLoad").toFixed(2)}, check ${median("secondCheck").toFixed(2)}`);

@@ -234,6 +234,7 @@ async function bundleText(source: BundleSource, platform: Platform, etag?: strin
     const url = new URL(String(source));
     const init: RequestInit = etag ? { headers: { "if-none-match": etag } } : {};
     const response = platform.fetchUrl ? await platform.fetchUrl(url, init) : await fetch(url, init);
+    if (ArrayBuffer.isView(response)) return { text: textDecoder.decode(response), url };
     if (response.status === 304) return { url, notModified: true, ...(etag ? { etag } : {}) };
     if (!response.ok) throw new InvalidBundleError(`cannot fetch the bundle: HTTP ${response.status} from ${url.href}`);
     const newTag = response.headers.get("etag") ?? undefined;

@@ -11,11 +11,8 @@ export * from "./shared.js";
 
 const wasmUrl = new URL("../../pkg/portcullis_bg.wasm", import.meta.url);
 
-async function fetchUrl(url: URL, init?: RequestInit): Promise<Response> {
-  if (url.protocol === "file:") {
-    const bytes = await readFile(url);
-    return new Response(bytes, { status: 200 });
-  }
+async function fetchUrl(url: URL, init?: RequestInit): Promise<Response | Uint8Array> {
+  if (url.protocol === "file:") return readFile(url);
   return fetch(url, init);
 }
 

@@ -2,31 +2,40 @@
 //
 // wasm-bindgen's `web` glue (pkg/portcullis.js) keeps the instance in a
 // module-level variable, so there is exactly one instance per JS realm: the
-// first successful load wins and later loads reuse it.
+// first successful load wins and later loads reuse it. The glue is bundled
+// into the package's entry files (js/scripts/bundle.mjs), so it is always the
+// build's own, patched glue.
 //
 // Why not the glue's `initSync`: it tests `module instanceof
 // WebAssembly.Module`, which is false for a module compiled in another realm
 // (Next.js's edge sandbox injects host-compiled modules), and then calls
 // `new WebAssembly.Module(module)`, which throws. We recognise modules with
-// Object.prototype.toString instead and instantiate them ourselves:
-//
-// * When the glue exports `__wbg_get_imports` and `__wbg_finalize_init`
-//   (js/scripts/patch-glue.mjs adds that one export line after wasm-pack), we
-//   build the import object, run `new WebAssembly.Instance(module, imports)`
-//   (which accepts foreign-realm modules) or the caller's instantiate
-//   function, and hand the instance to the glue. This is the path the package
-//   is built and tested with.
-// * With an unpatched glue we fall back to its async init, which passes the
-//   module to `WebAssembly.instantiate` (also realm-agnostic). Only the
-//   instantiate-function form needs the patch.
+// Object.prototype.toString instead and instantiate them ourselves: the glue
+// exports `__wbg_get_imports` and `__wbg_finalize_init` (js/scripts/patch-glue.mjs
+// adds that one export line after wasm-pack), we build the import object,
+// run `new WebAssembly.Instance(module, imports)` (which accepts
+// foreign-realm modules) or the caller's instantiate function, and hand the
+// instance to the glue. The glue's async init is not used: it would also
+// bring its default `new URL("portcullis_bg.wasm", import.meta.url)` into the
+// bundle, a path that does not exist next to js/dist and that bundlers would
+// try to resolve.
 //
 // Bytes are compiled only where the platform allows it: Cloudflare Workers
 // and Vercel's edge refuse to compile wasm from bytes inside a request, so
 // their entries accept only a precompiled `WebAssembly.Module`.
 
-import initGlue, * as glue from "../../pkg/portcullis.js";
+import { Evaluator as GlueEvaluator, __wbg_finalize_init as finalize, __wbg_get_imports as getImports, engineVersion as glueEngineVersion } from "../../pkg/portcullis.js";
 import { WasmLoadError } from "./errors.js";
 import type { Awaitable } from "./types.js";
+
+// The two helpers js/scripts/patch-glue.mjs exports (wasm-bindgen's own
+// declarations do not list them).
+declare module "../../pkg/portcullis.js" {
+  /** The import object the wasm is instantiated with. */
+  export function __wbg_get_imports(): WebAssembly.Imports;
+  /** Hands an instance to the glue; returns its exports. */
+  export function __wbg_finalize_init(instance: WebAssembly.Instance, module?: WebAssembly.Module): WasmExports;
+}
 
 /** The exports of the instantiated runtime wasm. */
 export type WasmExports = WebAssembly.Exports & { memory?: WebAssembly.Memory };
@@ -64,16 +73,15 @@ export interface Platform {
   allowCompile: boolean;
   /** The wasm to use when the caller passes none. */
   defaultWasm?: () => Awaitable<WasmSource>;
-  /** Reads a URL (Node reads `file:` URLs from disk). */
-  fetchUrl?: (url: URL, init?: RequestInit) => Promise<Response>;
+  /**
+   * Reads a URL. Node reads `file:` URLs from disk and answers their bytes:
+   * wrapping them in a Response would load Node's fetch implementation,
+   * ~20 ms on its first use (`bench/js/cold.mjs` with a URL bundle).
+   */
+  fetchUrl?: (url: URL, init?: RequestInit) => Promise<Response | Uint8Array>;
   /** Can the runtime keep timers alive across requests (refreshing bundles)? */
   longLived: boolean;
 }
-
-type GlueExtras = {
-  __wbg_get_imports?: () => WebAssembly.Imports;
-  __wbg_finalize_init?: (instance: WebAssembly.Instance, module?: WebAssembly.Module) => WasmExports;
-};
 
 const tag = (value: unknown): string => Object.prototype.toString.call(value);
 
@@ -141,38 +149,16 @@ async function instantiate(given: WasmSource | undefined, platform: Platform): P
     }
     source = await platform.defaultWasm();
   }
-  const extras = glue as unknown as GlueExtras;
-  const getImports = extras.__wbg_get_imports;
-  const finalize = extras.__wbg_finalize_init;
-  const patched = typeof getImports === "function" && typeof finalize === "function";
-
   // Each step narrows the source towards a module or an instance.
   for (let step = 0; step < 8; step++) {
     source = await source;
     if (typeof source === "function") {
-      const fn = source as InstantiateFunction;
-      if (patched) {
-        source = await fn(getImports());
-      } else if (fn.length === 0) {
-        // A loader that ignores the imports works with any glue.
-        source = await (fn as () => Awaitable<WasmSourceValue>)();
-      } else {
-        throw new WasmLoadError("an instantiate function needs the glue patched by js/scripts/patch-glue.mjs (run `npm run build`)");
-      }
+      source = await (source as InstantiateFunction)(getImports());
       continue;
     }
-    if (isInstantiatedSource(source)) {
-      if (!patched) throw new WasmLoadError("an instance needs the glue patched by js/scripts/patch-glue.mjs");
-      return finalize(source.instance, source.module);
-    }
-    if (isWasmInstance(source)) {
-      if (!patched) throw new WasmLoadError("an instance needs the glue patched by js/scripts/patch-glue.mjs");
-      return finalize(source);
-    }
-    if (isWasmModule(source)) {
-      if (patched) return finalize(new WebAssembly.Instance(source, getImports()), source);
-      return (await initGlue({ module_or_path: source })) as unknown as WasmExports;
-    }
+    if (isInstantiatedSource(source)) return finalize(source.instance, source.module);
+    if (isWasmInstance(source)) return finalize(source);
+    if (isWasmModule(source)) return finalize(new WebAssembly.Instance(source, getImports()), source);
     if (typeof source === "string" || tag(source) === "[object URL]") {
       const url = new URL(String(source));
       source = platform.fetchUrl ? await platform.fetchUrl(url) : await fetch(url);
@@ -182,7 +168,7 @@ async function instantiate(given: WasmSource | undefined, platform: Platform): P
       const response: Response = source;
       if (!response.ok) throw new WasmLoadError(`cannot fetch the wasm: HTTP ${response.status} from ${response.url}`);
       requireCompile(platform);
-      if (patched && typeof WebAssembly.instantiateStreaming === "function" && (response.headers.get("content-type") ?? "").startsWith("application/wasm")) {
+      if (typeof WebAssembly.instantiateStreaming === "function" && (response.headers.get("content-type") ?? "").startsWith("application/wasm")) {
         const result = await WebAssembly.instantiateStreaming(response, getImports());
         return finalize(result.instance, result.module);
       }
@@ -207,6 +193,8 @@ function requireCompile(platform: Platform): void {
 }
 
 /** The glue's classes and functions, for the core. */
-export const { Evaluator, engineVersion } = glue;
+export const Evaluator = GlueEvaluator;
 /** An evaluator instance of the glue. */
-export type Evaluator = glue.Evaluator;
+export type Evaluator = GlueEvaluator;
+/** Version of the engine inside the wasm. */
+export const engineVersion = glueEngineVersion;

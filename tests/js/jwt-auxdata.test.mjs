@@ -13,8 +13,13 @@ import { join } from "node:path";
 import { test } from "node:test";
 
 import { Authorizer, InvalidAuxDataError, TokenVerifier } from "portcullis";
-import { TokenVerifier as WasmTokenVerifier } from "../../pkg/portcullis.js";
+import { TokenVerifier as WasmTokenVerifier, initSync } from "../../pkg/portcullis.js";
 import { NOW_MS, cli, fixtures, sharedRoot } from "./support.mjs";
+
+// The package's entries carry their own copy of the glue (they are bundles),
+// so the glue file used here to call the runtime wasm without the wrapper
+// gets an instance of its own.
+initSync({ module: readFileSync(new URL("../../pkg/portcullis_bg.wasm", import.meta.url)) });
 
 const shared = sharedRoot();
 const nowSec = Math.floor(NOW_MS / 1000);

@@ -1,5 +1,6 @@
 // Runs in a fresh worker thread (a new isolate with no wasm instantiated yet)
-// and loads the wasm the way workerData.mode says, through the plain entry.
+// and loads the wasm the way workerData.mode says, through the plain entry
+// (the node entry for a `file:` URL, which it reads from disk).
 import { readFileSync } from "node:fs";
 import { runInNewContext } from "node:vm";
 import { parentPort, workerData } from "node:worker_threads";
@@ -7,9 +8,9 @@ import { principals, resources } from "./support.mjs";
 
 const wasmUrl = new URL("../../pkg/portcullis_bg.wasm", import.meta.url);
 const bytes = readFileSync(wasmUrl);
-const { mode, bundle, entry } = workerData;
-// The plain entry of this package, or of a copy built another way.
-const { Authorizer, WasmLoadError } = await import(entry ?? new URL("../../js/dist/index.js", import.meta.url).href);
+const { mode, bundle } = workerData;
+const entry = mode === "file-url" ? "node.js" : "index.js";
+const { Authorizer, WasmLoadError } = await import(new URL(`../../js/dist/${entry}`, import.meta.url).href);
 
 async function wasmFor(mode) {
   switch (mode) {
@@ -26,6 +27,8 @@ async function wasmFor(mode) {
       return bytes;
     case "response":
       return new Response(bytes, { headers: { "content-type": "application/wasm" } });
+    case "file-url":
+      return wasmUrl;
     case "promise":
       return Promise.resolve(WebAssembly.compile(bytes));
     case "none":

@@ -1,18 +1,17 @@
 // Every way of handing over the wasm, each in a fresh isolate (worker thread)
 // so that nothing is instantiated yet.
 import assert from "node:assert/strict";
-import { cpSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, readFileSync, readdirSync } from "node:fs";
 import { join } from "node:path";
-import { pathToFileURL } from "node:url";
 import { test } from "node:test";
 import { Worker } from "node:worker_threads";
-import { documentBundlePath, fixtures, root } from "./support.mjs";
+import { documentBundlePath, root } from "./support.mjs";
 
 const bundle = readFileSync(documentBundlePath(), "utf8");
 
-function load(mode, entry) {
+function load(mode) {
   return new Promise((resolve, reject) => {
-    const worker = new Worker(new URL("./loading-worker.mjs", import.meta.url), { workerData: { mode, bundle, entry } });
+    const worker = new Worker(new URL("./loading-worker.mjs", import.meta.url), { workerData: { mode, bundle } });
     worker.once("message", (m) => {
       resolve(m);
       worker.terminate();
@@ -21,7 +20,7 @@ function load(mode, entry) {
   });
 }
 
-for (const mode of ["module", "foreign-module", "instantiate-function", "loader-function", "bytes", "response", "promise"]) {
+for (const mode of ["module", "foreign-module", "instantiate-function", "loader-function", "bytes", "response", "promise", "file-url"]) {
   test(`wasm given as ${mode} loads and decides`, async () => {
     const result = await load(mode);
     assert.equal(result.ok, true, result.message);
@@ -44,31 +43,33 @@ test("bytes that are not wasm are a WasmLoadError", async () => {
   assert.equal(result.isWasmLoadError, true);
 });
 
-// A copy of the package whose glue is wasm-pack's output as is (no
-// patch-glue.mjs): the loader falls back to the glue's own async init, which
-// also takes modules from another realm. Only instantiate functions need the patch.
-function unpatchedCopy() {
-  const dir = join(fixtures, "unpatched");
-  rmSync(dir, { recursive: true, force: true });
-  mkdirSync(dir, { recursive: true });
-  cpSync(join(root, "js", "dist"), join(dir, "js", "dist"), { recursive: true });
-  cpSync(join(root, "pkg"), join(dir, "pkg"), { recursive: true });
-  const glue = readFileSync(join(root, "pkg", "portcullis.js"), "utf8");
-  const cut = glue.indexOf("// portcullis: instantiation helpers");
-  writeFileSync(join(dir, "pkg", "portcullis.js"), cut < 0 ? glue : glue.slice(0, cut));
-  return pathToFileURL(join(dir, "js", "dist", "index.js")).href;
-}
-
-test("with wasm-pack's glue unpatched, modules of any realm, bytes and loaders still load", async () => {
-  const entry = unpatchedCopy();
-  for (const mode of ["module", "foreign-module", "loader-function", "bytes", "response"]) {
-    const result = await load(mode, entry);
-    assert.equal(result.ok, true, `${mode}: ${result.message}`);
-    assert.equal(result.allowed, true, mode);
-    assert.equal(result.denied, false, mode);
+// The entries are bundles (js/scripts/bundle.mjs) that carry the patched glue
+// inside them, so no glue file on disk is loaded at run time, and every path
+// they reference relatively (chunks, the wasm for `new URL(…, import.meta.url)`,
+// the workerd/edge wasm imports) must exist from js/dist, or bundlers and
+// Next.js's file tracing would fail on them.
+test("js/dist entries load no glue file and reference only files that exist", () => {
+  const dist = join(root, "js", "dist");
+  const files = readdirSync(dist).filter((f) => f.endsWith(".js"));
+  for (const entry of ["index", "node", "workerd", "edge", "browser", "clerk", "workos", "next", "react", "cli"]) {
+    assert.ok(files.includes(`${entry}.js`), `js/dist/${entry}.js`);
   }
-  const fn = await load("instantiate-function", entry);
-  assert.equal(fn.ok, false);
-  assert.equal(fn.isWasmLoadError, true);
-  assert.match(fn.message, /patch-glue/);
+  let wasmReferences = 0;
+  for (const file of files) {
+    const text = readFileSync(join(dist, file), "utf8");
+    const specifiers = [
+      ...[...text.matchAll(/(?:^|\n)\s*(?:import|export)\b[^"';]*?(?:from\s*)?["'](\.{1,2}\/[^"']+)["']/g)].map((m) => m[1]),
+      ...[...text.matchAll(/new URL\(\s*["']([^"']+)["']\s*,\s*import\.meta\.url\s*\)/g)].map((m) => m[1]),
+    ];
+    for (const specifier of specifiers) {
+      // The CLI's compiler wasm is optional (`npm run build:compiler`).
+      if (specifier.startsWith("../../pkg-compiler/")) continue;
+      assert.doesNotMatch(specifier, /pkg\/portcullis\.js$/, `${file} imports the glue instead of bundling it`);
+      const target = join(dist, specifier.replace(/\?module$/, ""));
+      assert.ok(existsSync(target), `${file} references ${specifier}, which does not exist`);
+      if (specifier.endsWith("portcullis_bg.wasm") || specifier.endsWith("portcullis_bg.wasm?module")) wasmReferences++;
+    }
+  }
+  // node (new URL), browser (new URL), workerd (import), edge (import ?module).
+  assert.equal(wasmReferences, 4);
 });
