@@ -14,7 +14,7 @@ use crate::cel::time::Timestamp;
 use crate::cel::value::{EvalError, Map, Message, MessageType, Opaque, Value};
 
 use super::names::scope_value;
-use super::request::CheckInput;
+use super::request::InputRef;
 use super::Engine;
 
 /// The declarations every bundle expression is prepared against.
@@ -145,7 +145,7 @@ impl Vars {
 /// The activation of one input, built on the first evaluation (many
 /// decisions need no CEL at all).
 pub(crate) struct CelEnv<'i> {
-    input: &'i CheckInput,
+    input: InputRef<'i>,
     now_unix_nanos: i64,
     globals: Value,
     runtime: Value,
@@ -198,7 +198,7 @@ impl<'i> CelEnv<'i> {
             .any(Activation::now_was_read)
     }
 
-    pub(crate) fn new(engine: &Engine, input: &'i CheckInput, now_unix_nanos: i64) -> CelEnv<'i> {
+    pub(crate) fn new(engine: &Engine, input: InputRef<'i>, now_unix_nanos: i64) -> CelEnv<'i> {
         CelEnv {
             input,
             now_unix_nanos,
@@ -224,8 +224,8 @@ impl<'i> CelEnv<'i> {
 
     /// Everything but `runtime`.
     fn build_base(&self) -> Activation {
-        let p = &self.input.principal;
-        let r = &self.input.resource;
+        let p = self.input.principal;
+        let r = self.input.resource;
         let pv = message(
             &cerbos::PRINCIPAL,
             [
@@ -246,7 +246,7 @@ impl<'i> CelEnv<'i> {
                 ("scope", self.string(scope_value(&r.scope))),
             ],
         );
-        let aux = match &self.input.aux_data {
+        let aux = match self.input.aux_data {
             Some(a) => {
                 let jwt = (!a.jwt.is_empty()).then_some(&a.jwt);
                 let jwts: serde_json::Map<String, serde_json::Value> = a

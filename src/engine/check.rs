@@ -41,8 +41,8 @@ use super::config::SchemaEnforcement;
 use super::index::{Binding, ConditionRef, Name, RoleRows, ScopeInfo, Table};
 use super::names::{principal_policy_key, resource_policy_key, sanitize_cow, scope_value};
 use super::request::{
-    ActionEffect, ActionMap, CelError, CheckInput, CheckOutput, Effect, EvaluationError,
-    OutputEntry, ValidationError, ValidationSource,
+    ActionEffect, ActionMap, CelError, CheckOutput, Effect, EvaluationError, InputRef, OutputEntry,
+    ValidationError, ValidationSource,
 };
 use super::schema::check_source;
 use super::Engine;
@@ -168,12 +168,12 @@ fn set_effect<'a>(
 /// are DENY/NO_MATCH.
 fn finish(
     engine: &Engine,
-    input: &CheckInput,
+    input: InputRef<'_>,
     effects: &[(&str, EffectInfo<'_>)],
     out: &mut CheckOutput,
 ) {
     let mut actions: Vec<(String, ActionEffect)> = Vec::with_capacity(input.actions.len());
-    for a in &input.actions {
+    for a in input.actions {
         if actions.iter().any(|(x, _)| x == a) {
             continue;
         }
@@ -201,9 +201,13 @@ fn finish(
 }
 
 /// Evaluates one input.
-pub(crate) fn check_input(engine: &Engine, input: &CheckInput, now_unix_nanos: i64) -> CheckOutput {
+pub(crate) fn check_input(
+    engine: &Engine,
+    input: InputRef<'_>,
+    now_unix_nanos: i64,
+) -> CheckOutput {
     let mut out = CheckOutput {
-        request_id: input.request_id.clone(),
+        request_id: input.request_id.to_string(),
         resource_id: input.resource.id.clone(),
         ..CheckOutput::default()
     };
@@ -264,7 +268,7 @@ pub(crate) fn check_input(engine: &Engine, input: &CheckInput, now_unix_nanos: i
                     &engine.bundle.schemas,
                     schemas.principal.as_ref(),
                     &input.principal.attr.to_json(),
-                    &input.actions,
+                    input.actions,
                     ValidationSource::Principal,
                     &mut errors,
                 );
@@ -272,7 +276,7 @@ pub(crate) fn check_input(engine: &Engine, input: &CheckInput, now_unix_nanos: i
                     &engine.bundle.schemas,
                     schemas.resource.as_ref(),
                     &input.resource.attr.to_json(),
-                    &input.actions,
+                    input.actions,
                     ValidationSource::Resource,
                     &mut errors,
                 );
@@ -281,7 +285,7 @@ pub(crate) fn check_input(engine: &Engine, input: &CheckInput, now_unix_nanos: i
                 out.validation_errors = errors;
                 if cfg.schema_enforcement == SchemaEnforcement::Reject {
                     let r_key = r_key_of();
-                    for a in &input.actions {
+                    for a in input.actions {
                         set_effect(
                             &mut effects,
                             a,

@@ -180,7 +180,7 @@ impl Engine {
     pub fn check_inputs(&self, inputs: &[CheckInput], now_unix_nanos: i64) -> Vec<CheckOutput> {
         inputs
             .iter()
-            .map(|i| check::check_input(self, i, now_unix_nanos))
+            .map(|i| check::check_input(self, i.as_ref(), now_unix_nanos))
             .collect()
     }
 
@@ -205,14 +205,14 @@ impl Engine {
             let Some(resource) = &entry.resource else {
                 continue;
             };
-            let input = CheckInput {
-                request_id: req.request_id.clone(),
-                resource: resource.clone(),
-                principal: principal.clone(),
-                actions: entry.actions.clone(),
-                aux_data: aux.clone(),
+            let input = request::InputRef {
+                request_id: &req.request_id,
+                resource,
+                principal,
+                actions: &entry.actions,
+                aux_data: aux.as_ref(),
             };
-            outputs.push(check::check_input(self, &input, now_unix_nanos));
+            outputs.push(check::check_input(self, input, now_unix_nanos));
         }
         Ok(outputs)
     }
@@ -383,40 +383,35 @@ impl Engine {
 }
 
 /// One API result entry from an engine output (`cerbos_svc.go`'s assembly).
+/// The output is consumed: its action names and decisions move into the
+/// entry; only the names shown twice (with `includeMeta`) are copied.
 fn api_result(resource: &request::Resource, out: CheckOutput, include_meta: bool) -> ResultEntry {
-    let actions = request::ActionMap(
-        out.actions
-            .0
-            .iter()
-            .map(|(a, e)| (a.clone(), e.effect))
-            .collect(),
-    );
-    let meta = include_meta.then(|| ResultMeta {
-        actions: request::ActionMap(
-            out.actions
-                .0
-                .iter()
-                .map(|(a, e)| {
-                    (
-                        a.clone(),
-                        EffectMeta {
-                            matched_policy: e.policy.clone(),
-                            matched_scope: e.scope.clone(),
-                        },
-                    )
-                })
-                .collect(),
-        ),
-        effective_derived_roles: out.effective_derived_roles.clone(),
+    let mut actions = Vec::with_capacity(out.actions.0.len());
+    let mut meta_actions = Vec::with_capacity(if include_meta { out.actions.0.len() } else { 0 });
+    for (action, decision) in out.actions.0 {
+        if include_meta {
+            meta_actions.push((
+                action.clone(),
+                EffectMeta {
+                    matched_policy: decision.policy,
+                    matched_scope: decision.scope,
+                },
+            ));
+        }
+        actions.push((action, decision.effect));
+    }
+    let meta = include_meta.then_some(ResultMeta {
+        actions: request::ActionMap(meta_actions),
+        effective_derived_roles: out.effective_derived_roles,
     });
     ResultEntry {
         resource: ResultResource {
-            id: resource.id.clone(),
+            id: out.resource_id,
             kind: resource.kind.clone(),
             policy_version: resource.policy_version.clone(),
             scope: resource.scope.clone(),
         },
-        actions,
+        actions: request::ActionMap(actions),
         validation_errors: out.validation_errors,
         meta,
         outputs: out.outputs,

@@ -139,6 +139,30 @@ pub struct DecodedAuxData {
     pub jwts: BTreeMap<String, NamedClaims>,
 }
 
+/// A [`CheckInput`] borrowed from wherever its parts live: an API request
+/// is evaluated entry by entry without copying its principal.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct InputRef<'a> {
+    pub(crate) request_id: &'a str,
+    pub(crate) resource: &'a Resource,
+    pub(crate) principal: &'a Principal,
+    pub(crate) actions: &'a [String],
+    pub(crate) aux_data: Option<&'a DecodedAuxData>,
+}
+
+impl CheckInput {
+    /// The input, borrowed.
+    pub(crate) fn as_ref(&self) -> InputRef<'_> {
+        InputRef {
+            request_id: &self.request_id,
+            resource: &self.resource,
+            principal: &self.principal,
+            actions: &self.actions,
+            aux_data: self.aux_data.as_ref(),
+        }
+    }
+}
+
 /// Engine-level input: one resource with its actions (Cerbos `CheckInput`).
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", default)]
