@@ -388,6 +388,26 @@ impl Map {
         m
     }
 
+    /// Builds a map from entries whose keys are known to be distinct and
+    /// valid (e.g. a parsed JSON object after removing repeated keys): no
+    /// per-entry lookup, and the entries are kept, not copied.
+    pub fn from_distinct_entries(entries: Vec<(Value, Value)>) -> Map {
+        let mut m = Map {
+            entries,
+            index: None,
+        };
+        if m.entries.len() > MAP_INDEX_THRESHOLD {
+            m.index = Some(
+                m.entries
+                    .iter()
+                    .enumerate()
+                    .filter_map(|(i, (k, _))| Key::of(k).map(|key| (key, i)))
+                    .collect(),
+            );
+        }
+        m
+    }
+
     fn push_unchecked(&mut self, k: Value, v: Value) {
         let pos = self.entries.len();
         if let Some(idx) = &mut self.index {

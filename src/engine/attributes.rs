@@ -150,15 +150,30 @@ impl<'de> Deserialize<'de> for Attributes {
 
 /// A JSON object as a CEL map: keys sorted, the last of repeated keys kept.
 fn object_map<'de, A: MapAccess<'de>>(mut access: A) -> Result<Map, A::Error> {
-    let mut entries: Vec<(Arc<str>, Value)> = Vec::with_capacity(access.size_hint().unwrap_or(4));
+    let mut entries: Vec<(Value, Value)> = Vec::with_capacity(access.size_hint().unwrap_or(8));
     while let Some(key) = access.next_key::<std::borrow::Cow<'de, str>>()? {
         let value = access.next_value_seed(JsonSeed)?;
-        entries.push((Arc::from(key.as_ref()), value));
+        entries.push((Value::String(Arc::from(key.as_ref())), value));
     }
-    // Stable sort: repeated keys stay in document order, and `from_string_entries`
-    // lets the later one replace the earlier.
-    entries.sort_by(|a, b| a.0.cmp(&b.0));
-    Ok(Map::from_string_entries(entries))
+    // Stable sort keeps repeated keys in document order; of each run of
+    // equal keys the last value is kept, as `serde_json::Map` does.
+    entries.sort_by(|a, b| key_str(&a.0).cmp(key_str(&b.0)));
+    entries.dedup_by(|later, kept| {
+        let repeated = key_str(&later.0) == key_str(&kept.0);
+        if repeated {
+            std::mem::swap(&mut later.1, &mut kept.1);
+        }
+        repeated
+    });
+    Ok(Map::from_distinct_entries(entries))
+}
+
+/// The text of a key `object_map` made (always a string).
+fn key_str(key: &Value) -> &str {
+    match key {
+        Value::String(s) => s,
+        _ => "",
+    }
 }
 
 /// Deserializes any JSON value straight into its CEL value.
