@@ -307,12 +307,12 @@ pub(crate) fn check_input(
     let kind_name = idx.name(sanitized_kind);
     let r_version_sym = idx.name(r_version).sym;
     let p_version_sym = idx.name(p_version).sym;
-    // Principal rows are queried with the resource version, as in Cerbos,
-    // but their existence is checked with the principal's.
     let resource_table_list: Vec<Option<&Table>> = resource_scopes
         .iter()
         .map(|(_, info)| idx.table_of(PolicyKind::Resource, r_version_sym, info))
         .collect();
+    // Principal rows are queried with the resource version, as in Cerbos,
+    // but their existence is checked with the principal's.
     let scoped_principal_exists = principal_scopes.iter().any(|(_, info)| {
         idx.table_of(PolicyKind::Principal, p_version_sym, info)
             .is_some()
@@ -384,11 +384,11 @@ pub(crate) fn check_input(
             scope_table(PolicyKind::Principal, info, table)
         })
         .collect();
-    let action_names: Vec<Name> = input.actions.iter().map(|a| idx.name(a)).collect();
     // Index into `processed_scoped_drs` of the set `runtime` currently shows.
     let mut runtime_set: Option<usize> = None;
 
-    for (action, &action_name) in input.actions.iter().zip(&action_names) {
+    for action in input.actions {
+        let action_name = idx.name(action);
         let mut action_effect = EffectInfo {
             effect: Eff::NoMatch,
             policy: empty,

@@ -211,19 +211,16 @@ impl Table {
         }
     }
 
-    fn resource_exists(&self, resource: Name<'_>) -> bool {
-        resource.sym.is_some_and(|s| self.literal.contains_key(&s))
-            || self.globs.iter().any(|(m, _)| m.matches(resource))
-    }
-
     /// The resource policy of this (version, scope) for a sanitized kind.
     pub(crate) fn policy(&self, kind: Name<'_>) -> Option<PolicyId> {
         self.policies.get(&kind.sym?).copied()
     }
 
-    /// `ScopedResourceExists` for this table.
+    /// `ScopedResourceExists` for this table: some row's resource
+    /// dimension matches `kind`.
     pub(crate) fn has_resource(&self, kind: Name<'_>) -> bool {
-        self.resource_exists(kind)
+        kind.sym.is_some_and(|s| self.literal.contains_key(&s))
+            || self.globs.iter().any(|(m, _)| m.matches(kind))
     }
 }
 
@@ -545,7 +542,8 @@ impl Index {
         }
     }
 
-    /// `appendRolePolicyDenies` for one resource and action.
+    /// `appendRolePolicyDenies` for one resource and action. The row lists
+    /// are short, so they are filtered again rather than collected.
     fn role_policy_bindings(
         &self,
         bundle: &Bundle,
@@ -555,27 +553,26 @@ impl Index {
         roles: &[Name<'_>],
         out: &mut Vec<Binding>,
     ) {
+        let indexed = |id: u32| self.rows.get(id as usize);
         // Candidate role-policy rows: role in the query roles.
-        let candidates: Vec<u32> = table
-            .role_policy_rows
-            .iter()
-            .copied()
-            .filter(|&id| {
-                self.rows
-                    .get(id as usize)
-                    .is_some_and(|ir| roles.iter().any(|r| ir.role.matches(*r)))
+        let candidates = || {
+            table.role_policy_rows.iter().copied().filter(|&id| {
+                indexed(id).is_some_and(|ir| roles.iter().any(|r| ir.role.matches(*r)))
             })
-            .collect();
-        if candidates.is_empty() {
+        };
+        if candidates().next().is_none() {
             return;
         }
-        let row_role = |id: u32| bundle.rows.get(id as usize).map(|r| r.role.as_str());
         for role in roles {
-            let Some(rep) = candidates
-                .iter()
-                .copied()
-                .find(|&id| row_role(id) == Some(role.text))
-            else {
+            let of_role = || {
+                candidates().filter(|&id| {
+                    bundle
+                        .rows
+                        .get(id as usize)
+                        .is_some_and(|r| r.role == role.text)
+                })
+            };
+            let Some(rep) = of_role().next() else {
                 continue;
             };
             let origin = bundle
@@ -583,38 +580,22 @@ impl Index {
                 .get(rep as usize)
                 .map(|r| r.origin)
                 .unwrap_or_default();
-            let role_rows: Vec<u32> = candidates
-                .iter()
-                .copied()
-                .filter(|&id| {
-                    row_role(id) == Some(role.text)
-                        && self
-                            .rows
-                            .get(id as usize)
-                            .is_some_and(|ir| ir.resource.matches(resource))
+            // Rows of this role for the resource whose allow-list has the action.
+            let allowing = || {
+                of_role().filter(|&id| {
+                    indexed(id).is_some_and(|ir| {
+                        ir.resource.matches(resource)
+                            && ir.allow_actions.as_ref().is_some_and(|acts| {
+                                acts.iter().any(|a| a == action || matches_glob(a, action))
+                            })
+                    })
                 })
-                .collect();
-            if role_rows.is_empty() {
+            };
+            if allowing().next().is_none() {
                 out.push(Binding::RoleNoMatchDeny { origin });
                 continue;
             }
-            let matched: Vec<u32> = role_rows
-                .iter()
-                .copied()
-                .filter(|&id| {
-                    self.rows
-                        .get(id as usize)
-                        .and_then(|ir| ir.allow_actions.as_ref())
-                        .is_some_and(|acts| {
-                            acts.iter().any(|a| a == action || matches_glob(a, action))
-                        })
-                })
-                .collect();
-            if matched.is_empty() {
-                out.push(Binding::RoleNoMatchDeny { origin });
-                continue;
-            }
-            for id in matched {
+            for id in allowing() {
                 let Some(row) = bundle.rows.get(id as usize) else {
                     continue;
                 };
