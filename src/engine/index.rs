@@ -71,22 +71,31 @@ pub(crate) type Sym = u32;
 
 /// The strings of the rule table, each with its [`Sym`].
 #[derive(Debug, Default)]
-struct Symbols(HashMap<Box<str>, Sym>);
+struct Symbols {
+    ids: HashMap<Box<str>, Sym>,
+    /// By [`Sym`].
+    texts: Vec<Box<str>>,
+}
 
 impl Symbols {
     fn intern(&mut self, s: &str) -> Sym {
-        if let Some(&sym) = self.0.get(s) {
+        if let Some(&sym) = self.ids.get(s) {
             return sym;
         }
         // A bundle cannot name 2^32 distinct strings (it would not fit in
         // memory), so the saturation never merges two real symbols.
-        let sym = Sym::try_from(self.0.len()).unwrap_or(Sym::MAX);
-        self.0.insert(s.into(), sym);
+        let sym = Sym::try_from(self.texts.len()).unwrap_or(Sym::MAX);
+        self.ids.insert(s.into(), sym);
+        self.texts.push(s.into());
         sym
     }
 
     fn get(&self, s: &str) -> Option<Sym> {
-        self.0.get(s).copied()
+        self.ids.get(s).copied()
+    }
+
+    fn text(&self, sym: Sym) -> &str {
+        self.texts.get(sym as usize).map_or("", |t| t)
     }
 }
 
@@ -165,6 +174,9 @@ pub(crate) struct Table {
     literal: HashMap<Sym, Vec<u32>>,
     /// Glob resource kinds with their row ids (ascending).
     globs: Vec<(Matcher, Vec<u32>)>,
+    /// Literal kinds that globs match too: their rows merged with the
+    /// globs' (ascending), so that a check borrows them instead of merging.
+    merged: HashMap<Sym, Vec<u32>>,
     /// Role-policy rows (allow-lists), ascending.
     role_policy_rows: Vec<u32>,
     /// Resource tables: sanitized kind → the resource policy at this version and scope.
@@ -188,8 +200,37 @@ impl Table {
         }
     }
 
+    /// Merges the glob rows into each literal kind the globs match.
+    fn merge_globs(&mut self, symbols: &Symbols) {
+        if self.globs.is_empty() {
+            return;
+        }
+        let mut merged = HashMap::default();
+        for &sym in self.literal.keys() {
+            let name = Name {
+                text: symbols.text(sym),
+                sym: Some(sym),
+            };
+            if let Cow::Owned(rows) = self.merge(name) {
+                merged.insert(sym, rows);
+            }
+        }
+        self.merged = merged;
+    }
+
     /// Row ids whose resource dimension matches `resource`, ascending.
     pub(crate) fn resource_rows(&self, resource: Name<'_>) -> Cow<'_, [u32]> {
+        match resource.sym {
+            Some(sym) if self.literal.contains_key(&sym) => match self.merged.get(&sym) {
+                Some(rows) => Cow::Borrowed(rows),
+                None => Cow::Borrowed(self.literal.get(&sym).map_or(&[], Vec::as_slice)),
+            },
+            _ => self.merge(resource),
+        }
+    }
+
+    /// The literal rows of `resource` merged with those of the globs that match it.
+    fn merge(&self, resource: Name<'_>) -> Cow<'_, [u32]> {
         let literal: &[u32] = resource
             .sym
             .and_then(|s| self.literal.get(&s))
@@ -367,6 +408,9 @@ impl Index {
                     .entry(kind)
                     .or_insert(pid);
             }
+        }
+        for table in idx.tables.values_mut() {
+            table.merge_globs(&idx.symbols);
         }
         idx
     }
