@@ -1,9 +1,16 @@
 // checkResource, 1 resource x 4 actions (shared benchCase), through each
-// engine's public API in one Node process: p50/p99 and checks/s, plus the
-// Portcullis boundary split (raw JSON call vs the typed wrapper).
+// engine's public API: p50/p99 and checks/s, plus the Portcullis boundary
+// split (raw JSON call vs the typed wrapper).
 // Usage: node bench/js/latency.mjs   (needs the shared bench material)
+//
+// Each engine runs in its own Node process, one after the other in the same
+// run: the JIT state of one engine then cannot slow another down, and Node
+// 20.20's V8 aborts in its deoptimizer ("unreachable code") when Cedar's
+// and Portcullis's wasm are both hot in one process for a few seconds
+// (reproduced with either Portcullis build; each engine alone runs clean).
 import { Bench } from "tinybench";
-import { pathToFileURL } from "node:url";
+import { execFileSync } from "node:child_process";
+import { fileURLToPath, pathToFileURL } from "node:url";
 import { join } from "node:path";
 import { benchBundlePath, sharedRoot } from "../../tests/js/support.mjs";
 import * as engines from "./engines.mjs";
@@ -13,8 +20,23 @@ if (!shared) process.exit(0);
 const fixtures = await import(pathToFileURL(join(shared, "bench", "fixtures.mjs")).href);
 const bundlePath = benchBundlePath();
 
-// ENGINES=portcullis,cedar,casbin (default: all) picks the engines to load.
+// ENGINES=portcullis,cedar,casbin (default: all) picks the engines to time.
 const wanted = (process.env.ENGINES ?? "portcullis,cedar,casbin").split(",");
+const header = "engine | p50 µs | p99 µs | checks/s | p50 ratio vs portcullis";
+const print = (rows) => {
+  const base = rows[0].p50;
+  console.log(header);
+  for (const r of rows) console.log(`${r.name} | ${r.p50.toFixed(2)} | ${r.p99.toFixed(2)} | ${Math.round(r.perSecond)} | ${(r.p50 / base).toFixed(1)}x`);
+};
+if (wanted.length > 1) {
+  const self = fileURLToPath(import.meta.url);
+  const rows = wanted.flatMap((engine) => {
+    const out = execFileSync(process.execPath, [self], { env: { ...process.env, ENGINES: engine, LATENCY_JSON: "1" }, encoding: "utf8" });
+    return JSON.parse(out.trim().split("\n").pop());
+  });
+  print(rows);
+  process.exit(0);
+}
 const loaded = [];
 for (const name of wanted) loaded.push(await engines[name]({ bundlePath, shared }));
 
@@ -47,6 +69,5 @@ const rows = bench.tasks.map((t) => {
   const p99 = lat.p99 * 1000;
   return { name: t.name, p50, p99, perSecond: r.throughput?.mean ?? r.hz };
 });
-const base = rows[0].p50;
-console.log("engine | p50 µs | p99 µs | checks/s | p50 ratio vs portcullis");
-for (const r of rows) console.log(`${r.name} | ${r.p50.toFixed(2)} | ${r.p99.toFixed(2)} | ${Math.round(r.perSecond)} | ${(r.p50 / base).toFixed(1)}x`);
+if (process.env.LATENCY_JSON) console.log(JSON.stringify(rows));
+else print(rows);
