@@ -68,24 +68,30 @@ fn bench_store(c: &mut Criterion) {
     });
     // The whole JSON path the wasm boundary takes: parse the Cerbos API
     // body, validate, check, assemble and serialize the response.
-    let body = leave_request_body();
+    let body = leave_request_body(1);
     c.bench_function("leave_request_3_actions_json", |b| {
+        b.iter(|| black_box(engine.check_resources_json(black_box(&body), 1.7e12)))
+    });
+    // A list page: one principal, 20 resources in one request.
+    let body = leave_request_body(20);
+    c.bench_function("leave_request_3_actions_json_20_resources", |b| {
         b.iter(|| black_box(engine.check_resources_json(black_box(&body), 1.7e12)))
     });
 }
 
-fn leave_request_body() -> String {
+fn leave_request_body(resources: usize) -> String {
+    let entry = serde_json::json!({
+        "actions": ["view:public", "approve", "create"],
+        "resource": {"kind": "leave_request", "policyVersion": "20210210", "id": "XX125",
+                     "attr": {"department": "marketing", "geography": "GB", "id": "XX125",
+                              "owner": "john", "team": "design"}}
+    });
     serde_json::json!({
         "requestId": "bench",
         "includeMeta": true,
         "principal": {"id": "john", "policyVersion": "20210210", "roles": ["employee"],
                       "attr": {"department": "marketing", "geography": "GB", "team": "design"}},
-        "resources": [{
-            "actions": ["view:public", "approve", "create"],
-            "resource": {"kind": "leave_request", "policyVersion": "20210210", "id": "XX125",
-                         "attr": {"department": "marketing", "geography": "GB", "id": "XX125",
-                                  "owner": "john", "team": "design"}}
-        }]
+        "resources": vec![entry; resources]
     })
     .to_string()
 }

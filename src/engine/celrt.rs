@@ -2,6 +2,7 @@
 //! Cerbos activation of one input (request, P, R, runtime, V, C, G, now),
 //! variables bags and value helpers.
 
+use std::cell::OnceCell;
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 use std::sync::Arc;
@@ -142,6 +143,14 @@ impl Vars {
     }
 }
 
+/// CEL values every resource entry of one API request shares (the
+/// principal and its auxiliary data), each built on first use.
+#[derive(Debug, Default)]
+pub(crate) struct RequestValues {
+    principal: OnceCell<Value>,
+    aux_data: OnceCell<Value>,
+}
+
 /// The activation of one input, built on the first evaluation (many
 /// decisions need no CEL at all).
 pub(crate) struct CelEnv<'i> {
@@ -222,31 +231,31 @@ impl<'i> CelEnv<'i> {
         }
     }
 
-    /// Everything but `runtime`.
-    fn build_base(&self) -> Activation {
-        let p = self.input.principal;
-        let r = self.input.resource;
-        let pv = message(
-            &cerbos::PRINCIPAL,
-            [
-                ("id", self.string(&p.id)),
-                ("roles", strings(&p.roles)),
-                ("attr", p.attr.value()),
-                ("policy_version", self.string(&p.policy_version)),
-                ("scope", self.string(scope_value(&p.scope))),
-            ],
-        );
-        let rv = message(
-            &cerbos::RESOURCE,
-            [
-                ("kind", self.string(&r.kind)),
-                ("id", self.string(&r.id)),
-                ("attr", r.attr.value()),
-                ("policy_version", self.string(&r.policy_version)),
-                ("scope", self.string(scope_value(&r.scope))),
-            ],
-        );
-        let aux = match self.input.aux_data {
+    /// `P`: built once per request when the input shares a [`RequestValues`].
+    fn principal_value(&self) -> Value {
+        let build = || {
+            let p = self.input.principal;
+            message(
+                &cerbos::PRINCIPAL,
+                [
+                    ("id", self.string(&p.id)),
+                    ("roles", strings(&p.roles)),
+                    ("attr", p.attr.value()),
+                    ("policy_version", self.string(&p.policy_version)),
+                    ("scope", self.string(scope_value(&p.scope))),
+                ],
+            )
+        };
+        match self.input.shared {
+            Some(shared) => shared.principal.get_or_init(build).clone(),
+            None => build(),
+        }
+    }
+
+    /// `request.auxData`: built once per request when the input shares a
+    /// [`RequestValues`].
+    fn aux_data_value(&self) -> Value {
+        let build = || match self.input.aux_data {
             Some(a) => {
                 let jwt = (!a.jwt.is_empty()).then_some(&a.jwt);
                 let jwts: serde_json::Map<String, serde_json::Value> = a
@@ -258,6 +267,27 @@ impl<'i> CelEnv<'i> {
             }
             None => self.empty_aux.clone(),
         };
+        match self.input.shared {
+            Some(shared) => shared.aux_data.get_or_init(build).clone(),
+            None => build(),
+        }
+    }
+
+    /// Everything but `runtime`.
+    fn build_base(&self) -> Activation {
+        let r = self.input.resource;
+        let pv = self.principal_value();
+        let rv = message(
+            &cerbos::RESOURCE,
+            [
+                ("kind", self.string(&r.kind)),
+                ("id", self.string(&r.id)),
+                ("attr", r.attr.value()),
+                ("policy_version", self.string(&r.policy_version)),
+                ("scope", self.string(scope_value(&r.scope))),
+            ],
+        );
+        let aux = self.aux_data_value();
         let mut act = Activation::new(slots::COUNT);
         act.set(slots::REQUEST, cerbos::request_value(&pv, &rv, Some(&aux)));
         act.set(slots::PRINCIPAL, pv);

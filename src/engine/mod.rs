@@ -200,6 +200,7 @@ impl Engine {
             ));
         };
         let mut outputs = Vec::with_capacity(req.resources.len());
+        let shared = celrt::RequestValues::default();
         for entry in &req.resources {
             // INVARIANT: `validate` refused entries without a resource.
             let Some(resource) = &entry.resource else {
@@ -211,6 +212,7 @@ impl Engine {
                 principal,
                 actions: &entry.actions,
                 aux_data: aux.as_ref(),
+                shared: Some(&shared),
             };
             outputs.push(check::check_input(self, input, now_unix_nanos));
         }

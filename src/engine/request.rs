@@ -148,6 +148,8 @@ pub(crate) struct InputRef<'a> {
     pub(crate) principal: &'a Principal,
     pub(crate) actions: &'a [String],
     pub(crate) aux_data: Option<&'a DecodedAuxData>,
+    /// CEL values shared with the request's other entries, if any.
+    pub(crate) shared: Option<&'a super::celrt::RequestValues>,
 }
 
 impl CheckInput {
@@ -159,6 +161,7 @@ impl CheckInput {
             principal: &self.principal,
             actions: &self.actions,
             aux_data: self.aux_data.as_ref(),
+            shared: None,
         }
     }
 }
