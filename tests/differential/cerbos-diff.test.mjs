@@ -207,7 +207,11 @@ function generator(vocab, random, tokens = []) {
     if (depth < 2) return Object.fromEntries(some(vocab.attrKeys.length ? vocab.attrKeys : ["k"], 3).map((k) => [k, value(depth + 1)]));
     return pick(vocab.strings);
   };
+  // Attribute maps are sometimes `null` (protojson reads it as empty) or absent.
   const attrs = () => {
+    const shape = random();
+    if (shape < 0.03) return null;
+    if (shape < 0.06) return undefined;
     const out = {};
     for (const key of vocab.attrKeys) if (random() < 0.45) out[key] = value();
     return out;
