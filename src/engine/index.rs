@@ -211,6 +211,8 @@ impl Table {
                 text: symbols.text(sym),
                 sym: Some(sym),
             };
+            // INVARIANT: a literal kind has rows of its own, so `merge`
+            // returns an owned list exactly when some glob matches it too.
             if let Cow::Owned(rows) = self.merge(name) {
                 merged.insert(sym, rows);
             }
@@ -235,15 +237,26 @@ impl Table {
             .sym
             .and_then(|s| self.literal.get(&s))
             .map_or(&[], Vec::as_slice);
+        // A single source is borrowed as it is: every list is ascending.
+        let mut single: Option<&[u32]> = (!literal.is_empty()).then_some(literal);
         let mut out: Option<Vec<u32>> = None;
         for (m, ids) in &self.globs {
-            if m.matches(resource) {
-                out.get_or_insert_with(|| literal.to_vec())
-                    .extend_from_slice(ids);
+            if !m.matches(resource) {
+                continue;
+            }
+            match (&mut out, single) {
+                (Some(v), _) => v.extend_from_slice(ids),
+                (None, None) => single = Some(ids),
+                (None, Some(first)) => {
+                    let mut v = Vec::with_capacity(first.len() + ids.len());
+                    v.extend_from_slice(first);
+                    v.extend_from_slice(ids);
+                    out = Some(v);
+                }
             }
         }
         match out {
-            None => Cow::Borrowed(literal),
+            None => Cow::Borrowed(single.unwrap_or(&[])),
             Some(mut v) => {
                 v.sort_unstable();
                 v.dedup();
