@@ -231,30 +231,30 @@ fn string_list<S: AsRef<str>>(l: &[S]) -> Value {
 
 /// `P` as a CEL value.
 pub fn principal_value(p: &Principal) -> Value {
-    Value::Message(Arc::new(Message {
-        ty: &PRINCIPAL,
-        fields: vec![
+    Value::Message(Arc::new(Message::with(
+        &PRINCIPAL,
+        [
             str_field(&p.id),
             Some(string_list(&p.roles)),
             Some(attr_map(&p.attr)),
             str_field(&p.policy_version),
             str_field(&p.scope),
         ],
-    }))
+    )))
 }
 
 /// `R` as a CEL value.
 pub fn resource_value(r: &Resource) -> Value {
-    Value::Message(Arc::new(Message {
-        ty: &RESOURCE,
-        fields: vec![
+    Value::Message(Arc::new(Message::with(
+        &RESOURCE,
+        [
             str_field(&r.kind),
             str_field(&r.id),
             Some(attr_map(&r.attr)),
             str_field(&r.policy_version),
             str_field(&r.scope),
         ],
-    }))
+    )))
 }
 
 /// `request.auxData`: `jwt` claims of the request token and `jwts`
@@ -272,30 +272,27 @@ pub fn aux_data_value(
                 };
                 (
                     k.as_str(),
-                    Value::Message(Arc::new(Message {
-                        ty: &JWT,
-                        fields: vec![Some(claims)],
-                    })),
+                    Value::Message(Arc::new(Message::with(&JWT, [Some(claims)]))),
                 )
             },
         ))))
     });
-    Value::Message(Arc::new(Message {
-        ty: &AUX_DATA,
-        fields: vec![jwt.map(attr_map), jwts_value],
-    }))
+    Value::Message(Arc::new(Message::with(
+        &AUX_DATA,
+        [jwt.map(attr_map), jwts_value],
+    )))
 }
 
 /// `request` from the values of `P`, `R` and `request.auxData`.
 pub fn request_value(principal: &Value, resource: &Value, aux_data: Option<&Value>) -> Value {
-    Value::Message(Arc::new(Message {
-        ty: &REQUEST,
-        fields: vec![
+    Value::Message(Arc::new(Message::with(
+        &REQUEST,
+        [
             Some(principal.clone()),
             Some(resource.clone()),
             aux_data.cloned(),
         ],
-    }))
+    )))
 }
 
 /// `runtime` with the effective derived roles.
@@ -305,10 +302,10 @@ pub fn runtime_value<S: AsRef<str>>(effective_derived_roles: &[S]) -> Value {
 
 /// `runtime` with the effective derived roles given as a CEL list of strings.
 pub fn runtime_value_of(effective_derived_roles: Value) -> Value {
-    Value::Message(Arc::new(Message {
-        ty: &RUNTIME,
-        fields: vec![Some(effective_derived_roles)],
-    }))
+    Value::Message(Arc::new(Message::with(
+        &RUNTIME,
+        [Some(effective_derived_roles)],
+    )))
 }
 
 /// A `cerbos.Variables` value (for `V`, `C`, `G`): select-only, missing
@@ -972,6 +969,18 @@ mod tests {
     use crate::cel::parser::parse;
     use crate::cel::program::Program;
     use crate::cel::time::parse_timestamp;
+
+    #[test]
+    fn every_message_type_fits_the_inline_fields() {
+        for ty in [&PRINCIPAL, &RESOURCE, &JWT, &AUX_DATA, &REQUEST, &RUNTIME] {
+            assert!(
+                ty.fields.len() <= crate::cel::value::MAX_MESSAGE_FIELDS,
+                "{} has {} fields",
+                ty.name,
+                ty.fields.len()
+            );
+        }
+    }
 
     fn act() -> Activation {
         let mut p = Principal {

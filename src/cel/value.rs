@@ -233,13 +233,21 @@ impl MessageType {
     }
 }
 
+/// Most fields a message type of the runtime has (`Principal`, `Resource`).
+pub const MAX_MESSAGE_FIELDS: usize = 5;
+
+/// A message's field values, stored inline so that a message value is a
+/// single allocation (several are built per check).
+pub type Fields = [Option<Value>; MAX_MESSAGE_FIELDS];
+
 /// A message value: one slot per field of its type; `None` means unset.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Message {
     /// The message type.
     pub ty: &'static MessageType,
-    /// Field values in the type's field order.
-    pub fields: Vec<Option<Value>>,
+    /// Field values in the type's field order (slots past the type's
+    /// fields stay unset).
+    pub fields: Fields,
 }
 
 impl Message {
@@ -247,8 +255,19 @@ impl Message {
     pub fn new(ty: &'static MessageType) -> Self {
         Message {
             ty,
-            fields: vec![None; ty.fields.len()],
+            fields: Fields::default(),
         }
+    }
+
+    /// A message of type `ty` whose first fields are `given`, in the type's
+    /// field order.
+    pub fn with<const N: usize>(ty: &'static MessageType, given: [Option<Value>; N]) -> Self {
+        const { assert!(N <= MAX_MESSAGE_FIELDS) };
+        let mut fields = Fields::default();
+        for (slot, v) in fields.iter_mut().zip(given) {
+            *slot = v;
+        }
+        Message { ty, fields }
     }
 
     /// Value of field number `idx` (its default when unset).

@@ -12,7 +12,7 @@ use crate::cel::ast::Expr;
 use crate::cel::cerbos::{self, slots};
 use crate::cel::program::{Activation, Declarations, Program, DEFAULT_BUDGET};
 use crate::cel::time::Timestamp;
-use crate::cel::value::{EvalError, Map, Message, MessageType, Opaque, Value};
+use crate::cel::value::{EvalError, Fields, Map, Message, MessageType, Opaque, Value};
 
 use super::names::scope_value;
 use super::request::InputRef;
@@ -177,7 +177,7 @@ pub(crate) struct CelEnv<'i> {
 /// A message of `ty` with the given fields set by name; names the type does
 /// not declare are skipped, so this does not depend on field order.
 fn message<const N: usize>(ty: &'static MessageType, values: [(&str, Value); N]) -> Value {
-    let mut fields: Vec<Option<Value>> = vec![None; ty.fields.len()];
+    let mut fields = Fields::default();
     for (i, (name, v)) in values.into_iter().enumerate() {
         // Callers list the fields in declaration order, so the name usually
         // sits at the same index; the search is the fallback.
