@@ -224,7 +224,8 @@ fn attr_map(m: &serde_json::Map<String, serde_json::Value>) -> Value {
     )))
 }
 
-fn string_list<S: AsRef<str>>(l: &[S]) -> Value {
+/// A CEL list of strings.
+pub(crate) fn string_list<S: AsRef<str>>(l: &[S]) -> Value {
     // An exact-size iterator collects into the `Arc` in one allocation.
     Value::List(l.iter().map(|s| Value::from(s.as_ref())).collect())
 }

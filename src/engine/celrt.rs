@@ -192,11 +192,6 @@ fn message<const N: usize>(ty: &'static MessageType, values: [(&str, Value); N])
     Value::Message(Arc::new(Message { ty, fields }))
 }
 
-fn strings<S: AsRef<str>>(l: &[S]) -> Value {
-    // An exact-size iterator collects into the `Arc` in one allocation.
-    Value::List(l.iter().map(|s| Value::string(s.as_ref())).collect())
-}
-
 impl<'i> CelEnv<'i> {
     /// Whether any evaluation of this input read the time (`now()`,
     /// `timeSince`): test suites without `options.now` must then error.
@@ -239,7 +234,7 @@ impl<'i> CelEnv<'i> {
                 &cerbos::PRINCIPAL,
                 [
                     ("id", self.string(&p.id)),
-                    ("roles", strings(&p.roles)),
+                    ("roles", cerbos::string_list(&p.roles)),
                     ("attr", p.attr.value()),
                     ("policy_version", self.string(&p.policy_version)),
                     ("scope", self.string(scope_value(&p.scope))),

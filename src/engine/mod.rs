@@ -300,11 +300,7 @@ impl Engine {
     }
 
     pub(crate) fn policy_key(&self, pid: PolicyId) -> &str {
-        self.bundle
-            .policies
-            .get(pid as usize)
-            .map(|p| p.key.as_str())
-            .unwrap_or("")
+        self.policy_key_arc(pid)
     }
 
     pub(crate) fn expr_source(&self, id: ExprId) -> &str {

@@ -7,7 +7,7 @@ import { createServer } from "node:http";
 import { join } from "node:path";
 import { after, before, test } from "node:test";
 
-import { browserPageFile, launchChromium, sendFile } from "./support.mjs";
+import { browserPageFile, launchChromium, openStatusPage, sendFile } from "./support.mjs";
 import { ACTIONS, NOW_MS, documentBundlePath, expectations, fixtures, nativeAnswers, normalize, parityRequests, principals, resources } from "../js/support.mjs";
 
 let server;
@@ -42,14 +42,8 @@ after(async () => {
 });
 
 test("chromium renders the suite's decisions and matches the native CLI", async () => {
-  const page = await browser.newPage();
-  const errors = [];
-  page.on("pageerror", (e) => errors.push(e.message));
-  page.on("console", (m) => m.type() === "error" && errors.push(m.text()));
   // The page lives under /page/ so that index.html's ./page.mjs resolves there.
-  await page.goto(`${base}/page/index.html`);
-  await page.waitForFunction(() => document.getElementById("status").dataset.state !== undefined, null, { timeout: 20_000 });
-  const status = await page.textContent("#status");
+  const { page, status, errors } = await openStatusPage(browser, `${base}/page/index.html`, 20_000);
   assert.match(status, /^ready:/, `${status} ${errors.join("; ")}`);
 
   const rows = await page.$$eval("#decisions tbody tr", (trs) => trs.map((tr) => [tr.dataset.case, [...tr.children].slice(2).map((td) => td.textContent)]));

@@ -11,7 +11,7 @@ import { join } from "node:path";
 import { after, before, test } from "node:test";
 import * as jose from "jose";
 
-import { browserPageFile, launchChromium, sendFile } from "./support.mjs";
+import { browserPageFile, launchChromium, openStatusPage, sendFile } from "./support.mjs";
 import { NOW_MS, fixtures } from "../js/support.mjs";
 import { sec1WithoutPublicPem, signingKeys } from "./jwt-support.mjs";
 
@@ -70,13 +70,7 @@ after(async () => {
 });
 
 test("chromium: TokenVerifier verifies real tokens in the wasm and refuses forged ones", async () => {
-  const page = await browser.newPage();
-  const errors = [];
-  page.on("pageerror", (e) => errors.push(e.message));
-  page.on("console", (m) => m.type() === "error" && errors.push(m.text()));
-  await page.goto(`${base}/page/jwt.html`);
-  await page.waitForFunction(() => document.getElementById("status").dataset.state !== undefined, null, { timeout: 30_000 });
-  const status = await page.textContent("#status");
+  const { page, status, errors } = await openStatusPage(browser, `${base}/page/jwt.html`, 30_000);
   assert.equal(status, "ready", `${status} ${errors.join("; ")}`);
   const rows = await page.$$eval("#results tbody tr", (trs) => trs.map((tr) => [tr.dataset.case, tr.children[1].textContent]));
   assert.equal(rows.length, expected.length);

@@ -41,6 +41,21 @@ export function launchChromium() {
   });
 }
 
+/**
+ * Opens `url` in a new page of `browser` and waits until the page's
+ * `#status` element has a `data-state`. Returns the page, its status text and
+ * the page errors and console errors seen so far (the array keeps filling).
+ */
+export async function openStatusPage(browser, url, timeout) {
+  const page = await browser.newPage();
+  const errors = [];
+  page.on("pageerror", (e) => errors.push(e.message));
+  page.on("console", (m) => m.type() === "error" && errors.push(m.text()));
+  await page.goto(url);
+  await page.waitForFunction(() => document.getElementById("status").dataset.state !== undefined, null, { timeout });
+  return { page, status: await page.textContent("#status"), errors };
+}
+
 /** A port that was free a moment ago on 127.0.0.1. */
 export function freePort() {
   return new Promise((resolve, reject) => {
