@@ -9,6 +9,8 @@ use std::cell::Cell;
 use std::collections::HashMap;
 use std::sync::Arc;
 
+use smallvec::SmallVec;
+
 use super::ast::{Expr, ExprKind, Literal};
 use super::functions::{self, FnImpl};
 use super::value::{EvalError, EvalResult, MessageType, Timestamp, Type, Value};
@@ -112,23 +114,24 @@ impl Declarations {
 /// and the evaluation budget.
 #[derive(Debug, Clone)]
 pub struct Activation {
-    slots: Vec<Option<Value>>,
+    /// Inline for the usual few variables (Cerbos declares 7), so an
+    /// activation costs no allocation.
+    slots: SmallVec<[Option<Value>; 8]>,
     now: Option<Timestamp>,
     budget: Cell<u64>,
-    /// Set when `now()`/`timeSince` read the time; shared by clones so that
-    /// every activation derived from one request reports into one flag
-    /// (the test runner errors a test whose policy used an unset `now`).
-    now_read: std::rc::Rc<Cell<bool>>,
+    /// Set when `now()`/`timeSince` read the time (the test runner errors a
+    /// test whose policy used an unset `now`).
+    now_read: Cell<bool>,
 }
 
 impl Activation {
     /// An activation with `slot_count` unset slots and the default budget.
     pub fn new(slot_count: usize) -> Self {
         Activation {
-            slots: vec![None; slot_count],
+            slots: smallvec::smallvec![None; slot_count],
             now: None,
             budget: Cell::new(DEFAULT_BUDGET),
-            now_read: std::rc::Rc::new(Cell::new(false)),
+            now_read: Cell::new(false),
         }
     }
 
@@ -156,8 +159,7 @@ impl Activation {
         self.now
     }
 
-    /// Whether an expression read the time through this activation or a
-    /// clone of it.
+    /// Whether an expression read the time through this activation.
     pub fn now_was_read(&self) -> bool {
         self.now_read.get()
     }

@@ -101,8 +101,8 @@ impl CelValue {
 }
 
 /// Computed variables of one parameter set, in evaluation order: the
-/// `cerbos.Variables` bag that `V` shows.
-#[derive(Debug)]
+/// `cerbos.Variables` bag that `V` shows. Cloning shares the bag.
+#[derive(Debug, Clone)]
 pub(crate) struct Vars {
     value: Value,
 }
@@ -116,8 +116,12 @@ impl Vars {
         }
     }
 
-    /// Adds (or moves to the end, replacing) variable `name`.
-    pub(crate) fn insert(&mut self, name: &str, v: CelValue) {
+    /// Adds (or moves to the end, replacing) variable `key`, a CEL string
+    /// (see [`Engine::cel_string`]).
+    pub(crate) fn insert(&mut self, key: CelValue, v: CelValue) {
+        let Value::String(name) = &key.0 else {
+            return;
+        };
         // Later variables see the earlier ones, so the bag grows between
         // evaluations. [`CelEnv::eval`] drops the activation's reference
         // after each evaluation, so the bag is usually uniquely owned here
@@ -131,7 +135,7 @@ impl Vars {
         if map.get_str(name).is_some() {
             let rest: Vec<(Value, Value)> = map
                 .iter()
-                .filter(|(k, _)| !matches!(k, Value::String(s) if s.as_ref() == name))
+                .filter(|(k, _)| !matches!(k, Value::String(s) if s == name))
                 .cloned()
                 .collect();
             *map = Map::from_string_entries(rest.into_iter().filter_map(|(k, v)| match k {
@@ -139,7 +143,7 @@ impl Vars {
                 _ => None,
             }));
         }
-        map.insert(Value::string(name), v.0);
+        map.insert(key.0, v.0);
     }
 }
 
@@ -154,14 +158,13 @@ pub(crate) struct RequestValues {
 /// The activation of one input, built on the first evaluation (many
 /// decisions need no CEL at all).
 pub(crate) struct CelEnv<'i> {
+    engine: &'i Engine,
     input: InputRef<'i>,
     now_unix_nanos: i64,
     globals: Value,
     runtime: Value,
     /// The engine's shared `request.auxData` for inputs without aux data.
     empty_aux: Value,
-    /// The engine's shared `""`.
-    empty_string: Value,
     /// The engine's shared empty `cerbos.Variables` bag.
     empty_vars: Value,
     /// The activation.
@@ -202,14 +205,14 @@ impl<'i> CelEnv<'i> {
             .any(Activation::now_was_read)
     }
 
-    pub(crate) fn new(engine: &Engine, input: InputRef<'i>, now_unix_nanos: i64) -> CelEnv<'i> {
+    pub(crate) fn new(engine: &'i Engine, input: InputRef<'i>, now_unix_nanos: i64) -> CelEnv<'i> {
         CelEnv {
+            engine,
             input,
             now_unix_nanos,
             globals: engine.globals().0.clone(),
             runtime: engine.empty_runtime().0.clone(),
             empty_aux: engine.empty_aux_data().0.clone(),
-            empty_string: engine.empty_string().0.clone(),
             empty_vars: engine.empty_vars().0.clone(),
             built: None,
             no_runtime: None,
@@ -217,13 +220,9 @@ impl<'i> CelEnv<'i> {
         }
     }
 
-    /// A string value; the (frequent) empty string shares one allocation.
+    /// A string value, shared when the bundle names it.
     fn string(&self, s: &str) -> Value {
-        if s.is_empty() {
-            self.empty_string.clone()
-        } else {
-            Value::string(s)
-        }
+        self.engine.cel_string(s).0
     }
 
     /// `P`: built once per request when the input shares a [`RequestValues`].
@@ -234,7 +233,10 @@ impl<'i> CelEnv<'i> {
                 &cerbos::PRINCIPAL,
                 [
                     ("id", self.string(&p.id)),
-                    ("roles", cerbos::string_list(&p.roles)),
+                    (
+                        "roles",
+                        Value::List(p.roles.iter().map(|r| self.string(r)).collect()),
+                    ),
                     ("attr", p.attr.value()),
                     ("policy_version", self.string(&p.policy_version)),
                     ("scope", self.string(scope_value(&p.scope))),

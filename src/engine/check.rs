@@ -4,41 +4,20 @@
 //! follow the original because they decide outputs and evaluation errors,
 //! not only effects (`cerbos-semantics.md` §2.3–2.13).
 
-use std::borrow::Cow;
-use std::collections::{BTreeSet, HashMap};
-use std::hash::{BuildHasherDefault, Hasher};
-use std::rc::Rc;
+use std::collections::BTreeSet;
 use std::sync::Arc;
 
-/// Hasher for small integer keys (dense condition-cache ids): no SipHash needed.
-#[derive(Default)]
-struct IdHasher(u64);
-
-impl Hasher for IdHasher {
-    fn finish(&self) -> u64 {
-        self.0
-    }
-
-    fn write(&mut self, bytes: &[u8]) {
-        for b in bytes {
-            self.0 =
-                (self.0.rotate_left(5) ^ u64::from(*b)).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
-        }
-    }
-
-    fn write_u32(&mut self, n: u32) {
-        self.0 = (self.0.rotate_left(5) ^ u64::from(n)).wrapping_mul(0x9e37_79b9_7f4a_7c15);
-    }
-}
+use smallvec::SmallVec;
 
 use crate::bundle::{
     Condition, DerivedRoleId, Effect as RowEffect, ExprId, ParamSetId, PolicyId, PolicyKind,
     ScopePermissions,
 };
 
+use super::cache::InputCache;
 use super::celrt::{CelEnv, CelValue, Vars};
 use super::config::SchemaEnforcement;
-use super::index::{Binding, ConditionRef, Name, RoleRows, ScopeInfo, Table};
+use super::index::{Bindings, ConditionRef, Name, RoleRows, Roles, ScopeInfo, Table};
 use super::names::{principal_policy_key, resource_policy_key, sanitize_cow, scope_value};
 use super::request::{
     ActionEffect, ActionMap, CelError, CheckOutput, Effect, EvaluationError, InputRef, OutputEntry,
@@ -94,16 +73,19 @@ enum VarKey {
 struct ScopedDerivedRoles<'e> {
     /// Sorted by name, without duplicate names (the order
     /// `runtime.effectiveDerivedRoles` lists them in).
-    roles: Vec<(&'e str, DerivedRoleId)>,
-    err_roles: Vec<&'e str>,
+    roles: SmallVec<[(&'e str, DerivedRoleId); 4]>,
+    err_roles: SmallVec<[&'e str; 2]>,
 }
+
+/// The decision of each action so far, in the order they were first set.
+type Effects<'a> = SmallVec<[(&'a str, EffectInfo<'a>); 4]>;
 
 /// The rule table of one scope as an input sees it.
 struct ScopeTable<'a> {
     table: Option<&'a Table>,
     /// Per principal role (with its parents), the table's rows for the
     /// input's resource kind that the role can match, any action.
-    by_role: Vec<RoleRows>,
+    by_role: SmallVec<[RoleRows; 2]>,
     perms: ScopePermissions,
 }
 
@@ -113,10 +95,12 @@ impl<'a> ScopeTable<'a> {
         info: &ScopeInfo,
         table: Option<&'a Table>,
         kind: Name<'_>,
-        role_query_roles: &[Cow<'_, [Name<'_>]>],
+        role_query_roles: &[Roles<'_>],
         principal: Option<Name<'_>>,
     ) -> ScopeTable<'a> {
-        let rows = table.map_or(Cow::Borrowed(&[][..]), |t| t.resource_rows(kind));
+        let rows = table.map_or(std::borrow::Cow::Borrowed(&[][..]), |t| {
+            t.resource_rows(kind)
+        });
         ScopeTable {
             table,
             by_role: role_query_roles
@@ -133,23 +117,20 @@ struct Eval<'e> {
     engine: &'e Engine,
     cel: CelEnv<'e>,
     strict: bool,
-    var_cache: HashMap<VarKey, Rc<Vars>, BuildHasherDefault<IdHasher>>,
-    cond_cache: HashMap<u32, bool, BuildHasherDefault<IdHasher>>,
+    var_cache: InputCache<VarKey, Vars>,
+    /// Condition results by evaluation key.
+    cond_cache: InputCache<u32, bool>,
     /// (expression source borrowed from the bundle, message): ordered and
     /// deduplicated as the output lists them; sources are copied only then.
     cel_errors: BTreeSet<(&'e str, String)>,
     outputs: Vec<OutputEntry>,
     /// Shared by every parameter set without variables.
-    empty_vars: Rc<Vars>,
+    empty_vars: Vars,
 }
 
 /// Records the decision for `action` (DENY is sticky when an action is set
 /// twice). Decisions stay borrowed until [`finish`] copies them into the output.
-fn set_effect<'a>(
-    effects: &mut Vec<(&'a str, EffectInfo<'a>)>,
-    action: &'a str,
-    info: EffectInfo<'a>,
-) {
+fn set_effect<'a>(effects: &mut Effects<'a>, action: &'a str, info: EffectInfo<'a>) {
     let mut info = info;
     if info.effect != Eff::Allow {
         info.effect = Eff::Deny;
@@ -243,21 +224,27 @@ pub(crate) fn check_input(
     let principal_scopes = idx.scope_chain(p_scope, PolicyKind::Principal, lenient);
     let resource_scopes = idx.scope_chain(r_scope, PolicyKind::Resource, lenient);
     let empty = &engine.empty_str;
-    let r_key_of = || -> Arc<str> {
-        resource_scopes
-            .first()
-            .map(|(s, _)| resource_policy_key(&input.resource.kind, r_version, s).into())
-            .unwrap_or_else(|| empty.clone())
-    };
-
-    let mut effects: Vec<(&str, EffectInfo)> = Vec::with_capacity(input.actions.len());
-    if principal_scopes.is_empty() && resource_scopes.is_empty() {
-        finish(engine, input, &effects, &mut out);
-        return out;
-    }
-
     let sanitized_kind = sanitize_cow(&input.resource.kind);
     let sanitized_kind: &str = &sanitized_kind;
+    let kind_name = idx.name(sanitized_kind);
+    let r_version_sym = idx.name(r_version).sym;
+    let p_version_sym = idx.name(p_version).sym;
+    // The key of the policy that would sit at the first scope, borrowed
+    // from the bundle when that policy exists.
+    let r_key_of = || -> Arc<str> {
+        let Some((s, info)) = resource_scopes.first() else {
+            return empty.clone();
+        };
+        match idx.keyed_policy(PolicyKind::Resource, kind_name, r_version_sym, info) {
+            Some(pid) => engine.policy_key_arc(pid).clone(),
+            None => resource_policy_key(&input.resource.kind, r_version, s).into(),
+        }
+    };
+
+    if principal_scopes.is_empty() && resource_scopes.is_empty() {
+        finish(engine, input, &[], &mut out);
+        return out;
+    }
 
     // §2.4 schema validation with the schemas of the first resource scope's policy chain.
     if cfg.schema_enforcement != SchemaEnforcement::None {
@@ -285,6 +272,7 @@ pub(crate) fn check_input(
                 out.validation_errors = errors;
                 if cfg.schema_enforcement == SchemaEnforcement::Reject {
                     let r_key = r_key_of();
+                    let mut effects = Effects::new();
                     for a in input.actions {
                         set_effect(
                             &mut effects,
@@ -304,10 +292,7 @@ pub(crate) fn check_input(
         }
     }
 
-    let kind_name = idx.name(sanitized_kind);
-    let r_version_sym = idx.name(r_version).sym;
-    let p_version_sym = idx.name(p_version).sym;
-    let resource_table_list: Vec<Option<&Table>> = resource_scopes
+    let resource_table_list: SmallVec<[Option<&Table>; 4]> = resource_scopes
         .iter()
         .map(|(_, info)| idx.table_of(PolicyKind::Resource, r_version_sym, info))
         .collect();
@@ -322,13 +307,67 @@ pub(crate) fn check_input(
         .flatten()
         .any(|t| t.has_resource(kind_name));
     if !scoped_principal_exists && !scoped_resource_exists {
-        finish(engine, input, &effects, &mut out);
+        finish(engine, input, &[], &mut out);
         return out;
     }
-    // Reported (as the policy of a NO_MATCH) only when a policy exists.
+    let r_scope_info = idx.scope(r_scope);
+    let roles: Roles = input.principal.roles.iter().map(|r| idx.name(r)).collect();
+    let including_parent_roles = idx.add_parent_roles(r_scope_info, &roles);
+
+    let mut ev = Eval {
+        engine,
+        cel: CelEnv::new(engine, input, now_unix_nanos),
+        strict: cfg.strict_evaluation,
+        var_cache: InputCache::default(),
+        cond_cache: InputCache::default(),
+        cel_errors: BTreeSet::new(),
+        outputs: Vec::new(),
+        empty_vars: Vars::empty(engine.empty_vars()),
+    };
+    // Few scopes per request: a list beats hashing.
+    let mut processed_scoped_drs: SmallVec<[(&str, ScopedDerivedRoles); 2]> = SmallVec::new();
+    let mut effective_derived_roles: SmallVec<[&str; 4]> = SmallVec::new();
+    let mut bindings = Bindings::new();
+    // Per-input lookups hoisted out of the action loop: each role's query
+    // roles, and the table of each scope (principal rows are queried with
+    // the resource version, as in Cerbos) with its scope permissions and
+    // the rows each role can match.
+    let role_query_roles: SmallVec<[Roles; 2]> = roles
+        .iter()
+        .map(|r| idx.add_parent_roles(r_scope_info, std::slice::from_ref(r)))
+        .collect();
+    let principal_name = idx.name(&input.principal.id);
+    let scope_table = |kind: PolicyKind, info: &ScopeInfo, table| {
+        let principal = (kind == PolicyKind::Principal).then_some(principal_name);
+        ScopeTable::new(engine, info, table, kind_name, &role_query_roles, principal)
+    };
+    let resource_tables: SmallVec<[ScopeTable; 2]> = resource_scopes
+        .iter()
+        .zip(&resource_table_list)
+        .map(|((_, info), table)| scope_table(PolicyKind::Resource, info, *table))
+        .collect();
+    let principal_tables: SmallVec<[ScopeTable; 2]> = principal_scopes
+        .iter()
+        .map(|(_, info)| {
+            let table = idx.table_of(PolicyKind::Principal, r_version_sym, info);
+            scope_table(PolicyKind::Principal, info, table)
+        })
+        .collect();
+    // Index into `processed_scoped_drs` of the set `runtime` currently shows.
+    let mut runtime_set: Option<usize> = None;
+    // The key of the first principal scope is reported only when a
+    // principal rule decides, so it is not formatted when no rule of this
+    // principal's policies can match.
+    let principal_rows = principal_tables
+        .iter()
+        .any(|t| t.by_role.iter().any(RoleRows::any_match));
     let p_key: Arc<str> = match principal_scopes.first() {
-        Some((s, _)) if scoped_principal_exists => {
-            principal_policy_key(&input.principal.id, p_version, s).into()
+        Some((s, info)) if scoped_principal_exists && principal_rows => {
+            let id = sanitize_cow(&input.principal.id);
+            match idx.keyed_policy(PolicyKind::Principal, idx.name(&id), p_version_sym, info) {
+                Some(pid) => engine.policy_key_arc(pid).clone(),
+                None => principal_policy_key(&input.principal.id, p_version, s).into(),
+            }
         }
         _ => empty.clone(),
     };
@@ -338,54 +377,7 @@ pub(crate) fn check_input(
         empty.clone()
     };
 
-    let r_scope_info = idx.scope(r_scope);
-    let roles: Vec<Name> = input.principal.roles.iter().map(|r| idx.name(r)).collect();
-    let including_parent_roles = idx.add_parent_roles(r_scope_info, &roles);
-
-    let mut ev = Eval {
-        engine,
-        cel: CelEnv::new(engine, input, now_unix_nanos),
-        strict: cfg.strict_evaluation,
-        // Sized for a typical request, so that the caches are allocated
-        // once instead of regrown 4 → 8 → 16 entries.
-        var_cache: HashMap::with_capacity_and_hasher(8, Default::default()),
-        cond_cache: HashMap::with_capacity_and_hasher(16, Default::default()),
-        cel_errors: BTreeSet::new(),
-        outputs: Vec::new(),
-        empty_vars: Rc::new(Vars::empty(engine.empty_vars())),
-    };
-    // Few scopes per request: a list beats hashing.
-    let mut processed_scoped_drs: Vec<(&str, ScopedDerivedRoles)> = Vec::new();
-    let mut effective_derived_roles: Vec<&str> = Vec::new();
-    let mut bindings: Vec<Binding> = Vec::with_capacity(8);
-    let empty_vars = ev.empty_vars.clone();
-    // Per-input lookups hoisted out of the action loop: each role's query
-    // roles, and the table of each scope (principal rows are queried with
-    // the resource version, as in Cerbos) with its scope permissions and
-    // the rows each role can match.
-    let role_query_roles: Vec<Cow<[Name]>> = roles
-        .iter()
-        .map(|r| idx.add_parent_roles(r_scope_info, std::slice::from_ref(r)))
-        .collect();
-    let principal_name = idx.name(&input.principal.id);
-    let scope_table = |kind: PolicyKind, info: &ScopeInfo, table| {
-        let principal = (kind == PolicyKind::Principal).then_some(principal_name);
-        ScopeTable::new(engine, info, table, kind_name, &role_query_roles, principal)
-    };
-    let resource_tables: Vec<ScopeTable> = resource_scopes
-        .iter()
-        .zip(&resource_table_list)
-        .map(|((_, info), table)| scope_table(PolicyKind::Resource, info, *table))
-        .collect();
-    let principal_tables: Vec<ScopeTable> = principal_scopes
-        .iter()
-        .map(|(_, info)| {
-            let table = idx.table_of(PolicyKind::Principal, r_version_sym, info);
-            scope_table(PolicyKind::Principal, info, table)
-        })
-        .collect();
-    // Index into `processed_scoped_drs` of the set `runtime` currently shows.
-    let mut runtime_set: Option<usize> = None;
+    let mut effects = Effects::new();
 
     for action in input.actions {
         let action_name = idx.name(action);
@@ -490,7 +482,7 @@ pub(crate) fn check_input(
                         let origin_key = || engine.policy_key_arc(view.origin);
                         let (constants, variables) = match view.params {
                             Some(ps) => (ev.constants(ps), ev.binding_variables(ps)),
-                            None => (engine.empty_vars().clone(), empty_vars.clone()),
+                            None => (engine.empty_vars().clone(), ev.empty_vars.clone()),
                         };
                         let satisfied = match view.eval_key.and_then(|k| ev.cond_cache.get(&k)) {
                             Some(c) => *c,
@@ -627,7 +619,7 @@ impl<'e> Eval<'e> {
     }
 
     /// `evaluatePrograms`: every variable of the set in order; a failing one stays unset.
-    fn binding_variables(&mut self, ps: ParamSetId) -> Rc<Vars> {
+    fn binding_variables(&mut self, ps: ParamSetId) -> Vars {
         let key = VarKey::Params(ps);
         if let Some(v) = self.var_cache.get(&key) {
             return v.clone();
@@ -637,7 +629,7 @@ impl<'e> Eval<'e> {
         vars
     }
 
-    fn evaluate_variables(&mut self, ps: ParamSetId, null_on_error: bool) -> Rc<Vars> {
+    fn evaluate_variables(&mut self, ps: ParamSetId, null_on_error: bool) -> Vars {
         let engine = self.engine;
         let set = match engine.bundle.param_sets.get(ps as usize) {
             Some(set) if !set.variables.is_empty() => set,
@@ -647,19 +639,19 @@ impl<'e> Eval<'e> {
         let mut vars = Vars::empty(engine.empty_vars());
         for (name, expr) in &set.variables {
             match self.cel.eval(engine, *expr, &constants, &vars) {
-                Ok(v) => vars.insert(name, v),
+                Ok(v) => vars.insert(engine.cel_string(name), v),
                 Err(msg) => {
                     // An expression cel-go could not plan is never evaluated.
                     if !engine.unplannable(*expr) {
                         self.record(*expr, msg);
                     }
                     if null_on_error && !self.strict {
-                        vars.insert(name, CelValue::null());
+                        vars.insert(engine.cel_string(name), CelValue::null());
                     }
                 }
             }
         }
-        Rc::new(vars)
+        vars
     }
 
     /// The effective derived roles of one scope (computed on the first visit).
@@ -667,7 +659,7 @@ impl<'e> Eval<'e> {
         &mut self,
         policy: Option<PolicyId>,
         including_parent_roles: &[Name<'_>],
-        effective: &mut Vec<&'e str>,
+        effective: &mut SmallVec<[&'e str; 4]>,
     ) -> ScopedDerivedRoles<'e> {
         let engine = self.engine;
         let mut sdr = ScopedDerivedRoles::default();

@@ -14,6 +14,8 @@ use std::collections::HashSet;
 use std::hash::{BuildHasherDefault, Hasher};
 use std::sync::Arc;
 
+use smallvec::SmallVec;
+
 /// FxHash-style hasher for the index's maps. Their keys come from the
 /// bundle, and requests only look keys up, so collision flooding is not a
 /// concern and SipHash's cost is not needed.
@@ -64,7 +66,7 @@ use crate::bundle::{
 };
 
 use super::glob::{matches_glob, Glob};
-use super::names::sanitize;
+use super::names::{principal_policy_key, resource_policy_key, sanitize};
 
 /// Interned id of a string named by the rule table.
 pub(crate) type Sym = u32;
@@ -334,8 +336,24 @@ pub(crate) struct RoleRows {
     /// matches the roles and principal: Cerbos's `baseBM` is non-empty.
     base: bool,
     /// Rows with an action dimension (no allow-lists) matching the roles and principal.
-    rows: Vec<u32>,
+    rows: SmallVec<[u32; 16]>,
 }
+
+impl RoleRows {
+    /// Cerbos's `baseBM` is non-empty: a query can return bindings.
+    pub(crate) fn any_match(&self) -> bool {
+        self.base
+    }
+}
+
+/// Scopes to walk, most specific first, with what the index knows of each.
+pub(crate) type ScopeChain<'s, 'i> = SmallVec<[(&'s str, &'i ScopeInfo); 4]>;
+
+/// Roles of one query (a principal role and its parents, or all of them).
+pub(crate) type Roles<'a> = SmallVec<[Name<'a>; 4]>;
+
+/// The bindings of one query.
+pub(crate) type Bindings = SmallVec<[Binding; 8]>;
 
 /// The prepared index over a bundle.
 #[derive(Debug, Default)]
@@ -346,6 +364,10 @@ pub(crate) struct Index {
     tables: HashMap<(PolicyKind, Sym, Sym), Table>,
     /// Every scope a row, scope permission or role policy names.
     scopes: HashMap<Box<str>, ScopeInfo>,
+    /// (policy kind, sanitized name, version, scope) → the resource or
+    /// principal policy whose key is exactly what a decision would report
+    /// for them, so a check borrows the key instead of formatting it.
+    keyed_policies: HashMap<(PolicyKind, Sym, Sym, Sym), PolicyId>,
     /// The empty string (the rule of a synthetic decision).
     empty: Arc<str>,
 }
@@ -409,8 +431,20 @@ impl Index {
             idx.scope_mut(scope).parent_roles = closed;
         }
         for (pid, p) in bundle.policies.iter().enumerate() {
+            let reported_key = match p.kind {
+                PolicyKind::Resource => resource_policy_key(&p.name, &p.version, &p.scope),
+                PolicyKind::Principal => principal_policy_key(&p.name, &p.version, &p.scope),
+                _ => continue,
+            };
+            let pid = PolicyId::try_from(pid).unwrap_or(PolicyId::MAX);
+            if reported_key == p.key {
+                let name = idx.symbols.intern(&sanitize(&p.name));
+                let version = idx.symbols.intern(&p.version);
+                let scope = idx.symbols.intern(&p.scope);
+                idx.keyed_policies
+                    .insert((p.kind, name, version, scope), pid);
+            }
             if p.kind == PolicyKind::Resource {
-                let pid = PolicyId::try_from(pid).unwrap_or(PolicyId::MAX);
                 let version = idx.symbols.intern(&p.version);
                 let kind = idx.symbols.intern(&sanitize(&p.name));
                 let scope = idx.scope_mut(&p.scope).sym;
@@ -425,7 +459,24 @@ impl Index {
         for table in idx.tables.values_mut() {
             table.merge_globs(&idx.symbols);
         }
+        // Variable names are not matched, but a check makes CEL strings of
+        // them (the keys of `V`) from the interned texts.
+        for set in &bundle.param_sets {
+            for (name, _) in &set.variables {
+                idx.symbols.intern(name);
+            }
+        }
         idx
+    }
+
+    /// Every interned string, by [`Sym`].
+    pub(crate) fn symbol_texts(&self) -> impl ExactSizeIterator<Item = &str> {
+        self.symbols.texts.iter().map(|t| &**t)
+    }
+
+    /// The [`Sym`] of a string the index interned.
+    pub(crate) fn symbol(&self, text: &str) -> Option<Sym> {
+        self.symbols.get(text)
     }
 
     fn scope_mut(&mut self, scope: &str) -> &mut ScopeInfo {
@@ -462,15 +513,14 @@ impl Index {
         scope: &'s str,
         kind: PolicyKind,
         lenient: bool,
-    ) -> Vec<(&'s str, &ScopeInfo)> {
+    ) -> ScopeChain<'s, '_> {
         let has_rows = |s: &str| {
             self.scope(s).filter(|info| match kind {
                 PolicyKind::Principal => info.principal,
                 _ => info.resource,
             })
         };
-        // Most requests walk one or two scopes.
-        let mut chain = Vec::with_capacity(4);
+        let mut chain = ScopeChain::new();
         match has_rows(scope) {
             Some(info) => chain.push((scope, info)),
             None if !lenient => return chain,
@@ -482,6 +532,20 @@ impl Index {
             }
         }
         chain
+    }
+
+    /// The policy of `kind` named `name` (sanitized) at `version` and
+    /// `scope` whose key is the one a decision reports for them.
+    pub(crate) fn keyed_policy(
+        &self,
+        kind: PolicyKind,
+        name: Name<'_>,
+        version: Option<Sym>,
+        scope: &ScopeInfo,
+    ) -> Option<PolicyId> {
+        self.keyed_policies
+            .get(&(kind, name.sym?, version?, scope.sym))
+            .copied()
     }
 
     /// The table of (kind, version, scope); `version` is `None` when no row names it.
@@ -511,12 +575,12 @@ impl Index {
     pub(crate) fn add_parent_roles<'r>(
         &'r self,
         scope: Option<&'r ScopeInfo>,
-        roles: &'r [Name<'r>],
-    ) -> Cow<'r, [Name<'r>]> {
+        roles: &[Name<'r>],
+    ) -> Roles<'r> {
+        let mut out: Roles<'r> = roles.iter().copied().collect();
         let Some(map) = scope.map(|s| &s.parent_roles).filter(|m| !m.is_empty()) else {
-            return Cow::Borrowed(roles);
+            return out;
         };
-        let mut out: Vec<Name<'r>> = roles.to_vec();
         for role in roles {
             if let Some(parents) = role.sym.and_then(|s| map.get(&s)) {
                 out.extend(parents.iter().map(|(text, sym)| Name {
@@ -525,7 +589,7 @@ impl Index {
                 }));
             }
         }
-        Cow::Owned(out)
+        out
     }
 
     /// The rows of `candidates` (a table's [`Table::resource_rows`]) that
@@ -537,10 +601,7 @@ impl Index {
         roles: &[Name<'_>],
         principal: Option<Name<'_>>,
     ) -> RoleRows {
-        let mut out = RoleRows {
-            base: false,
-            rows: Vec::with_capacity(candidates.len()),
-        };
+        let mut out = RoleRows::default();
         for &id in candidates {
             let (Some(ir), Some(row)) = (self.rows.get(id as usize), bundle.rows.get(id as usize))
             else {
@@ -575,7 +636,7 @@ impl Index {
         resource: Name<'_>,
         action: Name<'_>,
         roles: &[Name<'_>],
-        out: &mut Vec<Binding>,
+        out: &mut Bindings,
     ) {
         out.clear();
         // Cerbos returns before synthesising role-policy DENYs when no row at
@@ -608,7 +669,7 @@ impl Index {
         resource: Name<'_>,
         action: &str,
         roles: &[Name<'_>],
-        out: &mut Vec<Binding>,
+        out: &mut Bindings,
     ) {
         let indexed = |id: u32| self.rows.get(id as usize);
         // Candidate role-policy rows: role in the query roles.

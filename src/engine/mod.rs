@@ -7,6 +7,7 @@
 //! cases. Errors inside evaluation never panic: they fail closed (DENY).
 
 mod attributes;
+mod cache;
 mod celrt;
 mod check;
 pub mod config;
@@ -76,6 +77,10 @@ pub struct Engine {
     no_match: Arc<str>,
     /// The empty string, shared.
     empty_str: Arc<str>,
+    /// Each string the index interned, as a CEL string by symbol: the
+    /// kinds, versions, scopes, roles and ids that requests repeat become
+    /// `R`/`P` fields without a copy.
+    symbol_strings: Vec<CelValue>,
     /// Each derived role's name as a CEL string, by [`DerivedRoleId`]
     /// (`runtime.effectiveDerivedRoles` lists them without copying).
     derived_role_names: Vec<CelValue>,
@@ -134,6 +139,7 @@ impl Engine {
             .iter()
             .map(|p| Arc::from(p.key.as_str()))
             .collect();
+        let symbol_strings = index.symbol_texts().map(CelValue::string).collect();
         let derived_role_names = bundle
             .derived_roles
             .iter()
@@ -158,6 +164,7 @@ impl Engine {
             empty_aux_data: CelValue::empty_aux_data(),
             empty_string: CelValue::empty_string(),
             derived_role_names,
+            symbol_strings,
             policy_keys,
             no_match: Arc::from(check::NO_MATCH),
             empty_str: Arc::from(""),
@@ -338,6 +345,18 @@ impl Engine {
             .unwrap_or(&self.empty_str)
     }
 
+    /// `s` as a CEL string, shared when the bundle names it (or it is empty).
+    pub(crate) fn cel_string(&self, s: &str) -> CelValue {
+        if s.is_empty() {
+            return self.empty_string.clone();
+        }
+        self.index
+            .symbol(s)
+            .and_then(|sym| self.symbol_strings.get(sym as usize))
+            .cloned()
+            .unwrap_or_else(|| CelValue::string(s))
+    }
+
     /// The name of derived role `id` as a CEL string.
     pub(crate) fn derived_role_name(&self, id: DerivedRoleId) -> &CelValue {
         self.derived_role_names
@@ -347,10 +366,6 @@ impl Engine {
 
     pub(crate) fn empty_runtime(&self) -> &CelValue {
         &self.empty_runtime
-    }
-
-    pub(crate) fn empty_string(&self) -> &CelValue {
-        &self.empty_string
     }
 
     pub(crate) fn empty_aux_data(&self) -> &CelValue {
