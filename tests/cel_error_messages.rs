@@ -1049,12 +1049,7 @@ fn runtime_errors_are_worded_as_cerbos_reports_them() {
         let got: HashMap<&str, &str> = resp
             .evaluation_errors
             .iter()
-            .map(|e| {
-                (
-                    e.cel_error.expression.as_str(),
-                    e.cel_error.message.as_str(),
-                )
-            })
+            .map(|e| (&*e.cel_error.expression, e.cel_error.message.as_str()))
             .collect();
         for (c, want) in cases {
             match got.get(c) {
@@ -1187,12 +1182,7 @@ resourcePolicy:
         let errors: Vec<(&str, &str)> = resp
             .evaluation_errors
             .iter()
-            .map(|e| {
-                (
-                    e.cel_error.expression.as_str(),
-                    e.cel_error.message.as_str(),
-                )
-            })
+            .map(|e| (&*e.cel_error.expression, e.cel_error.message.as_str()))
             .collect();
         assert_eq!(
             errors,

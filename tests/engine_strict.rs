@@ -185,7 +185,7 @@ fn error_exprs(out: &CheckOutput) -> Vec<&str> {
         .iter()
         .map(|e| {
             assert!(!e.cel_error.message.is_empty());
-            e.cel_error.expression.as_str()
+            &*e.cel_error.expression
         })
         .collect()
 }
@@ -232,7 +232,7 @@ fn non_strict_errors_are_reported_and_count_as_false() {
     let v1 = o
         .evaluation_errors
         .iter()
-        .find(|x| x.cel_error.expression == "V.v1");
+        .find(|x| &*x.cel_error.expression == "V.v1");
     assert_eq!(
         v1.map(|x| x.cel_error.message.as_str()),
         Some("undefined field 'v1'")
@@ -253,7 +253,10 @@ fn non_strict_errors_are_reported_and_count_as_false() {
         (effect(&o, "view"), error_exprs(&o)),
         (Effect::Deny, vec![])
     );
-    assert_eq!(o.effective_derived_roles, vec!["owner".to_string()]);
+    assert_eq!(
+        o.effective_derived_roles,
+        vec![std::sync::Arc::<str>::from("owner")]
+    );
     let o = check(&e, "record", Some(json!(500)), &["view"]);
     assert_eq!(
         (effect(&o, "view"), error_exprs(&o)),
@@ -319,7 +322,7 @@ fn strict_errors_deny_the_actions_that_touch_them() {
     let runtime_err = o
         .evaluation_errors
         .iter()
-        .find(|x| x.cel_error.expression == EDR);
+        .find(|x| &*x.cel_error.expression == EDR);
     assert_eq!(
         runtime_err.map(|x| x.cel_error.message.as_str()),
         Some("failed to compute effective derived roles [owner]")

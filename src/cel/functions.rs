@@ -529,14 +529,15 @@ fn index_value(c: &Value, i: &Value) -> EvalResult {
     }
 }
 
-fn key_display(v: &Value) -> String {
+/// A missing key as `no such key` errors show it.
+fn key_display(v: &Value) -> Arc<str> {
     match v {
-        Value::String(s) => s.to_string(),
-        Value::Int(i) => i.to_string(),
-        Value::Uint(u) => u.to_string(),
-        Value::Double(d) => format_double(*d),
-        Value::Bool(b) => b.to_string(),
-        other => other.type_name().to_string(),
+        Value::String(s) => s.clone(),
+        Value::Int(i) => i.to_string().into(),
+        Value::Uint(u) => u.to_string().into(),
+        Value::Double(d) => format_double(*d).into(),
+        Value::Bool(b) => b.to_string().into(),
+        other => other.type_name().into(),
     }
 }
 

@@ -461,7 +461,7 @@ fn walk_ref<'a>(mut v: &'a Value, steps: &[PathStep]) -> EvalResult<Cow<'a, Valu
             }
             (PathStep::Key(k), Value::Map(m)) => match m.get_str(k) {
                 Some(x) => Some(x),
-                None => return Err(EvalError::NoSuchKey(k.to_string())),
+                None => return Err(EvalError::NoSuchKey(k.clone())),
             },
             _ => None,
         };
@@ -653,7 +653,7 @@ pub(crate) fn select(v: &Value, field: &str, test_only: bool, optional: bool) ->
                 Some(x) if optional => Ok(Value::Optional(Some(Arc::new(x.clone())))),
                 Some(x) => Ok(x.clone()),
                 None if optional => Ok(Value::Optional(None)),
-                None => Err(EvalError::NoSuchKey(field.to_string())),
+                None => Err(EvalError::NoSuchKey(field.into())),
             }
         }
         Value::Message(m) => {
@@ -684,7 +684,7 @@ pub(crate) fn select(v: &Value, field: &str, test_only: bool, optional: bool) ->
                     None => Err(EvalError::UndefinedField(field.to_string())),
                 }
             }
-            _ => Err(EvalError::NoSuchKey(field.to_string())),
+            _ => Err(EvalError::NoSuchKey(field.into())),
         },
         Value::Optional(inner) => match inner {
             None if test_only => Ok(Value::Bool(false)),
@@ -697,7 +697,7 @@ pub(crate) fn select(v: &Value, field: &str, test_only: bool, optional: bool) ->
                     Value::Map(_) | Value::Message(_) | Value::Opaque(_) | Value::List(_)
                 );
                 if !fields && !test_only {
-                    return Err(EvalError::NoSuchKey(field.to_string()));
+                    return Err(EvalError::NoSuchKey(field.into()));
                 }
                 select(x, field, test_only, true)
             }
@@ -708,6 +708,6 @@ pub(crate) fn select(v: &Value, field: &str, test_only: bool, optional: bool) ->
         _ if test_only => Ok(Value::Bool(false)),
         // cel-go's optional selection on a value without fields is none.
         _ if optional => Ok(Value::Optional(None)),
-        _ => Err(EvalError::NoSuchKey(field.to_string())),
+        _ => Err(EvalError::NoSuchKey(field.into())),
     }
 }

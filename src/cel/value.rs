@@ -24,7 +24,7 @@ pub const MAX_VALUE_DEPTH: usize = 256;
 pub enum EvalError {
     /// A map lookup with a key that is not present.
     #[error("no such key: {0}")]
-    NoSuchKey(String),
+    NoSuchKey(std::sync::Arc<str>),
     /// Selection of a field that is not set on a `cerbos.Variables` object.
     #[error("undefined field '{0}'")]
     UndefinedField(String),

@@ -120,9 +120,9 @@ struct Eval<'e> {
     var_cache: InputCache<VarKey, Vars>,
     /// Condition results by evaluation key.
     cond_cache: InputCache<u32, bool>,
-    /// (expression source borrowed from the bundle, message): ordered and
-    /// deduplicated as the output lists them; sources are copied only then.
-    cel_errors: BTreeSet<(&'e str, String)>,
+    /// (expression source, message): ordered and deduplicated as the
+    /// output lists them.
+    cel_errors: BTreeSet<(&'e Arc<str>, String)>,
     outputs: Vec<OutputEntry>,
     /// Shared by every parameter set without variables.
     empty_vars: Vars,
@@ -153,9 +153,9 @@ fn finish(
     effects: &[(&str, EffectInfo<'_>)],
     out: &mut CheckOutput,
 ) {
-    let mut actions: Vec<(String, ActionEffect)> = Vec::with_capacity(input.actions.len());
+    let mut actions: Vec<(Arc<str>, ActionEffect)> = Vec::with_capacity(input.actions.len());
     for a in input.actions {
-        if actions.iter().any(|(x, _)| x == a) {
+        if actions.iter().any(|(x, _)| **x == **a) {
             continue;
         }
         let v = match effects.iter().find(|(x, _)| x == a) {
@@ -176,7 +176,7 @@ fn finish(
                 rule: engine.empty_str.clone(),
             },
         };
-        actions.push((a.clone(), v));
+        actions.push((engine.shared_str(a), v));
     }
     out.actions = ActionMap(actions);
 }
@@ -326,7 +326,7 @@ pub(crate) fn check_input(
     };
     // Few scopes per request: a list beats hashing.
     let mut processed_scoped_drs: SmallVec<[(&str, ScopedDerivedRoles); 2]> = SmallVec::new();
-    let mut effective_derived_roles: SmallVec<[&str; 4]> = SmallVec::new();
+    let mut effective_derived_roles: SmallVec<[&Arc<str>; 4]> = SmallVec::new();
     let mut bindings = Bindings::new();
     // Per-input lookups hoisted out of the action loop: each role's query
     // roles, and the table of each scope (principal rows are queried with
@@ -589,10 +589,7 @@ pub(crate) fn check_input(
     }
 
     finish(engine, input, &effects, &mut out);
-    out.effective_derived_roles = effective_derived_roles
-        .into_iter()
-        .map(str::to_string)
-        .collect();
+    out.effective_derived_roles = effective_derived_roles.into_iter().cloned().collect();
     out.outputs = ev.outputs;
     out.used_now = ev.cel.now_was_read();
     out.evaluation_errors = ev
@@ -600,7 +597,7 @@ pub(crate) fn check_input(
         .into_iter()
         .map(|(expression, message)| EvaluationError {
             cel_error: CelError {
-                expression: expression.to_string(),
+                expression: expression.clone(),
                 message,
             },
         })
@@ -659,7 +656,7 @@ impl<'e> Eval<'e> {
         &mut self,
         policy: Option<PolicyId>,
         including_parent_roles: &[Name<'_>],
-        effective: &mut SmallVec<[&'e str; 4]>,
+        effective: &mut SmallVec<[&'e Arc<str>; 4]>,
     ) -> ScopedDerivedRoles<'e> {
         let engine = self.engine;
         let mut sdr = ScopedDerivedRoles::default();
@@ -698,8 +695,8 @@ impl<'e> Eval<'e> {
                 }
                 Ok(true) => {
                     sdr.roles.push((&dr.name, dr_id));
-                    if !effective.contains(&dr.name.as_str()) {
-                        effective.push(&dr.name);
+                    if !effective.iter().any(|n| ***n == *dr.name) {
+                        effective.push(engine.derived_role_arc(dr_id));
                     }
                 }
                 Ok(false) => {}
@@ -783,8 +780,10 @@ impl<'e> Eval<'e> {
         depth: usize,
     ) -> Result<bool, Undecided> {
         if depth > MAX_CONDITION_DEPTH {
-            self.cel_errors
-                .insert(("<condition>", "condition nested too deeply".to_string()));
+            self.cel_errors.insert((
+                self.engine.nested_condition(),
+                "condition nested too deeply".to_string(),
+            ));
             return Err(Undecided::Strict);
         }
         match cond {

@@ -75,8 +75,8 @@ pub(crate) type Sym = u32;
 #[derive(Debug, Default)]
 struct Symbols {
     ids: HashMap<Box<str>, Sym>,
-    /// By [`Sym`].
-    texts: Vec<Box<str>>,
+    /// By [`Sym`]; shared by the decisions that name them.
+    texts: Vec<Arc<str>>,
 }
 
 impl Symbols {
@@ -477,6 +477,13 @@ impl Index {
     /// The [`Sym`] of a string the index interned.
     pub(crate) fn symbol(&self, text: &str) -> Option<Sym> {
         self.symbols.get(text)
+    }
+
+    /// The index's shared copy of `text`, if it interned it.
+    pub(crate) fn shared_text(&self, text: &str) -> Option<&Arc<str>> {
+        self.symbols
+            .get(text)
+            .and_then(|sym| self.symbols.texts.get(sym as usize))
     }
 
     fn scope_mut(&mut self, scope: &str) -> &mut ScopeInfo {

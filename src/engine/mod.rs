@@ -73,6 +73,13 @@ pub struct Engine {
     empty_string: CelValue,
     /// Each policy's key, shared by the decisions that name it.
     policy_keys: Vec<Arc<str>>,
+    /// Each expression's source text, shared by the evaluation errors that name it.
+    expr_sources: Vec<Arc<str>>,
+    /// Each derived role's name, by [`DerivedRoleId`], shared by the
+    /// decisions that list it.
+    derived_role_arcs: Vec<Arc<str>>,
+    /// What evaluation errors name when a condition nests too deeply.
+    nested_condition: Arc<str>,
     /// `NO_MATCH`, the policy of a decision no policy made.
     no_match: Arc<str>,
     /// The empty string, shared.
@@ -140,6 +147,16 @@ impl Engine {
             .map(|p| Arc::from(p.key.as_str()))
             .collect();
         let symbol_strings = index.symbol_texts().map(CelValue::string).collect();
+        let expr_sources = bundle
+            .expressions
+            .iter()
+            .map(|e| Arc::from(e.source.as_str()))
+            .collect();
+        let derived_role_arcs = bundle
+            .derived_roles
+            .iter()
+            .map(|d| Arc::from(d.name.as_str()))
+            .collect();
         let derived_role_names = bundle
             .derived_roles
             .iter()
@@ -166,6 +183,9 @@ impl Engine {
             derived_role_names,
             symbol_strings,
             policy_keys,
+            expr_sources,
+            derived_role_arcs,
+            nested_condition: Arc::from("<condition>"),
             no_match: Arc::from(check::NO_MATCH),
             empty_str: Arc::from(""),
             root_policies,
@@ -310,12 +330,31 @@ impl Engine {
         self.policy_key_arc(pid)
     }
 
-    pub(crate) fn expr_source(&self, id: ExprId) -> &str {
-        self.bundle
-            .expressions
+    /// The source text of expression `id`, shared.
+    pub(crate) fn expr_source(&self, id: ExprId) -> &Arc<str> {
+        self.expr_sources
             .get(id as usize)
-            .map(|e| e.source.as_str())
-            .unwrap_or("")
+            .unwrap_or(&self.empty_str)
+    }
+
+    /// What evaluation errors name when a condition nests too deeply.
+    pub(crate) fn nested_condition(&self) -> &Arc<str> {
+        &self.nested_condition
+    }
+
+    /// The name of derived role `id`, shared.
+    pub(crate) fn derived_role_arc(&self, id: DerivedRoleId) -> &Arc<str> {
+        self.derived_role_arcs
+            .get(id as usize)
+            .unwrap_or(&self.empty_str)
+    }
+
+    /// `text` as a shared string: the bundle's copy when it names it.
+    pub(crate) fn shared_str(&self, text: &str) -> Arc<str> {
+        match self.index.shared_text(text) {
+            Some(t) => t.clone(),
+            None => Arc::from(text),
+        }
     }
 
     pub(crate) fn program(&self, id: ExprId) -> Option<&Prepared> {

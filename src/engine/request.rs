@@ -255,8 +255,8 @@ pub struct OutputEntry {
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct CelError {
-    /// Source text of the expression.
-    pub expression: String,
+    /// Source text of the expression (shared with the bundle).
+    pub expression: Arc<str>,
     /// Error message.
     pub message: String,
 }
@@ -269,9 +269,11 @@ pub struct EvaluationError {
     pub cel_error: CelError,
 }
 
-/// Actions in request order, serialized as a JSON object.
+/// Actions in request order, serialized as a JSON object. Action names
+/// are shared: decisions name the bundle's copy when it has one, and a
+/// response that lists an action twice does not copy it.
 #[derive(Debug, Clone, PartialEq)]
-pub struct ActionMap<T>(pub Vec<(String, T)>);
+pub struct ActionMap<T>(pub Vec<(Arc<str>, T)>);
 
 impl<T> Default for ActionMap<T> {
     fn default() -> Self {
@@ -282,7 +284,7 @@ impl<T> Default for ActionMap<T> {
 impl<T> ActionMap<T> {
     /// Value for an action.
     pub fn get(&self, action: &str) -> Option<&T> {
-        self.0.iter().find(|(a, _)| a == action).map(|(_, v)| v)
+        self.0.iter().find(|(a, _)| &**a == action).map(|(_, v)| v)
     }
 }
 
@@ -298,7 +300,7 @@ impl<T: Serialize> Serialize for ActionMap<T> {
 
 impl<'de, T: Deserialize<'de>> Deserialize<'de> for ActionMap<T> {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let m: BTreeMap<String, T> = BTreeMap::deserialize(d)?;
+        let m: BTreeMap<Arc<str>, T> = BTreeMap::deserialize(d)?;
         Ok(ActionMap(m.into_iter().collect()))
     }
 }
@@ -315,7 +317,7 @@ pub struct CheckOutput {
     pub actions: ActionMap<ActionEffect>,
     /// Derived roles that applied (order unspecified, as in Cerbos).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub effective_derived_roles: Vec<String>,
+    pub effective_derived_roles: Vec<Arc<str>>,
     /// Schema violations.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub validation_errors: Vec<ValidationError>,
@@ -368,7 +370,7 @@ pub struct ResultMeta {
     pub actions: ActionMap<EffectMeta>,
     /// Effective derived roles.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub effective_derived_roles: Vec<String>,
+    pub effective_derived_roles: Vec<Arc<str>>,
 }
 
 /// One result of `CheckResourcesResponse`.

@@ -129,7 +129,7 @@ impl Checker for EngineChecker<'_> {
                 .iter()
                 .map(|(a, e)| {
                     (
-                        a.clone(),
+                        a.to_string(),
                         ActionAnswer {
                             effect: match e.effect {
                                 engine::Effect::Allow => Effect::Allow,
