@@ -18,6 +18,9 @@ use super::names::scope_value;
 use super::request::InputRef;
 use super::Engine;
 
+/// How `EvalError::NoSuchKey` messages start (cel-go's wording).
+const NO_SUCH_KEY: &str = "no such key: ";
+
 /// The declarations every bundle expression is prepared against.
 pub(crate) fn declarations() -> Declarations {
     cerbos::declarations()
@@ -352,6 +355,9 @@ impl<'i> CelEnv<'i> {
             .map(CelValue)
             .map_err(|e| match (e, &self.runtime_error) {
                 (EvalError::NoSuchAttribute(name), Some(msg)) if name == "runtime" => msg.clone(),
+                // The most frequent error (an attribute the request does
+                // not carry), assembled without the formatting machinery.
+                (EvalError::NoSuchKey(key), _) => [NO_SUCH_KEY, &key].concat(),
                 (e, _) => {
                     // One allocation for the usual short message instead of
                     // growing the string piece by piece.
@@ -360,5 +366,25 @@ impl<'i> CelEnv<'i> {
                     msg
                 }
             })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn missing_key_messages_match_the_error_display() {
+        let e = EvalError::NoSuchKey(Arc::from("ip_address"));
+        assert_eq!([NO_SUCH_KEY, "ip_address"].concat(), e.to_string());
+    }
+
+    #[test]
+    fn request_messages_list_fields_in_declaration_order() {
+        let names = |ty: &MessageType| ty.fields.iter().map(|f| f.name).collect::<Vec<_>>();
+        let expected = ["id", "roles", "attr", "policy_version", "scope"];
+        assert_eq!(names(&cerbos::PRINCIPAL), expected);
+        let expected = ["kind", "id", "attr", "policy_version", "scope"];
+        assert_eq!(names(&cerbos::RESOURCE), expected);
     }
 }

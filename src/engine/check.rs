@@ -78,7 +78,7 @@ struct ScopedDerivedRoles<'e> {
 }
 
 /// The decision of each action so far, in the order they were first set.
-type Effects<'a> = SmallVec<[(&'a str, EffectInfo<'a>); 4]>;
+type Effects<'a> = SmallVec<[(Name<'a>, EffectInfo<'a>); 4]>;
 
 /// The rule table of one scope as an input sees it.
 struct ScopeTable<'a> {
@@ -130,12 +130,12 @@ struct Eval<'e> {
 
 /// Records the decision for `action` (DENY is sticky when an action is set
 /// twice). Decisions stay borrowed until [`finish`] copies them into the output.
-fn set_effect<'a>(effects: &mut Effects<'a>, action: &'a str, info: EffectInfo<'a>) {
+fn set_effect<'a>(effects: &mut Effects<'a>, action: Name<'a>, info: EffectInfo<'a>) {
     let mut info = info;
     if info.effect != Eff::Allow {
         info.effect = Eff::Deny;
     }
-    match effects.iter_mut().find(|(a, _)| *a == action) {
+    match effects.iter_mut().find(|(a, _)| a.text == action.text) {
         Some((_, cur)) => {
             if info.effect == Eff::Deny || cur.effect != Eff::Deny {
                 *cur = info;
@@ -150,7 +150,7 @@ fn set_effect<'a>(effects: &mut Effects<'a>, action: &'a str, info: EffectInfo<'
 fn finish(
     engine: &Engine,
     input: InputRef<'_>,
-    effects: &[(&str, EffectInfo<'_>)],
+    effects: &[(Name<'_>, EffectInfo<'_>)],
     out: &mut CheckOutput,
 ) {
     let mut actions: Vec<(Arc<str>, ActionEffect)> = Vec::with_capacity(input.actions.len());
@@ -158,7 +158,13 @@ fn finish(
         if actions.iter().any(|(x, _)| **x == **a) {
             continue;
         }
-        let v = match effects.iter().find(|(x, _)| x == a) {
+        let decided = effects.iter().find(|(x, _)| x.text == a);
+        // The bundle's copy of the name when it has one.
+        let name = decided
+            .and_then(|(n, _)| engine.index.text_of(*n))
+            .cloned()
+            .unwrap_or_else(|| Arc::from(a.as_str()));
+        let v = match decided {
             Some((_, info)) => ActionEffect {
                 effect: if info.effect == Eff::Allow {
                     Effect::Allow
@@ -176,7 +182,7 @@ fn finish(
                 rule: engine.empty_str.clone(),
             },
         };
-        actions.push((engine.shared_str(a), v));
+        actions.push((name, v));
     }
     out.actions = ActionMap(actions);
 }
@@ -276,7 +282,7 @@ pub(crate) fn check_input(
                     for a in input.actions {
                         set_effect(
                             &mut effects,
-                            a,
+                            idx.name(a),
                             EffectInfo {
                                 effect: Eff::Deny,
                                 policy: &r_key,
@@ -585,7 +591,7 @@ pub(crate) fn check_input(
         if action_effect.effect == Eff::NoMatch {
             action_effect.effect = Eff::Deny;
         }
-        set_effect(&mut effects, action, action_effect);
+        set_effect(&mut effects, action_name, action_effect);
     }
 
     finish(engine, input, &effects, &mut out);

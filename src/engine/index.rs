@@ -479,11 +479,9 @@ impl Index {
         self.symbols.get(text)
     }
 
-    /// The index's shared copy of `text`, if it interned it.
-    pub(crate) fn shared_text(&self, text: &str) -> Option<&Arc<str>> {
-        self.symbols
-            .get(text)
-            .and_then(|sym| self.symbols.texts.get(sym as usize))
+    /// The index's shared copy of a resolved name's text.
+    pub(crate) fn text_of(&self, name: Name<'_>) -> Option<&Arc<str>> {
+        name.sym.and_then(|sym| self.symbols.texts.get(sym as usize))
     }
 
     fn scope_mut(&mut self, scope: &str) -> &mut ScopeInfo {

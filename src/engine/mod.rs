@@ -349,14 +349,6 @@ impl Engine {
             .unwrap_or(&self.empty_str)
     }
 
-    /// `text` as a shared string: the bundle's copy when it names it.
-    pub(crate) fn shared_str(&self, text: &str) -> Arc<str> {
-        match self.index.shared_text(text) {
-            Some(t) => t.clone(),
-            None => Arc::from(text),
-        }
-    }
-
     pub(crate) fn program(&self, id: ExprId) -> Option<&Prepared> {
         self.programs.get(id as usize)
     }
