@@ -14,12 +14,25 @@ use crate::cel::program::{Activation, Declarations, Program, DEFAULT_BUDGET};
 use crate::cel::time::Timestamp;
 use crate::cel::value::{EvalError, Map, Message, MessageType, Opaque, Value};
 
+use super::index::Name;
 use super::names::scope_value;
 use super::request::InputRef;
 use super::Engine;
 
 /// How `EvalError::NoSuchKey` messages start (cel-go's wording).
 const NO_SUCH_KEY: &str = "no such key: ";
+
+/// Sets `slot` to `v` unless it already holds that very bag (consecutive
+/// evaluations usually share their constants and variables).
+fn set_shared(act: &mut Activation, slot: usize, v: &Value) {
+    let same = match (act.get(slot), v) {
+        (Some(Value::Opaque(held)), Value::Opaque(given)) => Arc::ptr_eq(held, given),
+        _ => false,
+    };
+    if !same {
+        act.set(slot, v.clone());
+    }
+}
 
 /// The declarations every bundle expression is prepared against.
 pub(crate) fn declarations() -> Declarations {
@@ -126,9 +139,9 @@ impl Vars {
             return;
         };
         // Later variables see the earlier ones, so the bag grows between
-        // evaluations. [`CelEnv::eval`] drops the activation's reference
-        // after each evaluation, so the bag is usually uniquely owned here
-        // and grows in place; a shared one is copied first.
+        // evaluations. Callers release the activation's reference first
+        // ([`CelEnv::release_variables`]), so the bag is usually uniquely
+        // owned here and grows in place; a shared one is copied first.
         let Value::Opaque(bag) = &mut self.value else {
             return;
         };
@@ -158,11 +171,25 @@ pub(crate) struct RequestValues {
     aux_data: OnceCell<Value>,
 }
 
+/// Request strings the main loop already resolved against the index, so
+/// that `R` and `P` take the bundle's CEL strings without looking them up
+/// again. Each may differ from the raw field (a sanitized kind, a default
+/// version); such fields are looked up as usual.
+#[derive(Clone, Copy)]
+pub(crate) struct KnownNames<'i> {
+    pub(crate) kind: Name<'i>,
+    pub(crate) resource_version: Name<'i>,
+    pub(crate) principal_id: Name<'i>,
+    pub(crate) principal_version: Name<'i>,
+    pub(crate) roles: &'i [Name<'i>],
+}
+
 /// The activation of one input, built on the first evaluation (many
 /// decisions need no CEL at all).
 pub(crate) struct CelEnv<'i> {
     engine: &'i Engine,
     input: InputRef<'i>,
+    known: KnownNames<'i>,
     now_unix_nanos: i64,
     globals: Value,
     runtime: Value,
@@ -203,10 +230,16 @@ impl<'i> CelEnv<'i> {
             .any(Activation::now_was_read)
     }
 
-    pub(crate) fn new(engine: &'i Engine, input: InputRef<'i>, now_unix_nanos: i64) -> CelEnv<'i> {
+    pub(crate) fn new(
+        engine: &'i Engine,
+        input: InputRef<'i>,
+        known: KnownNames<'i>,
+        now_unix_nanos: i64,
+    ) -> CelEnv<'i> {
         CelEnv {
             engine,
             input,
+            known,
             now_unix_nanos,
             globals: engine.globals().0.clone(),
             runtime: engine.empty_runtime().0.clone(),
@@ -223,6 +256,19 @@ impl<'i> CelEnv<'i> {
         self.engine.cel_string(s).0
     }
 
+    /// Request field `raw` as a string value, through `known` when it
+    /// resolved that very text.
+    fn known_string(&self, known: Name<'_>, raw: &str) -> Value {
+        if known.text != raw || raw.is_empty() {
+            return self.string(raw);
+        }
+        match known.sym {
+            Some(sym) => self.engine.symbol_string(sym, raw).0,
+            // The bundle never names it: no lookup can find it.
+            None => Value::string(raw),
+        }
+    }
+
     /// `P`: built once per request when the input shares a [`RequestValues`].
     fn principal_value(&self) -> Value {
         let build = || {
@@ -230,13 +276,13 @@ impl<'i> CelEnv<'i> {
             message(
                 &cerbos::PRINCIPAL,
                 [
-                    ("id", self.string(&p.id)),
-                    (
-                        "roles",
-                        Value::List(p.roles.iter().map(|r| self.string(r)).collect()),
-                    ),
+                    ("id", self.known_string(self.known.principal_id, &p.id)),
+                    ("roles", self.roles_value()),
                     ("attr", p.attr.value()),
-                    ("policy_version", self.string(&p.policy_version)),
+                    (
+                        "policy_version",
+                        self.known_string(self.known.principal_version, &p.policy_version),
+                    ),
                     ("scope", self.string(scope_value(&p.scope))),
                 ],
             )
@@ -244,6 +290,22 @@ impl<'i> CelEnv<'i> {
         match self.input.shared {
             Some(shared) => shared.principal.get_or_init(build).clone(),
             None => build(),
+        }
+    }
+
+    /// `P.roles`, from the resolved roles when they are the request's.
+    fn roles_value(&self) -> Value {
+        let roles = &self.input.principal.roles;
+        if self.known.roles.len() == roles.len() {
+            let list = self
+                .known
+                .roles
+                .iter()
+                .zip(roles)
+                .map(|(known, raw)| self.known_string(*known, raw));
+            Value::List(list.collect())
+        } else {
+            Value::List(roles.iter().map(|r| self.string(r)).collect())
         }
     }
 
@@ -275,10 +337,14 @@ impl<'i> CelEnv<'i> {
         let rv = message(
             &cerbos::RESOURCE,
             [
-                ("kind", self.string(&r.kind)),
-                ("id", self.string(&r.id)),
+                ("kind", self.known_string(self.known.kind, &r.kind)),
+                // Resource ids are not policy names: no lookup.
+                ("id", self.known_string(Name::unknown(&r.id), &r.id)),
                 ("attr", r.attr.value()),
-                ("policy_version", self.string(&r.policy_version)),
+                (
+                    "policy_version",
+                    self.known_string(self.known.resource_version, &r.policy_version),
+                ),
                 ("scope", self.string(scope_value(&r.scope))),
             ],
         );
@@ -318,6 +384,14 @@ impl<'i> CelEnv<'i> {
         });
     }
 
+    /// Drops the activations' reference to the variables bag last
+    /// evaluated with, so that `Vars::insert` can grow that bag in place.
+    pub(crate) fn release_variables(&mut self) {
+        for act in [&mut self.built, &mut self.no_runtime].into_iter().flatten() {
+            act.set(slots::VARIABLES, self.empty_vars.clone());
+        }
+    }
+
     /// Evaluates a bundle expression with the given constants and variables.
     pub(crate) fn eval(
         &mut self,
@@ -345,13 +419,10 @@ impl<'i> CelEnv<'i> {
         let Some(act) = slot else {
             return Err("activation unavailable".to_string());
         };
-        act.set(slots::CONSTANTS, constants.0.clone());
-        act.set(slots::VARIABLES, vars.value.clone());
+        set_shared(act, slots::CONSTANTS, &constants.0);
+        set_shared(act, slots::VARIABLES, &vars.value);
         act.set_budget(DEFAULT_BUDGET);
-        let result = p.0.eval(act);
-        // Release the bag so that `Vars::insert` can grow it in place.
-        act.set(slots::VARIABLES, self.empty_vars.clone());
-        result
+        p.0.eval(act)
             .map(CelValue)
             .map_err(|e| match (e, &self.runtime_error) {
                 (EvalError::NoSuchAttribute(name), Some(msg)) if name == "runtime" => msg.clone(),

@@ -15,7 +15,7 @@ use crate::bundle::{
 };
 
 use super::cache::InputCache;
-use super::celrt::{CelEnv, CelValue, Vars};
+use super::celrt::{CelEnv, CelValue, KnownNames, Vars};
 use super::config::SchemaEnforcement;
 use super::index::{Bindings, ConditionRef, Name, RoleRows, Roles, ScopeInfo, Table};
 use super::names::{principal_policy_key, resource_policy_key, sanitize_cow, scope_value};
@@ -233,8 +233,10 @@ pub(crate) fn check_input(
     let sanitized_kind = sanitize_cow(&input.resource.kind);
     let sanitized_kind: &str = &sanitized_kind;
     let kind_name = idx.name(sanitized_kind);
-    let r_version_sym = idx.name(r_version).sym;
-    let p_version_sym = idx.name(p_version).sym;
+    let r_version_name = idx.name(r_version);
+    let p_version_name = idx.name(p_version);
+    let r_version_sym = r_version_name.sym;
+    let p_version_sym = p_version_name.sym;
     // The key of the policy that would sit at the first scope, borrowed
     // from the bundle when that policy exists.
     let r_key_of = || -> Arc<str> {
@@ -318,11 +320,23 @@ pub(crate) fn check_input(
     }
     let r_scope_info = idx.scope(r_scope);
     let roles: Roles = input.principal.roles.iter().map(|r| idx.name(r)).collect();
+    let principal_name = idx.name(&input.principal.id);
     let including_parent_roles = idx.add_parent_roles(r_scope_info, &roles);
 
     let mut ev = Eval {
         engine,
-        cel: CelEnv::new(engine, input, now_unix_nanos),
+        cel: CelEnv::new(
+            engine,
+            input,
+            KnownNames {
+                kind: kind_name,
+                resource_version: r_version_name,
+                principal_id: principal_name,
+                principal_version: p_version_name,
+                roles: &roles,
+            },
+            now_unix_nanos,
+        ),
         strict: cfg.strict_evaluation,
         var_cache: InputCache::default(),
         cond_cache: InputCache::default(),
@@ -342,7 +356,6 @@ pub(crate) fn check_input(
         .iter()
         .map(|r| idx.add_parent_roles(r_scope_info, std::slice::from_ref(r)))
         .collect();
-    let principal_name = idx.name(&input.principal.id);
     let scope_table = |kind: PolicyKind, info: &ScopeInfo, table| {
         let principal = (kind == PolicyKind::Principal).then_some(principal_name);
         ScopeTable::new(engine, info, table, kind_name, &role_query_roles, principal)
@@ -641,7 +654,9 @@ impl<'e> Eval<'e> {
         let constants = engine.param_constants(ps);
         let mut vars = Vars::empty(engine.empty_vars());
         for (name, expr) in &set.variables {
-            match self.cel.eval(engine, *expr, &constants, &vars) {
+            let result = self.cel.eval(engine, *expr, &constants, &vars);
+            self.cel.release_variables();
+            match result {
                 Ok(v) => vars.insert(engine.cel_string(name), v),
                 Err(msg) => {
                     // An expression cel-go could not plan is never evaluated.

@@ -109,6 +109,13 @@ pub(crate) struct Name<'a> {
     pub(crate) sym: Option<Sym>,
 }
 
+impl<'a> Name<'a> {
+    /// A string the rule table is known not to name.
+    pub(crate) fn unknown(text: &'a str) -> Name<'a> {
+        Name { text, sym: None }
+    }
+}
+
 /// A dimension value of a row: literal, or a glob when the key contains `*`.
 #[derive(Debug, Clone)]
 pub(crate) enum Matcher {

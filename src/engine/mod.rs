@@ -388,6 +388,14 @@ impl Engine {
             .unwrap_or_else(|| CelValue::string(s))
     }
 
+    /// The CEL string of symbol `sym` (whose text is `text`).
+    pub(crate) fn symbol_string(&self, sym: index::Sym, text: &str) -> CelValue {
+        self.symbol_strings
+            .get(sym as usize)
+            .cloned()
+            .unwrap_or_else(|| CelValue::string(text))
+    }
+
     /// The name of derived role `id` as a CEL string.
     pub(crate) fn derived_role_name(&self, id: DerivedRoleId) -> &CelValue {
         self.derived_role_names
