@@ -387,7 +387,10 @@ impl<'i> CelEnv<'i> {
     /// Drops the activations' reference to the variables bag last
     /// evaluated with, so that `Vars::insert` can grow that bag in place.
     pub(crate) fn release_variables(&mut self) {
-        for act in [&mut self.built, &mut self.no_runtime].into_iter().flatten() {
+        for act in [&mut self.built, &mut self.no_runtime]
+            .into_iter()
+            .flatten()
+        {
             act.set(slots::VARIABLES, self.empty_vars.clone());
         }
     }

@@ -98,6 +98,8 @@ impl<'a> ScopeTable<'a> {
         role_query_roles: &[Roles<'_>],
         principal: Option<Name<'_>>,
     ) -> ScopeTable<'a> {
+        // A principal the rule table never names has no rows to match.
+        let table = table.filter(|_| principal.is_none_or(|p| p.sym.is_some()));
         let rows = table.map_or(std::borrow::Cow::Borrowed(&[][..]), |t| {
             t.resource_rows(kind)
         });
@@ -234,7 +236,15 @@ pub(crate) fn check_input(
     let sanitized_kind: &str = &sanitized_kind;
     let kind_name = idx.name(sanitized_kind);
     let r_version_name = idx.name(r_version);
-    let p_version_name = idx.name(p_version);
+    // Principal and resource usually name the same version.
+    let p_version_name = if p_version == r_version {
+        Name {
+            text: p_version,
+            ..r_version_name
+        }
+    } else {
+        idx.name(p_version)
+    };
     let r_version_sym = r_version_name.sym;
     let p_version_sym = p_version_name.sym;
     // The key of the policy that would sit at the first scope, borrowed
@@ -500,8 +510,8 @@ pub(crate) fn check_input(
                         };
                         let origin_key = || engine.policy_key_arc(view.origin);
                         let (constants, variables) = match view.params {
-                            Some(ps) => (ev.constants(ps), ev.binding_variables(ps)),
-                            None => (engine.empty_vars().clone(), ev.empty_vars.clone()),
+                            Some(ps) => (engine.param_constants(ps), ev.binding_variables(ps)),
+                            None => (engine.empty_vars(), ev.empty_vars.clone()),
                         };
                         let satisfied = match view.eval_key.and_then(|k| ev.cond_cache.get(&k)) {
                             Some(c) => *c,
@@ -628,10 +638,6 @@ impl<'e> Eval<'e> {
     fn record(&mut self, expr: ExprId, message: String) {
         let source = self.engine.expr_source(expr);
         self.cel_errors.insert((source, message));
-    }
-
-    fn constants(&self, ps: ParamSetId) -> CelValue {
-        self.engine.param_constants(ps)
     }
 
     /// `evaluatePrograms`: every variable of the set in order; a failing one stays unset.

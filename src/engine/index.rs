@@ -488,7 +488,8 @@ impl Index {
 
     /// The index's shared copy of a resolved name's text.
     pub(crate) fn text_of(&self, name: Name<'_>) -> Option<&Arc<str>> {
-        name.sym.and_then(|sym| self.symbols.texts.get(sym as usize))
+        name.sym
+            .and_then(|sym| self.symbols.texts.get(sym as usize))
     }
 
     fn scope_mut(&mut self, scope: &str) -> &mut ScopeInfo {

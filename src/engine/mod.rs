@@ -358,11 +358,9 @@ impl Engine {
         self.program(id).is_some_and(Prepared::plan_failed)
     }
 
-    pub(crate) fn param_constants(&self, ps: ParamSetId) -> CelValue {
-        self.constants
-            .get(ps as usize)
-            .cloned()
-            .unwrap_or_else(|| self.empty_vars.clone())
+    /// The constants bag (`C`) of parameter set `ps`.
+    pub(crate) fn param_constants(&self, ps: ParamSetId) -> &CelValue {
+        self.constants.get(ps as usize).unwrap_or(&self.empty_vars)
     }
 
     pub(crate) fn empty_vars(&self) -> &CelValue {
