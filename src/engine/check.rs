@@ -537,7 +537,7 @@ pub(crate) fn check_input(
                                         Ok(Some(true)) => {}
                                     }
                                 }
-                                match ev.satisfies_ref(view.condition, &constants, &variables) {
+                                match ev.satisfies_ref(view.condition, constants, &variables) {
                                     Err(StrictError) => {
                                         action_effect = EffectInfo {
                                             effect: Eff::Deny,
@@ -559,7 +559,7 @@ pub(crate) fn check_input(
                         let src = || format!("{}#{}", engine.policy_key(view.origin), view.name);
                         if satisfied {
                             if let Some(e) = view.rule_activated {
-                                let entry = ev.output(src(), action, e, &constants, &variables);
+                                let entry = ev.output(src(), action, e, constants, &variables);
                                 ev.outputs.push(entry);
                             }
                             match view.effect {
@@ -581,7 +581,7 @@ pub(crate) fn check_input(
                                 RowEffect::NoMatch => {}
                             }
                         } else if let Some(e) = view.condition_not_met {
-                            let entry = ev.output(src(), action, e, &constants, &variables);
+                            let entry = ev.output(src(), action, e, constants, &variables);
                             ev.outputs.push(entry);
                         }
                     }
@@ -660,7 +660,7 @@ impl<'e> Eval<'e> {
         let constants = engine.param_constants(ps);
         let mut vars = Vars::empty(engine.empty_vars());
         for (name, expr) in &set.variables {
-            let result = self.cel.eval(engine, *expr, &constants, &vars);
+            let result = self.cel.eval(engine, *expr, constants, &vars);
             self.cel.release_variables();
             match result {
                 Ok(v) => vars.insert(engine.cel_string(name), v),
@@ -714,7 +714,7 @@ impl<'e> Eval<'e> {
                 }
             };
             let constants = engine.param_constants(dr.params);
-            match self.satisfies_opt(dr.condition.as_ref(), &constants, &vars) {
+            match self.satisfies_opt(dr.condition.as_ref(), constants, &vars) {
                 Err(StrictError) => {
                     if self.strict {
                         sdr.err_roles.push(&dr.name);
@@ -743,7 +743,7 @@ impl<'e> Eval<'e> {
         };
         let constants = engine.param_constants(dr.params);
         let vars = self.binding_variables(dr.params);
-        match self.satisfies_opt(dr.condition.as_ref(), &constants, &vars) {
+        match self.satisfies_opt(dr.condition.as_ref(), constants, &vars) {
             Ok(b) => Ok(Some(b)),
             Err(StrictError) if self.strict => Err(StrictError),
             Err(StrictError) => Ok(None),
