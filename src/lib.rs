@@ -30,6 +30,7 @@ pub mod cel;
 pub mod compiler;
 pub mod engine;
 pub mod jwt;
+mod sort;
 #[cfg(feature = "compiler")]
 pub mod verify;
 #[cfg(feature = "wasm")]

@@ -1211,3 +1211,29 @@ resourcePolicy:
         );
     }
 }
+
+/// `sort()` over doubles with a NaN: the comparison is not a total order,
+/// on which the standard library's sort may panic (this list made it panic
+/// before `portcullis::sort`), and a panic traps the wasm instance. The
+/// engine must answer, keeping every element.
+#[test]
+fn sorting_a_list_with_nan_neither_panics_nor_loses_elements() {
+    let engine = engine(&["R.attr.v.map(x, double(x)).sort().size() == 21"]);
+    let mut values: Vec<String> = (0..21).map(|i| ((i * 7919) % 23).to_string()).collect();
+    values[3] = "NaN".into();
+    let req: CheckResourcesRequest = serde_json::from_value(json!({
+        "requestId": "r",
+        "principal": {"id": "p", "roles": ["user"]},
+        "resources": [{
+            "actions": ["a0"],
+            "resource": {"kind": "thing", "id": "x", "attr": {"v": values}},
+        }],
+    }))
+    .expect("request");
+    let resp = engine.check_resources(&req, NOW).expect("check");
+    let effect = resp
+        .results
+        .first()
+        .and_then(|r| r.actions.get("a0").copied());
+    assert_eq!(effect, Some(Effect::Allow), "{:?}", resp.evaluation_errors);
+}

@@ -321,7 +321,7 @@ fn fmt_string(v: &Value, depth: usize) -> EvalResult<String> {
                 .iter()
                 .map(|(k, v)| Ok((fmt_string(k, depth + 1)?, fmt_string(v, depth + 1)?)))
                 .collect::<EvalResult<Vec<_>>>()?;
-            parts.sort();
+            crate::sort::sort(&mut parts);
             let parts: Vec<String> = parts.into_iter().map(|(k, v)| format!("{k}: {v}")).collect();
             format!("{{{}}}", parts.join(", "))
         }
@@ -614,7 +614,7 @@ fn sort(act: &Activation, a: &[Value]) -> EvalResult {
     let l = list_arg(a, 0)?;
     sortable(l)?;
     let mut v = l.to_vec();
-    v.sort_by(|x, y| value_cmp(x, y).unwrap_or(Ordering::Equal));
+    crate::sort::sort_by(&mut v, |x, y| value_cmp(x, y).unwrap_or(Ordering::Equal));
     list_value(act, v)
 }
 
@@ -630,7 +630,7 @@ fn sort_by_keys(act: &Activation, a: &[Value]) -> EvalResult {
     }
     sortable(keys)?;
     let mut idx: Vec<usize> = (0..l.len()).collect();
-    idx.sort_by(|&i, &j| match (keys.get(i), keys.get(j)) {
+    crate::sort::sort_by(&mut idx, |&i, &j| match (keys.get(i), keys.get(j)) {
         (Some(x), Some(y)) => value_cmp(x, y).unwrap_or(Ordering::Equal),
         _ => Ordering::Equal,
     });

@@ -45,13 +45,14 @@ impl Attributes {
 
     /// The attributes as a JSON object (for schema validation and logs).
     pub fn to_json(&self) -> serde_json::Map<String, serde_json::Value> {
-        self.0
-            .iter()
-            .filter_map(|(k, v)| match k {
-                Value::String(k) => Some((k.to_string(), json_of(v))),
-                _ => None,
-            })
-            .collect()
+        // `extend`, not `collect`: collecting into a BTreeMap sorts first
+        // (~4 KB of wasm per instantiation).
+        let mut out = serde_json::Map::new();
+        out.extend(self.0.iter().filter_map(|(k, v)| match k {
+            Value::String(k) => Some((k.to_string(), json_of(v))),
+            _ => None,
+        }));
+        out
     }
 
     /// No attributes.
@@ -157,7 +158,7 @@ fn object_map<'de, A: MapAccess<'de>>(mut access: A) -> Result<Map, A::Error> {
     }
     // Stable sort keeps repeated keys in document order; of each run of
     // equal keys the last value is kept, as `serde_json::Map` does.
-    entries.sort_by(|a, b| key_str(&a.0).cmp(key_str(&b.0)));
+    crate::sort::sort_by(&mut entries, |a, b| key_str(&a.0).cmp(key_str(&b.0)));
     entries.dedup_by(|later, kept| {
         let repeated = key_str(&later.0) == key_str(&kept.0);
         if repeated {

@@ -729,9 +729,9 @@ impl<'e> Eval<'e> {
                 Ok(false) => {}
             }
         }
-        sdr.roles.sort_unstable_by(|a, b| a.0.cmp(b.0));
+        crate::sort::sort_by(&mut sdr.roles, |a, b| a.0.cmp(b.0));
         sdr.roles.dedup_by(|a, b| a.0 == b.0);
-        sdr.err_roles.sort_unstable();
+        crate::sort::sort(&mut sdr.err_roles);
         sdr
     }
 

@@ -267,7 +267,7 @@ impl Table {
         match out {
             None => Cow::Borrowed(single.unwrap_or(&[])),
             Some(mut v) => {
-                v.sort_unstable();
+                crate::sort::sort(&mut v);
                 v.dedup();
                 Cow::Owned(v)
             }

@@ -258,7 +258,7 @@ impl Engine {
             .iter_mut()
             .flat_map(|out| std::mem::take(&mut out.evaluation_errors))
             .collect();
-        evaluation_errors.sort();
+        crate::sort::sort(&mut evaluation_errors);
         evaluation_errors.dedup();
         let resources = req.resources.iter().filter_map(|e| e.resource.as_ref());
         let results = resources
@@ -318,11 +318,18 @@ impl Engine {
             })?;
         Ok(Some(DecodedAuxData {
             jwt: claims.jwt.unwrap_or_default(),
-            jwts: claims
-                .jwts
-                .into_iter()
-                .map(|(k, v)| (k, request::NamedClaims { claims: v }))
-                .collect(),
+            // `extend`, not `collect`: collecting into a BTreeMap sorts
+            // first, and each sort instantiation is ~4 KB of wasm.
+            jwts: {
+                let mut jwts = std::collections::BTreeMap::new();
+                jwts.extend(
+                    claims
+                        .jwts
+                        .into_iter()
+                        .map(|(k, v)| (k, request::NamedClaims { claims: v })),
+                );
+                jwts
+            },
         }))
     }
 

@@ -855,11 +855,13 @@ fn as_struct_value(v: &Value) -> Value {
             .map(Value::Number)
             .unwrap_or(Value::Null),
         Value::Array(a) => Value::Array(a.iter().map(as_struct_value).collect()),
-        Value::Object(o) => Value::Object(
-            o.iter()
-                .map(|(k, v)| (k.clone(), as_struct_value(v)))
-                .collect(),
-        ),
+        Value::Object(o) => {
+            // `extend`, not `collect`: collecting into a BTreeMap sorts
+            // first, and each sort instantiation is ~4 KB of wasm.
+            let mut out = Map::new();
+            out.extend(o.iter().map(|(k, v)| (k.clone(), as_struct_value(v))));
+            Value::Object(out)
+        }
         other => other.clone(),
     }
 }
