@@ -405,8 +405,19 @@ fn check_resources_server_cases() {
             (Err(e), false) => vec![format!("unexpected error {}: {}", e.code, e.message)],
             (Ok(_), true) => vec![format!("expected error code {want_code}, got a response")],
             (Ok(resp), false) => {
-                let got = serde_json::to_value(&resp).unwrap_or(Value::Null);
-                compare_response(cr.get("wantResponse").unwrap_or(&Value::Null), &got)
+                // The text the wasm surface sends (`to_json`) is compared,
+                // and must be exactly serde_json's rendering.
+                let text = resp.to_json();
+                let mut diffs = Vec::new();
+                if serde_json::to_string(&resp).ok().as_ref() != Some(&text) {
+                    diffs.push(format!("to_json differs from serde_json: {text}"));
+                }
+                let got = serde_json::from_str(&text).unwrap_or(Value::Null);
+                diffs.extend(compare_response(
+                    cr.get("wantResponse").unwrap_or(&Value::Null),
+                    &got,
+                ));
+                diffs
             }
         };
         tally.record(&rel, diffs);

@@ -15,6 +15,7 @@ pub mod glob;
 mod index;
 pub mod names;
 pub mod request;
+mod response_json;
 pub mod schema;
 
 use std::collections::HashMap;
@@ -285,16 +286,12 @@ impl Engine {
                 };
                 self.check_resources(&req, nanos)
             });
-        let text = match result {
-            Ok(resp) => serde_json::to_string(&resp),
-            Err(e) => Ok(
-                serde_json::json!({"error": {"code": e.code, "message": e.message}}).to_string(),
-            ),
-        };
-        text.unwrap_or_else(|e| {
-            serde_json::json!({"error": {"code": request::codes::INTERNAL, "message": e.to_string()}})
-                .to_string()
-        })
+        match result {
+            Ok(resp) => resp.to_json(),
+            Err(e) => {
+                serde_json::json!({"error": {"code": e.code, "message": e.message}}).to_string()
+            }
+        }
     }
 
     /// Verifies the request's JWTs with the configured key sets and returns
