@@ -3,42 +3,21 @@
 //! short inline list (no allocation, no hashing) and move to a hash map only
 //! when a large policy makes the list long enough for scans to cost more.
 
-use std::collections::HashMap;
-use std::hash::{BuildHasherDefault, Hash, Hasher};
+use std::hash::Hash;
 
 use smallvec::SmallVec;
 
+use super::index::HashMap;
+
 /// Entries kept in the inline list before switching to a map.
 const INLINE_LIMIT: usize = 32;
-
-/// Hasher for small integer keys (dense ids): no SipHash needed, the keys
-/// come from the bundle, not from requests.
-#[derive(Default)]
-pub(crate) struct IdHasher(u64);
-
-impl Hasher for IdHasher {
-    fn finish(&self) -> u64 {
-        self.0
-    }
-
-    fn write(&mut self, bytes: &[u8]) {
-        for b in bytes {
-            self.0 =
-                (self.0.rotate_left(5) ^ u64::from(*b)).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
-        }
-    }
-
-    fn write_u32(&mut self, n: u32) {
-        self.0 = (self.0.rotate_left(5) ^ u64::from(n)).wrapping_mul(0x9e37_79b9_7f4a_7c15);
-    }
-}
 
 /// A small map from `K` to `V` for the lifetime of one input.
 pub(crate) enum InputCache<K, V> {
     /// Few entries: scanned in insertion order.
     Inline(SmallVec<[(K, V); 8]>),
     /// Many entries.
-    Hashed(HashMap<K, V, BuildHasherDefault<IdHasher>>),
+    Hashed(HashMap<K, V>),
 }
 
 impl<K: Eq + Hash, V> Default for InputCache<K, V> {
@@ -68,8 +47,7 @@ impl<K: Eq + Hash, V> InputCache<K, V> {
                     entries.push((key, value));
                     return;
                 }
-                let mut map: HashMap<K, V, BuildHasherDefault<IdHasher>> =
-                    entries.drain(..).collect();
+                let mut map: HashMap<K, V> = entries.drain(..).collect();
                 map.insert(key, value);
                 *self = InputCache::Hashed(map);
             }
