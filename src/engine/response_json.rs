@@ -43,6 +43,21 @@ fn separator(out: &mut Vec<u8>, first: &mut bool) {
     }
 }
 
+/// Writes `items` as a JSON array, each with `item`.
+fn array<T>(
+    out: &mut Vec<u8>,
+    items: impl IntoIterator<Item = T>,
+    mut item: impl FnMut(&mut Vec<u8>, T),
+) {
+    out.push(b'[');
+    let mut first = true;
+    for x in items {
+        separator(out, &mut first);
+        item(out, x);
+    }
+    out.push(b']');
+}
+
 fn action_map<T>(out: &mut Vec<u8>, map: &ActionMap<T>, mut value: impl FnMut(&mut Vec<u8>, &T)) {
     out.push(b'{');
     let mut first = true;
@@ -101,13 +116,10 @@ fn result_entry(out: &mut Vec<u8>, r: &ResultEntry) {
         out.extend_from_slice(b",\"meta\":{\"actions\":");
         action_map(out, &meta.actions, effect_meta);
         if !meta.effective_derived_roles.is_empty() {
-            out.extend_from_slice(b",\"effectiveDerivedRoles\":[");
-            let mut first = true;
-            for role in &meta.effective_derived_roles {
-                separator(out, &mut first);
-                string(out, role);
-            }
-            out.push(b']');
+            out.extend_from_slice(b",\"effectiveDerivedRoles\":");
+            array(out, &meta.effective_derived_roles, |out, role| {
+                string(out, role)
+            });
         }
         out.push(b'}');
     }
@@ -133,19 +145,11 @@ impl CheckResourcesResponse {
         let mut out = Vec::with_capacity(256 + 384 * self.results.len());
         out.extend_from_slice(b"{\"requestId\":");
         string(&mut out, &self.request_id);
-        out.extend_from_slice(b",\"results\":[");
-        let mut first = true;
-        for r in &self.results {
-            separator(&mut out, &mut first);
-            result_entry(&mut out, r);
-        }
-        out.extend_from_slice(b"],\"evaluationErrors\":[");
-        let mut first = true;
-        for e in &self.evaluation_errors {
-            separator(&mut out, &mut first);
-            evaluation_error(&mut out, e);
-        }
-        out.extend_from_slice(b"]}");
+        out.extend_from_slice(b",\"results\":");
+        array(&mut out, &self.results, result_entry);
+        out.extend_from_slice(b",\"evaluationErrors\":");
+        array(&mut out, &self.evaluation_errors, evaluation_error);
+        out.push(b'}');
         // INVARIANT: only UTF-8 text (from `&str`s and serde_json) was written.
         String::from_utf8(out).unwrap_or_default()
     }
