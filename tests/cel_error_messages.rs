@@ -988,8 +988,12 @@ fn engine(conditions: &[&str]) -> Engine {
 }
 
 fn build(name: &str, policy: &str, config: EngineConfig) -> Engine {
+    // Tests run in parallel and several build engines with the same name:
+    // each build gets its own folder.
+    static BUILDS: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+    let n = BUILDS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
     let dir = std::env::temp_dir().join(format!(
-        "portcullis-cel-errors-{name}-{}",
+        "portcullis-cel-errors-{name}-{}-{n}",
         std::process::id()
     ));
     std::fs::create_dir_all(&dir).expect("temp dir");
