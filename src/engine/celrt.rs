@@ -84,6 +84,11 @@ impl CelValue {
         CelValue(Value::string(s))
     }
 
+    /// A string sharing `s`'s allocation.
+    pub(crate) fn shared_string(s: &Arc<str>) -> CelValue {
+        CelValue(Value::String(s.clone()))
+    }
+
     /// `request.auxData` of inputs without auxiliary data.
     pub(crate) fn empty_aux_data() -> CelValue {
         CelValue(cerbos::aux_data_value(None, None))

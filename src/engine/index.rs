@@ -477,8 +477,8 @@ impl Index {
     }
 
     /// Every interned string, by [`Sym`].
-    pub(crate) fn symbol_texts(&self) -> impl ExactSizeIterator<Item = &str> {
-        self.symbols.texts.iter().map(|t| &**t)
+    pub(crate) fn symbol_texts(&self) -> impl ExactSizeIterator<Item = &Arc<str>> {
+        self.symbols.texts.iter()
     }
 
     /// The [`Sym`] of a string the index interned.

@@ -147,21 +147,21 @@ impl Engine {
             .iter()
             .map(|p| Arc::from(p.key.as_str()))
             .collect();
-        let symbol_strings = index.symbol_texts().map(CelValue::string).collect();
+        // CEL strings share the index's copies of the texts.
+        let symbol_strings = index.symbol_texts().map(CelValue::shared_string).collect();
         let expr_sources = bundle
             .expressions
             .iter()
             .map(|e| Arc::from(e.source.as_str()))
             .collect();
-        let derived_role_arcs = bundle
+        let derived_role_arcs: Vec<Arc<str>> = bundle
             .derived_roles
             .iter()
             .map(|d| Arc::from(d.name.as_str()))
             .collect();
-        let derived_role_names = bundle
-            .derived_roles
+        let derived_role_names = derived_role_arcs
             .iter()
-            .map(|d| CelValue::string(&d.name))
+            .map(CelValue::shared_string)
             .collect();
         let mut root_policies = HashMap::new();
         for (i, p) in bundle.policies.iter().enumerate() {
@@ -385,9 +385,7 @@ impl Engine {
         }
         self.index
             .symbol(s)
-            .and_then(|sym| self.symbol_strings.get(sym as usize))
-            .cloned()
-            .unwrap_or_else(|| CelValue::string(s))
+            .map_or_else(|| CelValue::string(s), |sym| self.symbol_string(sym, s))
     }
 
     /// The CEL string of symbol `sym` (whose text is `text`).
