@@ -56,6 +56,25 @@ impl Prepared {
     }
 }
 
+/// The value of `p` when it reads nothing of the request: evaluated with
+/// only `C`, `G` and `V` set (`request`, `P`, `R`, `runtime` and the clock
+/// left unset). A read of an unset input fails the evaluation, and CEL only
+/// absorbs a failed operand where the other operands decide the result
+/// alone, so a value obtained here is the value of every check.
+pub(crate) fn request_independent_value(
+    p: &Prepared,
+    constants: &CelValue,
+    globals: &CelValue,
+    vars: &Vars,
+) -> Option<CelValue> {
+    let mut act = Activation::new(slots::COUNT);
+    act.set(slots::CONSTANTS, constants.0.clone());
+    act.set(slots::GLOBALS, globals.0.clone());
+    act.set(slots::VARIABLES, vars.value.clone());
+    let value = p.0.eval(&act).ok()?;
+    (!act.now_was_read()).then_some(CelValue(value))
+}
+
 /// A CEL value as the engine handles it.
 #[derive(Debug, Clone)]
 pub(crate) struct CelValue(Value);
@@ -87,6 +106,11 @@ impl CelValue {
     /// A string sharing `s`'s allocation.
     pub(crate) fn shared_string(s: &Arc<str>) -> CelValue {
         CelValue(Value::String(s.clone()))
+    }
+
+    /// A one-element list holding `v`.
+    pub(crate) fn list_of_one(v: &CelValue) -> CelValue {
+        CelValue(Value::List(Arc::from([v.0.clone()])))
     }
 
     /// `request.auxData` of inputs without auxiliary data.
@@ -301,6 +325,13 @@ impl<'i> CelEnv<'i> {
     /// `P.roles`, from the resolved roles when they are the request's.
     fn roles_value(&self) -> Value {
         let roles = &self.input.principal.roles;
+        if let ([known], [raw]) = (self.known.roles, roles.as_slice()) {
+            if known.text == raw {
+                if let Some(list) = known.sym.and_then(|s| self.engine.single_role_list(s)) {
+                    return list.0.clone();
+                }
+            }
+        }
         if self.known.roles.len() == roles.len() {
             let list = self
                 .known

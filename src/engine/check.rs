@@ -658,8 +658,11 @@ impl<'e> Eval<'e> {
             _ => return self.empty_vars.clone(),
         };
         let constants = engine.param_constants(ps);
-        let mut vars = Vars::empty(engine.empty_vars());
-        for (name, expr) in &set.variables {
+        let (mut vars, folded) = match engine.variable_prefix(ps) {
+            Some((bag, folded)) => (bag.clone(), *folded),
+            None => (Vars::empty(engine.empty_vars()), 0),
+        };
+        for (name, expr) in set.variables.iter().skip(folded) {
             let result = self.cel.eval(engine, *expr, constants, &vars);
             self.cel.release_variables();
             match result {

@@ -89,12 +89,20 @@ pub struct Engine {
     /// kinds, versions, scopes, roles and ids that requests repeat become
     /// `R`/`P` fields without a copy.
     symbol_strings: Vec<CelValue>,
+    /// By [`index::Sym`]: for each role a rule names exactly, the one-element
+    /// list `P.roles` is for a principal with only that role (the usual
+    /// case), shared instead of built per check.
+    single_role_lists: Vec<Option<CelValue>>,
     /// Each derived role's name as a CEL string, by [`DerivedRoleId`]
     /// (`runtime.effectiveDerivedRoles` lists them without copying).
     derived_role_names: Vec<CelValue>,
     /// (sanitized kind, version) → root resource policy, for schema lookup.
     root_policies: HashMap<(String, String), PolicyId>,
     aux: AuxDataVerifier,
+    /// Per parameter set, its leading variables that read nothing of the
+    /// request (constants such as `("PENDING_APPROVAL")`), evaluated once
+    /// at load: the bag they make and how many they are.
+    variable_prefixes: Vec<(celrt::Vars, usize)>,
 }
 
 impl std::fmt::Debug for Engine {
@@ -148,7 +156,20 @@ impl Engine {
             .map(|p| Arc::from(p.key.as_str()))
             .collect();
         // CEL strings share the index's copies of the texts.
-        let symbol_strings = index.symbol_texts().map(CelValue::shared_string).collect();
+        let symbol_strings: Vec<CelValue> =
+            index.symbol_texts().map(CelValue::shared_string).collect();
+        let mut single_role_lists: Vec<Option<CelValue>> = vec![None; symbol_strings.len()];
+        for row in &bundle.rows {
+            let Some(sym) = index.symbol(&row.role) else {
+                continue;
+            };
+            if let (Some(slot @ None), Some(role)) = (
+                single_role_lists.get_mut(sym as usize),
+                symbol_strings.get(sym as usize),
+            ) {
+                *slot = Some(CelValue::list_of_one(role));
+            }
+        }
         let expr_sources = bundle
             .expressions
             .iter()
@@ -170,7 +191,7 @@ impl Engine {
                 root_policies.insert((names::sanitize(&p.name), p.version.clone()), pid);
             }
         }
-        Ok(Engine {
+        let mut engine = Engine {
             bundle,
             config,
             index,
@@ -183,6 +204,7 @@ impl Engine {
             empty_string: CelValue::empty_string(),
             derived_role_names,
             symbol_strings,
+            single_role_lists,
             policy_keys,
             expr_sources,
             derived_role_arcs,
@@ -191,7 +213,44 @@ impl Engine {
             empty_str: Arc::from(""),
             root_policies,
             aux,
-        })
+            variable_prefixes: Vec::new(),
+        };
+        engine.variable_prefixes = engine.fold_variable_prefixes();
+        Ok(engine)
+    }
+
+    /// Evaluates each parameter set's leading request-independent variables.
+    /// Only a prefix is folded: a later variable sees every earlier one in
+    /// `V` (even through `has(V.x)`), so folding stops at the first variable
+    /// that needs the request, and the bag each folded variable saw is the
+    /// bag it sees in every check.
+    fn fold_variable_prefixes(&self) -> Vec<(celrt::Vars, usize)> {
+        self.bundle
+            .param_sets
+            .iter()
+            .enumerate()
+            .map(|(ps, set)| {
+                let constants =
+                    self.param_constants(ParamSetId::try_from(ps).unwrap_or(ParamSetId::MAX));
+                let mut vars = celrt::Vars::empty(&self.empty_vars);
+                let mut folded = 0;
+                for (name, expr) in &set.variables {
+                    let value = self.program(*expr).and_then(|p| {
+                        celrt::request_independent_value(p, constants, &self.globals, &vars)
+                    });
+                    let Some(value) = value else { break };
+                    vars.insert(self.cel_string(name), value);
+                    folded += 1;
+                }
+                (vars, folded)
+            })
+            .collect()
+    }
+
+    /// The bag of parameter set `ps`'s leading request-independent
+    /// variables and how many of its variables it holds.
+    pub(crate) fn variable_prefix(&self, ps: ParamSetId) -> Option<&(celrt::Vars, usize)> {
+        self.variable_prefixes.get(ps as usize)
     }
 
     /// The loaded bundle.
@@ -396,6 +455,12 @@ impl Engine {
             .unwrap_or_else(|| CelValue::string(text))
     }
 
+    /// `P.roles` for a principal whose only role is symbol `sym`, when a
+    /// rule names that role.
+    pub(crate) fn single_role_list(&self, sym: index::Sym) -> Option<&CelValue> {
+        self.single_role_lists.get(sym as usize)?.as_ref()
+    }
+
     /// The name of derived role `id` as a CEL string.
     pub(crate) fn derived_role_name(&self, id: DerivedRoleId) -> &CelValue {
         self.derived_role_names
@@ -467,5 +532,42 @@ fn api_result(resource: &request::Resource, out: CheckOutput, include_meta: bool
         validation_errors: out.validation_errors,
         meta,
         outputs: out.outputs,
+    }
+}
+
+#[cfg(all(test, feature = "compiler"))]
+mod tests {
+    use super::*;
+    use crate::compiler::{compile_sources, CompileOptions};
+
+    #[test]
+    fn only_the_leading_request_independent_variables_are_folded() {
+        let policy = r#"
+apiVersion: api.cerbos.dev/v1
+variables:
+  a_const: '"x"'
+  b_request: R.attr.owner
+  c_const: '"y"'
+resourcePolicy:
+  version: default
+  resource: doc
+  rules:
+    - actions: [view]
+      roles: [user]
+      effect: EFFECT_ALLOW
+      condition:
+        match:
+          expr: V.a_const == "x" && V.b_request == P.id && V.c_const == "y"
+"#;
+        let compiled = compile_sources(
+            vec![("doc.yaml".to_string(), policy.to_string())],
+            &CompileOptions::default(),
+        )
+        .unwrap_or_else(|f| panic!("compiles: {:?}", f.diagnostics));
+        let engine = Engine::new(compiled.bundle, EngineConfig::default()).expect("engine");
+        let folded: Vec<usize> = engine.variable_prefixes.iter().map(|(_, n)| *n).collect();
+        // `c_const` follows a variable that needs the request: not folded.
+        assert!(folded.contains(&1), "prefixes: {folded:?}");
+        assert!(!folded.iter().any(|n| *n > 1), "prefixes: {folded:?}");
     }
 }
