@@ -4,7 +4,6 @@
 //! follow the original because they decide outputs and evaluation errors,
 //! not only effects (`cerbos-semantics.md` §2.3–2.13).
 
-use std::collections::BTreeSet;
 use std::sync::Arc;
 
 use smallvec::SmallVec;
@@ -123,8 +122,8 @@ struct Eval<'e> {
     /// Condition results by evaluation key.
     cond_cache: InputCache<u32, bool>,
     /// (expression source, message): ordered and deduplicated as the
-    /// output lists them.
-    cel_errors: BTreeSet<(&'e Arc<str>, String)>,
+    /// output lists them (see [`Eval::add_error`]).
+    cel_errors: SmallVec<[(&'e Arc<str>, String); 2]>,
     outputs: Vec<OutputEntry>,
     /// Shared by every parameter set without variables.
     empty_vars: Vars,
@@ -350,7 +349,7 @@ pub(crate) fn check_input(
         strict: cfg.strict_evaluation,
         var_cache: InputCache::default(),
         cond_cache: InputCache::default(),
-        cel_errors: BTreeSet::new(),
+        cel_errors: SmallVec::new(),
         outputs: Vec::new(),
         empty_vars: Vars::empty(engine.empty_vars()),
     };
@@ -637,7 +636,16 @@ pub(crate) fn check_input(
 impl<'e> Eval<'e> {
     fn record(&mut self, expr: ExprId, message: String) {
         let source = self.engine.expr_source(expr);
-        self.cel_errors.insert((source, message));
+        self.add_error(source, message);
+    }
+
+    /// Adds an evaluation error unless it is listed already, keeping the
+    /// list sorted (a check records a handful at most).
+    fn add_error(&mut self, source: &'e Arc<str>, message: String) {
+        let entry = (source, message);
+        if let Err(at) = self.cel_errors.binary_search(&entry) {
+            self.cel_errors.insert(at, entry);
+        }
     }
 
     /// `evaluatePrograms`: every variable of the set in order; a failing one stays unset.
@@ -810,10 +818,10 @@ impl<'e> Eval<'e> {
         depth: usize,
     ) -> Result<bool, Undecided> {
         if depth > MAX_CONDITION_DEPTH {
-            self.cel_errors.insert((
+            self.add_error(
                 self.engine.nested_condition(),
                 "condition nested too deeply".to_string(),
-            ));
+            );
             return Err(Undecided::Strict);
         }
         match cond {
