@@ -7,8 +7,10 @@ use std::collections::BTreeMap;
 use std::fmt::Write as _;
 use std::sync::Arc;
 
+use smallvec::SmallVec;
+
 use crate::bundle::ExprId;
-use crate::cel::ast::Expr;
+use crate::cel::ast::{Expr, ExprKind};
 use crate::cel::cerbos::{self, slots};
 use crate::cel::program::{Activation, Declarations, Program, DEFAULT_BUDGET};
 use crate::cel::time::Timestamp;
@@ -41,18 +43,34 @@ pub(crate) fn declarations() -> Declarations {
 
 /// A prepared expression.
 #[derive(Debug)]
-pub(crate) struct Prepared(Program);
+pub(crate) struct Prepared {
+    program: Program,
+    /// The expression names `runtime` (conservatively: any identifier of
+    /// that name, even a comprehension variable), so the effective derived
+    /// roles must be in the activation before it runs.
+    reads_runtime: bool,
+}
+
+/// Whether `name` occurs as an identifier anywhere in `expr`.
+fn mentions_ident(expr: &Expr, name: &str) -> bool {
+    match &expr.kind {
+        ExprKind::Ident(n) => n == name,
+        kind => kind.children().into_iter().any(|c| mentions_ident(c, name)),
+    }
+}
 
 impl Prepared {
     pub(crate) fn new(expr: &Expr, decls: &Declarations) -> Result<Prepared, String> {
-        Program::prepare(expr, decls)
-            .map(Prepared)
-            .map_err(|e| e.to_string())
+        let program = Program::prepare(expr, decls).map_err(|e| e.to_string())?;
+        Ok(Prepared {
+            program,
+            reads_runtime: mentions_ident(expr, "runtime"),
+        })
     }
 
     /// Whether cel-go could not plan the expression (see `Program::plan_error`).
     pub(crate) fn plan_failed(&self) -> bool {
-        self.0.plan_error().is_some()
+        self.program.plan_error().is_some()
     }
 }
 
@@ -71,7 +89,7 @@ pub(crate) fn request_independent_value(
     act.set(slots::CONSTANTS, constants.0.clone());
     act.set(slots::GLOBALS, globals.0.clone());
     act.set(slots::VARIABLES, vars.value.clone());
-    let value = p.0.eval(&act).ok()?;
+    let value = p.program.eval(&act).ok()?;
     (!act.now_was_read()).then_some(CelValue(value))
 }
 
@@ -222,6 +240,10 @@ pub(crate) struct CelEnv<'i> {
     now_unix_nanos: i64,
     globals: Value,
     runtime: Value,
+    /// The effective derived roles `set_runtime` gave last, while `runtime`
+    /// does not show them yet: the value is built only when an expression
+    /// that reads `runtime` runs (most never do).
+    pending_runtime: Option<SmallVec<[Value; 4]>>,
     /// The engine's shared `request.auxData` for inputs without aux data.
     empty_aux: Value,
     /// The engine's shared empty `cerbos.Variables` bag.
@@ -272,6 +294,7 @@ impl<'i> CelEnv<'i> {
             now_unix_nanos,
             globals: engine.globals().0.clone(),
             runtime: engine.empty_runtime().0.clone(),
+            pending_runtime: None,
             empty_aux: engine.empty_aux_data().0.clone(),
             empty_vars: engine.empty_vars().0.clone(),
             built: None,
@@ -410,11 +433,7 @@ impl<'i> CelEnv<'i> {
         roles: impl ExactSizeIterator<Item = &'v CelValue>,
         err_roles: &[&str],
     ) {
-        let list = Value::List(roles.map(|r| r.0.clone()).collect());
-        self.runtime = cerbos::runtime_value_of(list);
-        if let Some(act) = &mut self.built {
-            act.set(slots::RUNTIME, self.runtime.clone());
-        }
+        self.pending_runtime = Some(roles.map(|r| r.0.clone()).collect());
         self.runtime_error = (!err_roles.is_empty()).then(|| {
             format!(
                 "failed to compute effective derived roles [{}]",
@@ -445,6 +464,14 @@ impl<'i> CelEnv<'i> {
         let Some(p) = engine.program(expr) else {
             return Err(format!("unknown expression #{expr}"));
         };
+        if p.reads_runtime {
+            if let Some(roles) = self.pending_runtime.take() {
+                self.runtime = cerbos::runtime_value_of(Value::List(roles.into_iter().collect()));
+                if let Some(act) = &mut self.built {
+                    act.set(slots::RUNTIME, self.runtime.clone());
+                }
+            }
+        }
         let slot = if self.runtime_error.is_some() {
             if self.no_runtime.is_none() {
                 self.no_runtime = Some(self.build_base());
@@ -464,7 +491,8 @@ impl<'i> CelEnv<'i> {
         set_shared(act, slots::CONSTANTS, &constants.0);
         set_shared(act, slots::VARIABLES, &vars.value);
         act.set_budget(DEFAULT_BUDGET);
-        p.0.eval(act)
+        p.program
+            .eval(act)
             .map(CelValue)
             .map_err(|e| match (e, &self.runtime_error) {
                 (EvalError::NoSuchAttribute(name), Some(msg)) if name == "runtime" => msg.clone(),
