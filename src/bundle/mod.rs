@@ -363,6 +363,11 @@ pub const MAX_JSON_DEPTH: usize = 3 * crate::cel::program::MAX_EXPR_DEPTH + 64;
 
 /// Deepest `[`/`{` nesting of a JSON text (strings skipped); a cheap scan
 /// that bounds the recursion of the real parse.
+///
+/// Not inlined: the byte loop makes V8 tier its function up to TurboFan
+/// during the first loads, and that compile should cover this loop alone,
+/// not the whole bundle reader.
+#[inline(never)]
 fn json_nesting_depth(text: &str) -> usize {
     let (mut depth, mut deepest) = (0usize, 0usize);
     let (mut in_string, mut escaped) = (false, false);

@@ -39,10 +39,12 @@ impl Fields {
     }
 
     /// A field that may be absent (or `null`).
+    #[inline(never)]
     fn opt(&mut self, name: &str) -> Option<Value> {
         self.map.remove(name).filter(|v| !v.is_null())
     }
 
+    #[inline(never)]
     fn required(&mut self, name: &str) -> Result<Value> {
         self.map
             .remove(name)
@@ -50,18 +52,19 @@ impl Fields {
     }
 
     // The readers are `fn` pointers rather than generic closures so that
-    // each result type gets one copy of these, not each call site.
+    // each result type gets one copy of these, not each call site; the
+    // work that does not depend on the type is in the non-generic helpers.
 
     /// A required field read by `read`; errors are prefixed with its name.
     fn get<T>(&mut self, name: &str, read: fn(Value) -> Result<T>) -> Result<T> {
         let v = self.required(name)?;
-        read(v).map_err(|e| format!("{name}: {e}"))
+        read(v).map_err(|e| at(name, e))
     }
 
     /// An optional field read by `read`.
     fn get_opt<T>(&mut self, name: &str, read: fn(Value) -> Result<T>) -> Result<Option<T>> {
         match self.opt(name) {
-            Some(v) => read(v).map(Some).map_err(|e| format!("{name}: {e}")),
+            Some(v) => read(v).map(Some).map_err(|e| at(name, e)),
             None => Ok(None),
         }
     }
@@ -82,6 +85,12 @@ impl Fields {
             None => Ok(()),
         }
     }
+}
+
+/// Prefixes an error with where it happened.
+#[inline(never)]
+fn at(place: &str, e: String) -> String {
+    format!("{place}: {e}")
 }
 
 fn kind_of(v: &Value) -> &'static str {
@@ -135,7 +144,7 @@ fn list<T>(v: Value, read: fn(Value) -> Result<T>) -> Result<Vec<T>> {
     let items = array(v)?;
     let mut out = Vec::with_capacity(items.len());
     for (i, item) in items.into_iter().enumerate() {
-        out.push(read(item).map_err(|e| format!("[{i}]: {e}"))?);
+        out.push(read(item).map_err(|e| at(&format!("[{i}]"), e))?);
     }
     Ok(out)
 }
@@ -155,7 +164,7 @@ fn object(v: Value) -> Result<Map<String, Value>> {
 fn string_map<T>(v: Value, read: fn(Value) -> Result<T>) -> Result<BTreeMap<String, T>> {
     let mut out = BTreeMap::new();
     for (k, item) in object(v)? {
-        let t = read(item).map_err(|e| format!("{k:?}: {e}"))?;
+        let t = read(item).map_err(|e| at(&format!("{k:?}"), e))?;
         out.insert(k, t);
     }
     Ok(out)
@@ -171,7 +180,7 @@ fn id_map<T>(v: Value, read: fn(Value) -> Result<T>) -> Result<BTreeMap<u32, T>>
             None
         };
         let id = id.ok_or_else(|| format!("invalid key {k:?}, expected a u32"))?;
-        let t = read(item).map_err(|e| format!("{k:?}: {e}"))?;
+        let t = read(item).map_err(|e| at(&format!("{k:?}"), e))?;
         out.insert(id, t);
     }
     Ok(out)
