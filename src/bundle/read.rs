@@ -26,28 +26,44 @@ use crate::cel::ast::{Comprehension, Expr, ExprKind, Literal, MapEntry, StructFi
 type Result<T> = std::result::Result<T, String>;
 
 /// The fields of one JSON object, taken out one by one.
+///
+/// A list searched by name rather than the object's own map: objects have
+/// a few fields, and taking them out of the map would bring `BTreeMap`'s
+/// removal and rebalancing code into the load path.
 struct Fields {
-    map: Map<String, Value>,
+    entries: Vec<(String, Option<Value>)>,
 }
 
 impl Fields {
     fn new(value: Value, what: &str) -> Result<Fields> {
         match value {
-            Value::Object(map) => Ok(Fields { map }),
+            Value::Object(map) => {
+                let mut entries = Vec::with_capacity(map.len());
+                for (k, v) in map {
+                    entries.push((k, Some(v)));
+                }
+                Ok(Fields { entries })
+            }
             other => Err(invalid_type(&other, what)),
         }
     }
 
-    /// A field that may be absent (or `null`).
     #[inline(never)]
+    fn take(&mut self, name: &str) -> Option<Value> {
+        self.entries
+            .iter_mut()
+            .find(|(k, _)| k == name)
+            .and_then(|(_, v)| v.take())
+    }
+
+    /// A field that may be absent (or `null`).
     fn opt(&mut self, name: &str) -> Option<Value> {
-        self.map.remove(name).filter(|v| !v.is_null())
+        self.take(name).filter(|v| !v.is_null())
     }
 
     #[inline(never)]
     fn required(&mut self, name: &str) -> Result<Value> {
-        self.map
-            .remove(name)
+        self.take(name)
             .ok_or_else(|| format!("missing field `{name}`"))
     }
 
@@ -80,8 +96,8 @@ impl Fields {
 
     /// Refuses fields nobody took (`deny_unknown_fields`).
     fn finish(self) -> Result<()> {
-        match self.map.keys().next() {
-            Some(k) => Err(format!("unknown field `{k}`")),
+        match self.entries.iter().find(|(_, v)| v.is_some()) {
+            Some((k, _)) => Err(format!("unknown field `{k}`")),
             None => Ok(()),
         }
     }

@@ -82,53 +82,58 @@ impl EngineConfig {
     /// then carries (and compiles at load) no struct deserializer for it.
     pub fn from_json(text: &str) -> Result<EngineConfig, String> {
         let value: serde_json::Value = serde_json::from_str(text).map_err(|e| e.to_string())?;
-        let serde_json::Value::Object(mut fields) = value else {
+        let serde_json::Value::Object(fields) = value else {
             return Err("invalid type: expected an engine configuration object".to_string());
         };
         let mut config = EngineConfig::default();
-        let mut take = |name: &str| fields.remove(name);
-        if let Some(v) = take("globals") {
-            match v {
-                serde_json::Value::Object(map) => config.globals = map,
-                _ => return Err("globals: invalid type: expected an object".to_string()),
-            }
-        }
-        if let Some(v) = take("defaultPolicyVersion") {
-            config.default_policy_version = string(v, "defaultPolicyVersion")?;
-        }
-        if let Some(v) = take("defaultScope") {
-            config.default_scope = string(v, "defaultScope")?;
-        }
-        if let Some(v) = take("lenientScopeSearch") {
-            config.lenient_scope_search = boolean(&v, "lenientScopeSearch")?;
-        }
-        if let Some(v) = take("strictEvaluation") {
-            config.strict_evaluation = boolean(&v, "strictEvaluation")?;
-        }
-        if let Some(v) = take("schemaEnforcement") {
-            config.schema_enforcement = match v.as_str() {
-                Some("none") => SchemaEnforcement::None,
-                Some("warn") => SchemaEnforcement::Warn,
-                Some("reject") => SchemaEnforcement::Reject,
-                _ => {
-                    return Err(format!(
-                    "schemaEnforcement: unknown variant {v}, expected `none`, `warn` or `reject`"
-                ))
+        // One pass over the object (not `remove` per field, which would
+        // bring the map's rebalancing code into the load path).
+        for (name, v) in fields {
+            match name.as_str() {
+                "globals" => match v {
+                    serde_json::Value::Object(map) => config.globals = map,
+                    _ => return Err("globals: invalid type: expected an object".to_string()),
+                },
+                "defaultPolicyVersion" => {
+                    config.default_policy_version = string(v, "defaultPolicyVersion")?
                 }
-            };
-        }
-        if let Some(v) = take("limits") {
-            let serde_json::Value::Object(mut limits) = v else {
-                return Err("limits: invalid type: expected an object".to_string());
-            };
-            if let Some(n) = limits.remove("maxActions") {
-                config.limits.max_actions = count(&n, "limits.maxActions")?;
+                "defaultScope" => config.default_scope = string(v, "defaultScope")?,
+                "lenientScopeSearch" => {
+                    config.lenient_scope_search = boolean(&v, "lenientScopeSearch")?
+                }
+                "strictEvaluation" => config.strict_evaluation = boolean(&v, "strictEvaluation")?,
+                "schemaEnforcement" => {
+                    config.schema_enforcement = match v.as_str() {
+                        Some("none") => SchemaEnforcement::None,
+                        Some("warn") => SchemaEnforcement::Warn,
+                        Some("reject") => SchemaEnforcement::Reject,
+                        _ => {
+                            return Err(format!(
+                                "schemaEnforcement: unknown variant {v}, expected `none`, `warn` or `reject`"
+                            ))
+                        }
+                    }
+                }
+                "limits" => {
+                    let serde_json::Value::Object(limits) = v else {
+                        return Err("limits: invalid type: expected an object".to_string());
+                    };
+                    for (name, n) in limits {
+                        match name.as_str() {
+                            "maxActions" => {
+                                config.limits.max_actions = count(&n, "limits.maxActions")?
+                            }
+                            "maxResources" => {
+                                config.limits.max_resources = count(&n, "limits.maxResources")?
+                            }
+                            _ => {}
+                        }
+                    }
+                }
+                "auxData" => config.aux_data = Some(v).filter(|v| !v.is_null()),
+                _ => {}
             }
-            if let Some(n) = limits.remove("maxResources") {
-                config.limits.max_resources = count(&n, "limits.maxResources")?;
-            }
         }
-        config.aux_data = take("auxData").filter(|v| !v.is_null());
         Ok(config)
     }
 }
