@@ -18,7 +18,6 @@ pub mod request;
 mod response_json;
 pub mod schema;
 
-use std::collections::HashMap;
 use std::sync::{Arc, OnceLock};
 
 pub use config::{EngineConfig, RequestLimits, SchemaEnforcement};
@@ -97,7 +96,9 @@ pub struct Engine {
     /// (`runtime.effectiveDerivedRoles` lists them without copying).
     derived_role_names: Vec<CelValue>,
     /// (sanitized kind, version) → root resource policy, for schema lookup.
-    root_policies: HashMap<(String, String), PolicyId>,
+    /// Keys come from the bundle and requests only look them up, so the
+    /// index's fast hasher serves (as for the index's own maps).
+    root_policies: index::HashMap<(String, String), PolicyId>,
     /// The JWT verifier of `auxData.jwt`; without that configuration it is
     /// built (with no key sets) by the first request that carries tokens,
     /// so that loading does not run (and, in wasm, compile) its setup.
@@ -189,7 +190,7 @@ impl Engine {
             .iter()
             .map(CelValue::shared_string)
             .collect();
-        let mut root_policies = HashMap::new();
+        let mut root_policies = index::HashMap::default();
         for (i, p) in bundle.policies.iter().enumerate() {
             if p.kind == crate::bundle::PolicyKind::Resource && p.scope.is_empty() {
                 let pid = PolicyId::try_from(i).unwrap_or(PolicyId::MAX);
