@@ -35,8 +35,7 @@ impl Evaluator {
         let config: EngineConfig = if config_json.trim().is_empty() {
             EngineConfig::default()
         } else {
-            serde_json::from_str(config_json)
-                .map_err(|e| error_json("invalid_config", &e.to_string()))?
+            EngineConfig::from_json(config_json).map_err(|e| error_json("invalid_config", &e))?
         };
         let digest = bundle.digest.clone();
         let engine = Engine::new(bundle, config)

@@ -14,6 +14,14 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
+mod read;
+
+/// Reads one CEL expression tree in the bundle's JSON form (node ids read
+/// back as 0).
+pub fn read_expr(value: serde_json::Value) -> Result<Expr, String> {
+    read::expr(value)
+}
+
 use crate::cel::ast::Expr;
 
 /// The bundle format version this build writes.
@@ -32,7 +40,7 @@ pub type ParamSetId = u32;
 pub type DerivedRoleId = u32;
 
 /// A compiled policy store.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct Bundle {
     /// Format version; the runtime refuses versions it does not know.
@@ -68,7 +76,7 @@ pub struct Bundle {
 }
 
 /// What kind of policy a row or policy entry comes from.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub enum PolicyKind {
     /// `resourcePolicy`.
@@ -86,7 +94,7 @@ pub enum PolicyKind {
 }
 
 /// A policy's identity and metadata.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct PolicyInfo {
     /// Policy kind.
@@ -112,7 +120,7 @@ pub struct PolicyInfo {
 }
 
 /// A checked CEL expression and the text it came from.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct CompiledExpr {
     /// The verbatim source text; Cerbos reports it in `evaluationErrors`.
@@ -122,7 +130,7 @@ pub struct CompiledExpr {
 }
 
 /// A `condition.match` tree.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub enum Condition {
     /// `expr`: true only when the expression yields boolean `true`.
@@ -136,7 +144,7 @@ pub enum Condition {
 }
 
 /// Variables (in evaluation order) and constants of one policy.
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, Serialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct ParamSet {
     /// Used variables, topologically ordered (ties by name), each with its expression.
@@ -146,7 +154,7 @@ pub struct ParamSet {
 }
 
 /// A derived role definition as compiled into one derived-roles set.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct DerivedRole {
     /// Role name.
@@ -163,7 +171,7 @@ pub struct DerivedRole {
 }
 
 /// `scopePermissions` of a scope.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize)]
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
 pub enum ScopePermissions {
     /// Only role policies at this scope: an ALLOW neither decides nor is reset.
@@ -176,7 +184,7 @@ pub enum ScopePermissions {
 }
 
 /// Effect of a rule row.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 pub enum Effect {
     /// `EFFECT_ALLOW`
     #[serde(rename = "EFFECT_ALLOW")]
@@ -190,7 +198,7 @@ pub enum Effect {
 }
 
 /// A rule's outputs.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct Output {
     /// Emitted when the rule's condition is met.
@@ -202,7 +210,7 @@ pub struct Output {
 }
 
 /// One row of the rule table: a (rule, action, role) combination.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct Row {
     /// `Resource` for resource- and role-policy rows, `Principal` for principal rows.
@@ -259,7 +267,7 @@ pub struct Row {
 }
 
 /// The schemas in effect for a resource policy chain.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct PolicySchemas {
     /// Principal attribute schema.
@@ -271,7 +279,7 @@ pub struct PolicySchemas {
 }
 
 /// A reference to a JSON schema with the actions it does not apply to.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct SchemaRef {
     /// Key into [`Bundle::schemas`], e.g. `cerbos:///principal.json`.
@@ -298,25 +306,10 @@ pub enum BundleError {
 }
 
 impl Bundle {
-    /// Parses a bundle from JSON text, checking the format version first so
-    /// that a bundle from a newer compiler gets a clear error, not a field error.
+    /// Parses a bundle from JSON text, checking the format version before the
+    /// fields so that a bundle from a newer compiler gets a clear error, not
+    /// a field error.
     pub fn from_json(text: &str) -> Result<Bundle, BundleError> {
-        #[derive(Deserialize)]
-        #[serde(rename_all = "camelCase")]
-        struct VersionProbe {
-            format_version: Option<u32>,
-        }
-        let probe: VersionProbe =
-            serde_json::from_str(text).map_err(|e| BundleError::Invalid(e.to_string()))?;
-        let found = probe
-            .format_version
-            .ok_or_else(|| BundleError::Invalid("missing field `formatVersion`".into()))?;
-        if !SUPPORTED_FORMAT_VERSIONS.contains(&found) {
-            return Err(BundleError::UnsupportedVersion {
-                found,
-                supported: SUPPORTED_FORMAT_VERSIONS,
-            });
-        }
         let depth = json_nesting_depth(text);
         if depth > MAX_JSON_DEPTH {
             return Err(BundleError::Invalid(format!(
@@ -328,10 +321,23 @@ impl Bundle {
         // the bound instead.
         let mut de = serde_json::Deserializer::from_str(text);
         de.disable_recursion_limit();
-        let bundle = Bundle::deserialize(&mut de)
-            .and_then(|b| de.end().map(|()| b))
+        let value = serde_json::Value::deserialize(&mut de)
+            .and_then(|v| de.end().map(|()| v))
             .map_err(|e| BundleError::Invalid(e.to_string()))?;
-        Ok(bundle)
+        let found = match value.get("formatVersion") {
+            Some(v) => v
+                .as_u64()
+                .and_then(|n| u32::try_from(n).ok())
+                .ok_or_else(|| BundleError::Invalid("formatVersion: expected a u32".into()))?,
+            None => return Err(BundleError::Invalid("missing field `formatVersion`".into())),
+        };
+        if !SUPPORTED_FORMAT_VERSIONS.contains(&found) {
+            return Err(BundleError::UnsupportedVersion {
+                found,
+                supported: SUPPORTED_FORMAT_VERSIONS,
+            });
+        }
+        read::bundle(value).map_err(BundleError::Invalid)
     }
 
     /// Serializes the bundle to its canonical JSON text.
@@ -357,6 +363,11 @@ pub const MAX_JSON_DEPTH: usize = 3 * crate::cel::program::MAX_EXPR_DEPTH + 64;
 
 /// Deepest `[`/`{` nesting of a JSON text (strings skipped); a cheap scan
 /// that bounds the recursion of the real parse.
+///
+/// Not inlined: the byte loop makes V8 tier its function up to TurboFan
+/// during the first loads, and that compile should cover this loop alone,
+/// not the whole bundle reader.
+#[inline(never)]
 fn json_nesting_depth(text: &str) -> usize {
     let (mut depth, mut deepest) = (0usize, 0usize);
     let (mut in_string, mut escaped) = (false, false);

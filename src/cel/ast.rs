@@ -9,7 +9,7 @@
 //! [`ExprKind::Select`] with `test_only` set. The bundle stores this tree as
 //! compact JSON, so the runtime never sees source text.
 
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 
 /// Identifier the parser gives each node; unique within one expression.
 ///
@@ -20,9 +20,9 @@ pub type ExprId = u32;
 /// One node of a CEL expression.
 ///
 /// Serialized as its [`ExprKind`] alone (`{"lit": ..}`, `{"call": ..}`);
-/// `transparent` rather than `flatten` keeps serde's buffering
-/// (`Content`) deserializers out of the runtime wasm.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+/// read back by `crate::bundle::read_expr` (hand-written: derived
+/// deserializers cost the runtime wasm tens of KB).
+#[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(transparent)]
 pub struct Expr {
     /// Node id, for mapping diagnostics to source positions.
@@ -110,7 +110,7 @@ impl ExprKind {
 }
 
 /// The kinds of CEL expression nodes.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub enum ExprKind {
     /// A literal value.
@@ -175,7 +175,7 @@ pub enum ExprKind {
 }
 
 /// One `key: value` entry of a map literal.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct MapEntry {
     /// Key expression.
     pub key: Expr,
@@ -187,7 +187,7 @@ pub struct MapEntry {
 }
 
 /// One `field: value` initialiser of a message construction.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct StructField {
     /// Field name.
     pub field: String,
@@ -204,7 +204,7 @@ pub struct StructField {
 /// each key; with `iter_var2`, index/key and value) bind the iteration
 /// variables, stop when `loop_condition` is false, else `accu = loop_step`;
 /// finally evaluate `result` with `accu` in scope.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Comprehension {
     /// First iteration variable (element for lists, key for maps; index when `iter_var2` is set).
     pub iter_var: String,
@@ -226,7 +226,7 @@ pub struct Comprehension {
 }
 
 /// Literal constants.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub enum Literal {
     /// `null`
@@ -268,10 +268,7 @@ fn is_false(b: &bool) -> bool {
 }
 
 mod double_repr {
-    use std::fmt;
-
-    use serde::de::{self, Visitor};
-    use serde::{Deserializer, Serializer};
+    use serde::Serializer;
 
     pub fn serialize<S: Serializer>(v: &f64, s: S) -> Result<S::Ok, S::Error> {
         if v.is_finite() {
@@ -283,43 +280,5 @@ mod double_repr {
         } else {
             s.serialize_str("-Infinity")
         }
-    }
-
-    /// A JSON number, or one of the three strings for non-finite values.
-    /// A visitor rather than an untagged enum: untagged enums buffer the
-    /// input through serde's `Content`, which costs code in the runtime wasm.
-    struct DoubleVisitor;
-
-    impl Visitor<'_> for DoubleVisitor {
-        type Value = f64;
-
-        fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-            f.write_str("a number or \"NaN\", \"Infinity\", \"-Infinity\"")
-        }
-
-        fn visit_f64<E: de::Error>(self, v: f64) -> Result<f64, E> {
-            Ok(v)
-        }
-
-        fn visit_i64<E: de::Error>(self, v: i64) -> Result<f64, E> {
-            Ok(v as f64)
-        }
-
-        fn visit_u64<E: de::Error>(self, v: u64) -> Result<f64, E> {
-            Ok(v as f64)
-        }
-
-        fn visit_str<E: de::Error>(self, v: &str) -> Result<f64, E> {
-            match v {
-                "NaN" => Ok(f64::NAN),
-                "Infinity" => Ok(f64::INFINITY),
-                "-Infinity" => Ok(f64::NEG_INFINITY),
-                other => Err(E::custom(format!("invalid double literal {other:?}"))),
-            }
-        }
-    }
-
-    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<f64, D::Error> {
-        d.deserialize_any(DoubleVisitor)
     }
 }

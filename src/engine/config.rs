@@ -74,3 +74,124 @@ impl Default for EngineConfig {
         }
     }
 }
+
+impl EngineConfig {
+    /// Reads the configuration from its camelCase JSON, as the derived
+    /// `Deserialize` does (absent fields take their defaults, unknown fields
+    /// are ignored), through one [`serde_json::Value`]: the runtime wasm
+    /// then carries (and compiles at load) no struct deserializer for it.
+    pub fn from_json(text: &str) -> Result<EngineConfig, String> {
+        let value: serde_json::Value = serde_json::from_str(text).map_err(|e| e.to_string())?;
+        let serde_json::Value::Object(fields) = value else {
+            return Err("invalid type: expected an engine configuration object".to_string());
+        };
+        let mut config = EngineConfig::default();
+        // One pass over the object (not `remove` per field, which would
+        // bring the map's rebalancing code into the load path).
+        for (name, v) in fields {
+            match name.as_str() {
+                "globals" => match v {
+                    serde_json::Value::Object(map) => config.globals = map,
+                    _ => return Err("globals: invalid type: expected an object".to_string()),
+                },
+                "defaultPolicyVersion" => {
+                    config.default_policy_version = string(v, "defaultPolicyVersion")?
+                }
+                "defaultScope" => config.default_scope = string(v, "defaultScope")?,
+                "lenientScopeSearch" => {
+                    config.lenient_scope_search = boolean(&v, "lenientScopeSearch")?
+                }
+                "strictEvaluation" => config.strict_evaluation = boolean(&v, "strictEvaluation")?,
+                "schemaEnforcement" => {
+                    config.schema_enforcement = match v.as_str() {
+                        Some("none") => SchemaEnforcement::None,
+                        Some("warn") => SchemaEnforcement::Warn,
+                        Some("reject") => SchemaEnforcement::Reject,
+                        _ => {
+                            return Err(format!(
+                                "schemaEnforcement: unknown variant {v}, expected `none`, `warn` or `reject`"
+                            ))
+                        }
+                    }
+                }
+                "limits" => {
+                    let serde_json::Value::Object(limits) = v else {
+                        return Err("limits: invalid type: expected an object".to_string());
+                    };
+                    for (name, n) in limits {
+                        match name.as_str() {
+                            "maxActions" => {
+                                config.limits.max_actions = count(&n, "limits.maxActions")?
+                            }
+                            "maxResources" => {
+                                config.limits.max_resources = count(&n, "limits.maxResources")?
+                            }
+                            _ => {}
+                        }
+                    }
+                }
+                "auxData" => config.aux_data = Some(v).filter(|v| !v.is_null()),
+                _ => {}
+            }
+        }
+        Ok(config)
+    }
+}
+
+fn string(v: serde_json::Value, name: &str) -> Result<String, String> {
+    match v {
+        serde_json::Value::String(s) => Ok(s),
+        _ => Err(format!("{name}: invalid type: expected a string")),
+    }
+}
+
+fn boolean(v: &serde_json::Value, name: &str) -> Result<bool, String> {
+    v.as_bool()
+        .ok_or_else(|| format!("{name}: invalid type: expected a boolean"))
+}
+
+fn count(v: &serde_json::Value, name: &str) -> Result<usize, String> {
+    v.as_u64()
+        .and_then(|n| usize::try_from(n).ok())
+        .ok_or_else(|| format!("{name}: invalid type: expected a non-negative integer"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::EngineConfig;
+
+    /// `from_json` reads what the derived `Deserialize` reads, and refuses
+    /// what it refuses.
+    #[test]
+    fn from_json_agrees_with_the_derived_reader() {
+        let docs = [
+            "{}",
+            r#"{"globals": {"env": "prod", "n": [1, 2.5]}, "defaultPolicyVersion": "v2",
+                "defaultScope": "acme", "lenientScopeSearch": true, "strictEvaluation": true,
+                "schemaEnforcement": "reject", "limits": {"maxActions": 7},
+                "auxData": {"jwt": {"keySets": []}}, "unknown": 1}"#,
+            r#"{"schemaEnforcement": "warn", "limits": {"maxResources": 3}, "auxData": null}"#,
+        ];
+        for doc in docs {
+            let derived: EngineConfig = serde_json::from_str(doc).expect("derived reads");
+            assert_eq!(EngineConfig::from_json(doc), Ok(derived), "{doc}");
+        }
+        // (The derived reader also takes a struct as an array of its
+        // fields in order; `from_json` wants an object.)
+        assert!(EngineConfig::from_json("[]").is_err());
+        let refused = [
+            "2",
+            r#"{"schemaEnforcement": "loud"}"#,
+            r#"{"globals": [1]}"#,
+            r#"{"defaultScope": 3}"#,
+            r#"{"lenientScopeSearch": "yes"}"#,
+            r#"{"limits": {"maxActions": -1}}"#,
+            r#"{"defaultPolicyVersion": null}"#,
+            "{",
+        ];
+        for doc in refused {
+            assert!(serde_json::from_str::<EngineConfig>(doc).is_err(), "{doc}");
+            assert!(EngineConfig::from_json(doc).is_err(), "{doc}");
+        }
+    }
+}

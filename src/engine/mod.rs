@@ -18,8 +18,7 @@ pub mod request;
 mod response_json;
 pub mod schema;
 
-use std::collections::HashMap;
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 pub use config::{EngineConfig, RequestLimits, SchemaEnforcement};
 pub use request::{
@@ -97,8 +96,13 @@ pub struct Engine {
     /// (`runtime.effectiveDerivedRoles` lists them without copying).
     derived_role_names: Vec<CelValue>,
     /// (sanitized kind, version) → root resource policy, for schema lookup.
-    root_policies: HashMap<(String, String), PolicyId>,
-    aux: AuxDataVerifier,
+    /// Keys come from the bundle and requests only look them up, so the
+    /// index's fast hasher serves (as for the index's own maps).
+    root_policies: index::HashMap<(String, String), PolicyId>,
+    /// The JWT verifier of `auxData.jwt`; without that configuration it is
+    /// built (with no key sets) by the first request that carries tokens,
+    /// so that loading does not run (and, in wasm, compile) its setup.
+    aux: OnceLock<AuxDataVerifier>,
     /// Per parameter set, its leading variables that read nothing of the
     /// request (constants such as `("PENDING_APPROVAL")`), evaluated once
     /// at load: the bag they make and how many they are.
@@ -126,13 +130,15 @@ impl Engine {
                 "defaultPolicyVersion must not be empty".to_string(),
             ));
         }
-        let aux_config: AuxDataConfig = match config.aux_data.as_ref().and_then(|a| a.get("jwt")) {
-            Some(jwt) => serde_json::from_value(jwt.clone())
-                .map_err(|e| EngineError::AuxData(e.to_string()))?,
-            None => AuxDataConfig::default(),
-        };
-        let aux =
-            AuxDataVerifier::new(&aux_config).map_err(|e| EngineError::AuxData(e.to_string()))?;
+        let aux = OnceLock::new();
+        if let Some(jwt) = config.aux_data.as_ref().and_then(|a| a.get("jwt")) {
+            let aux_config: AuxDataConfig = serde_json::from_value(jwt.clone())
+                .map_err(|e| EngineError::AuxData(e.to_string()))?;
+            let verifier = AuxDataVerifier::new(&aux_config)
+                .map_err(|e| EngineError::AuxData(e.to_string()))?;
+            // A fresh cell: the set cannot fail.
+            let _ = aux.set(verifier);
+        }
         let decls = celrt::declarations();
         let mut programs = Vec::with_capacity(bundle.expressions.len());
         for (index, e) in bundle.expressions.iter().enumerate() {
@@ -184,7 +190,7 @@ impl Engine {
             .iter()
             .map(CelValue::shared_string)
             .collect();
-        let mut root_policies = HashMap::new();
+        let mut root_policies = index::HashMap::default();
         for (i, p) in bundle.policies.iter().enumerate() {
             if p.kind == crate::bundle::PolicyKind::Resource && p.scope.is_empty() {
                 let pid = PolicyId::try_from(i).unwrap_or(PolicyId::MAX);
@@ -365,8 +371,15 @@ impl Engine {
         };
         let aux_json =
             serde_json::to_value(aux).map_err(|e| RequestError::invalid_argument(e.to_string()))?;
-        let claims = self
-            .aux
+        let verifier = match self.aux.get() {
+            Some(verifier) => verifier,
+            None => {
+                let default = AuxDataVerifier::new(&AuxDataConfig::default())
+                    .map_err(|e| RequestError::invalid_argument(e.to_string()))?;
+                self.aux.get_or_init(|| default)
+            }
+        };
+        let claims = verifier
             .decode(&aux_json, now_unix_nanos.div_euclid(1_000_000_000))
             .map_err(|e| RequestError {
                 code: u32::try_from(e.grpc_code()).unwrap_or(request::codes::INVALID_ARGUMENT),
