@@ -472,4 +472,166 @@ mod tests {
         );
         assert!(fast(&shallow).is_some());
     }
+
+    mod props {
+        use super::fast;
+        use proptest::prelude::*;
+
+        fn object(entries: Vec<(String, String)>, ws: &str) -> String {
+            let body: Vec<String> = entries
+                .into_iter()
+                .map(|(k, v)| format!("{ws}\"{k}\"{ws}:{ws}{v}{ws}"))
+                .collect();
+            format!("{{{}}}", body.join(","))
+        }
+
+        fn leaf() -> impl Strategy<Value = String> {
+            prop_oneof![
+                Just("null".to_string()),
+                Just("true".to_string()),
+                Just("false".to_string()),
+                prop::sample::select(vec![
+                    "0",
+                    "-0",
+                    "-0.0",
+                    "1e5",
+                    "1E+2",
+                    "2.5e-3",
+                    "1e400",
+                    "-1e-400",
+                    "01",
+                    "1.",
+                    "18446744073709551615",
+                    "18446744073709551616",
+                    "-9223372036854775809",
+                    "9007199254740993",
+                    "0.1",
+                    "123456789012345678901234567890",
+                ])
+                .prop_map(str::to_string),
+                any::<i64>().prop_map(|n| n.to_string()),
+                any::<f64>().prop_map(|n| n.to_string()),
+                any::<f64>().prop_map(|n| format!("{n:e}")),
+                "[a-zA-Z0-9 _é✓]{0,6}".prop_map(|s| format!("\"{s}\"")),
+                "[a-z\\\\\"\t]{0,4}".prop_map(|s| format!("\"{s}\"")),
+            ]
+        }
+
+        fn value() -> impl Strategy<Value = String> {
+            leaf().prop_recursive(4, 24, 4, |inner| {
+                prop_oneof![
+                    prop::collection::vec(inner.clone(), 0..4)
+                        .prop_map(|v| format!("[{}]", v.join(","))),
+                    (
+                        prop::collection::vec(
+                            (
+                                prop::sample::select(vec!["a", "b", "orgId", "x y", "é", ""]),
+                                inner
+                            ),
+                            0..5
+                        ),
+                        prop::sample::select(vec!["", " ", "\n\t"])
+                    )
+                        .prop_map(|(v, ws)| object(
+                            v.into_iter().map(|(k, v)| (k.to_string(), v)).collect(),
+                            ws
+                        )),
+                ]
+            })
+        }
+
+        fn strings() -> impl Strategy<Value = String> {
+            prop_oneof![
+                4 => prop::collection::vec("[a-z:*]{0,5}".prop_map(|s| format!("\"{s}\"")), 0..4)
+                    .prop_map(|v| format!("[{}]", v.join(","))),
+                1 => value(),
+            ]
+        }
+
+        fn field(name: &'static str) -> BoxedStrategy<(String, String)> {
+            let good: BoxedStrategy<String> = match name {
+                "attr" => value().boxed(),
+                "roles" | "actions" => strings().boxed(),
+                "includeMeta" | "include_meta" => leaf().boxed(),
+                _ => "[a-z.]{0,5}".prop_map(|s| format!("\"{s}\"")).boxed(),
+            };
+            prop_oneof![4 => good, 1 => value()]
+                .prop_map(move |v| (name.to_string(), v))
+                .boxed()
+        }
+
+        fn entity(names: Vec<&'static str>) -> BoxedStrategy<String> {
+            let fields: Vec<BoxedStrategy<(String, String)>> =
+                names.into_iter().map(field).collect();
+            prop_oneof![
+                8 => (
+                    prop::collection::vec(prop::strategy::Union::new(fields), 0..6),
+                    prop::sample::select(vec!["", " "])
+                )
+                    .prop_map(|(v, ws)| object(v, ws)),
+                1 => value(),
+            ]
+            .boxed()
+        }
+
+        fn request() -> impl Strategy<Value = String> {
+            let principal = entity(vec![
+                "id",
+                "policyVersion",
+                "policy_version",
+                "roles",
+                "attr",
+                "scope",
+                "other",
+            ]);
+            let resource = entity(vec![
+                "kind",
+                "policyVersion",
+                "policy_version",
+                "id",
+                "attr",
+                "scope",
+                "other",
+            ]);
+            let entry = (
+                prop::option::of(strings()),
+                prop::option::of(prop_oneof![4 => resource, 1 => Just("null".to_string())]),
+            )
+                .prop_map(|(actions, resource)| {
+                    let mut fields = Vec::new();
+                    if let Some(a) = actions {
+                        fields.push(("actions".to_string(), a));
+                    }
+                    if let Some(r) = resource {
+                        fields.push(("resource".to_string(), r));
+                    }
+                    object(fields, "")
+                });
+            let top = prop_oneof![
+                field("requestId"),
+                field("request_id"),
+                field("includeMeta"),
+                field("include_meta"),
+                principal.prop_map(|p| ("principal".to_string(), p)),
+                prop::collection::vec(entry, 0..3)
+                    .prop_map(|v| ("resources".to_string(), format!("[{}]", v.join(",")))),
+                field("auxData"),
+            ];
+            (
+                prop::collection::vec(top, 0..6),
+                prop::sample::select(vec!["", " ", "\r\n"]),
+            )
+                .prop_map(|(v, ws)| format!("{ws}{}{ws}", object(v, ws)))
+        }
+
+        proptest! {
+            #![proptest_config(ProptestConfig { cases: 2000, ..ProptestConfig::default() })]
+
+            /// Whatever the reader accepts, serde reads the same way.
+            #[test]
+            fn agrees_with_serde(text in request()) {
+                fast(&text);
+            }
+        }
+    }
 }
