@@ -18,8 +18,20 @@ use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use crate::cel::value::{Map, Value};
 
 /// A JSON object of attribute values, as CEL sees it.
-#[derive(Clone, Default, PartialEq)]
+#[derive(Clone, PartialEq)]
 pub struct Attributes(Arc<Map>);
+
+impl Default for Attributes {
+    /// One shared empty map per thread: serde builds a default `Principal`
+    /// and `Resource` before reading each request, so an allocating default
+    /// would cost two allocations (and frees) per check.
+    fn default() -> Attributes {
+        thread_local! {
+            static EMPTY: Attributes = Attributes(Arc::new(Map::new()));
+        }
+        EMPTY.with(Attributes::clone)
+    }
+}
 
 impl fmt::Debug for Attributes {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -68,6 +80,12 @@ impl Attributes {
     /// The CEL map (shared, not copied).
     pub(crate) fn value(&self) -> Value {
         Value::Map(self.0.clone())
+    }
+
+    /// Attributes from a JSON object's entries in document order, as
+    /// [`map_of_object`] builds them.
+    pub(crate) fn from_object_entries(entries: Vec<(Value, Value)>) -> Attributes {
+        Attributes(Arc::new(map_of_object(entries)))
     }
 }
 
@@ -152,10 +170,16 @@ impl<'de> Deserialize<'de> for Attributes {
 /// A JSON object as a CEL map: keys sorted, the last of repeated keys kept.
 fn object_map<'de, A: MapAccess<'de>>(mut access: A) -> Result<Map, A::Error> {
     let mut entries: Vec<(Value, Value)> = Vec::with_capacity(access.size_hint().unwrap_or(8));
-    while let Some(key) = access.next_key::<std::borrow::Cow<'de, str>>()? {
+    while let Some(key) = access.next_key_seed(KeySeed)? {
         let value = access.next_value_seed(JsonSeed)?;
-        entries.push((Value::String(Arc::from(key.as_ref())), value));
+        entries.push((Value::String(key), value));
     }
+    Ok(map_of_object(entries))
+}
+
+/// The CEL map of a JSON object's entries in document order (string keys,
+/// repeats allowed): keys sorted, the last of repeated keys kept.
+pub(crate) fn map_of_object(mut entries: Vec<(Value, Value)>) -> Map {
     // Stable sort keeps repeated keys in document order; of each run of
     // equal keys the last value is kept, as `serde_json::Map` does.
     crate::sort::sort_by(&mut entries, |a, b| key_str(&a.0).cmp(key_str(&b.0)));
@@ -166,7 +190,7 @@ fn object_map<'de, A: MapAccess<'de>>(mut access: A) -> Result<Map, A::Error> {
         }
         repeated
     });
-    Ok(Map::from_distinct_entries(entries))
+    Map::from_distinct_entries(entries)
 }
 
 /// The text of a key `object_map` made (always a string).
@@ -174,6 +198,28 @@ fn key_str(key: &Value) -> &str {
     match key {
         Value::String(s) => s,
         _ => "",
+    }
+}
+
+/// Deserializes an object key straight into the shared text CEL keeps
+/// (`Cow<str>` would not help: serde's `Cow` always deserializes owned, so
+/// each key was copied twice).
+struct KeySeed;
+
+impl<'de> DeserializeSeed<'de> for KeySeed {
+    type Value = Arc<str>;
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Arc<str>, D::Error> {
+        d.deserialize_str(KeySeed)
+    }
+}
+
+impl Visitor<'_> for KeySeed {
+    type Value = Arc<str>;
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a string key")
+    }
+    fn visit_str<E>(self, s: &str) -> Result<Arc<str>, E> {
+        Ok(Arc::from(s))
     }
 }
 

@@ -15,6 +15,7 @@ pub mod glob;
 mod index;
 pub mod names;
 pub mod request;
+mod request_json;
 mod response_json;
 pub mod schema;
 
@@ -341,7 +342,13 @@ impl Engine {
     /// JSON in, JSON out, for the wasm surface and the CLI: the response body,
     /// or `{"error":{"code":3,"message":"..."}}`.
     pub fn check_resources_json(&self, req_json: &str, now_unix_ms: f64) -> String {
-        let result = serde_json::from_str::<CheckResourcesRequest>(req_json)
+        // The plain shapes without serde's machinery; anything else (and
+        // every error message) through serde.
+        let parsed = match request_json::parse(req_json) {
+            Some(req) => Ok(req),
+            None => serde_json::from_str::<CheckResourcesRequest>(req_json),
+        };
+        let result = parsed
             .map_err(|e| RequestError::invalid_argument(e.to_string()))
             .and_then(|req| {
                 let nanos = if now_unix_ms.is_finite() {

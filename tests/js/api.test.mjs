@@ -110,6 +110,36 @@ test("@cerbos/core's deprecated `attributes` is accepted like `attr`", async () 
   assert.equal(result.isAllowed("view"), true);
 });
 
+test("text that is not ASCII crosses the wasm boundary intact, in both directions", async () => {
+  const authz = await Authorizer.create({ bundle });
+  // The glue copies all-ASCII strings with one encodeInto and re-encodes
+  // the rest (js/scripts/patch-glue.mjs): non-ASCII at the start, in the
+  // middle, after a long ASCII prefix, astral characters, escapes.
+  const texts = ["ünïcødé", "id-ü", "a".repeat(300) + "✓ 😀", 'quote " and \\ back'];
+  for (const text of texts) {
+    const answer = JSON.parse(
+      authz.checkResourcesJson(
+        JSON.stringify({
+          requestId: text,
+          principal: { ...principals.alice, attr: { orgId: "acme", note: text } },
+          resources: [{ resource: { ...resources.alice_draft, id: text }, actions: ["view"] }],
+        }),
+      ),
+    );
+    assert.equal(answer.requestId, text);
+    assert.equal(answer.results[0].resource.id, text);
+    assert.deepEqual(answer.results[0].actions, { view: "EFFECT_ALLOW" });
+    const result = authz.checkResource({ principal: principals.carol, resource: { ...resources.alice_draft, id: text }, actions: ["edit"] });
+    assert.equal(result.resource.id, text);
+    assert.equal(result.isAllowed("edit"), true);
+  }
+  // A lone surrogate in the JSON text itself (JSON.stringify would escape
+  // it) reaches the engine as U+FFFD, the only way UTF-8 can carry it.
+  const raw = JSON.stringify({ requestId: "x", principal: principals.alice, resources: [{ resource: resources.alice_draft, actions: ["view"] }] });
+  const answer = JSON.parse(authz.checkResourcesJson(raw.replace('"x"', '"\uD800-lone"')));
+  assert.equal(answer.requestId, "\uFFFD-lone");
+});
+
 test("invalid requests throw InvalidRequestError with the engine's message", async () => {
   const authz = await Authorizer.create({ bundle });
   assert.throws(() => authz.checkResources(null), InvalidRequestError);
