@@ -18,7 +18,6 @@
 use super::attributes::Attributes;
 use super::request::{CheckResourcesRequest, Principal, Resource, ResourceEntry};
 use crate::cel::value::Value;
-use std::cell::RefCell;
 use std::sync::Arc;
 
 /// Nesting of attribute values the reader follows before leaving the text
@@ -289,7 +288,7 @@ impl<'a> Reader<'a> {
         let mut entries = Vec::new();
         self.object(|r, key| {
             let value = r.value(depth)?;
-            entries.push((Value::String(recent_string(key)), value));
+            entries.push((Value::String(Arc::from(key)), value));
             Some(())
         })?;
         Some(entries)
@@ -301,7 +300,7 @@ impl<'a> Reader<'a> {
             return None;
         }
         Some(match self.peek()? {
-            b'"' => Value::String(recent_string(self.string()?)),
+            b'"' => Value::String(Arc::from(self.string()?)),
             b'{' => Value::Map(Arc::new(super::attributes::map_of_object(
                 self.object_entries(depth + 1)?,
             ))),
@@ -355,44 +354,6 @@ impl<'a> Reader<'a> {
         self.pos = i;
         n.is_finite().then_some(n)
     }
-}
-
-/// Longest text [`recent_string`] keeps.
-const RECENT_MAX_LEN: usize = 24;
-
-/// Slots of [`recent_string`]'s table (a power of two).
-const RECENT_SLOTS: usize = 64;
-
-thread_local! {
-    /// Short attribute keys and values seen lately, by a hash of their
-    /// text: requests repeat them (`orgId`, `status`, `"published"`), and
-    /// sharing the text saves an allocation and its free per string.
-    static RECENT: RefCell<[Option<Arc<str>>; RECENT_SLOTS]> =
-        const { RefCell::new([const { None }; RECENT_SLOTS]) };
-}
-
-/// `text` as shared CEL text, from the table of recent strings when it is
-/// there. The table holds at most `RECENT_SLOTS` strings of at most
-/// `RECENT_MAX_LEN` bytes; a newcomer replaces its slot's previous text.
-fn recent_string(text: &str) -> Arc<str> {
-    if text.len() > RECENT_MAX_LEN {
-        return Arc::from(text);
-    }
-    let hash = text.bytes().fold(text.len() as u32, |h, b| {
-        (h.rotate_left(5) ^ u32::from(b)).wrapping_mul(0x9e37_79b9)
-    });
-    let slot = (hash >> 26) as usize % RECENT_SLOTS;
-    RECENT.with(|recent| {
-        let mut recent = recent.borrow_mut();
-        match &recent[slot] {
-            Some(kept) if **kept == *text => kept.clone(),
-            _ => {
-                let fresh: Arc<str> = Arc::from(text);
-                recent[slot] = Some(fresh.clone());
-                fresh
-            }
-        }
-    })
 }
 
 #[cfg(test)]
@@ -461,22 +422,6 @@ mod tests {
             let text = format!(r#"{{"principal": {{"id": "p", "attr": {values}}}}}"#);
             assert!(fast(&text).is_some(), "{text}");
         }
-    }
-
-    #[test]
-    fn recent_strings_share_text_and_never_mix_it_up() {
-        let a = recent_string("orgId");
-        assert!(Arc::ptr_eq(&a, &recent_string("orgId")));
-        let long = "x".repeat(RECENT_MAX_LEN + 1);
-        assert!(!Arc::ptr_eq(&recent_string(&long), &recent_string(&long)));
-        // More texts than slots: whatever a slot held, each answer is its own text.
-        let texts: Vec<String> = (0..4 * RECENT_SLOTS).map(|i| format!("k{i}")).collect();
-        for round in 0..2 {
-            for text in &texts {
-                assert_eq!(&*recent_string(text), text.as_str(), "round {round}");
-            }
-        }
-        assert_eq!(&*recent_string(""), "");
     }
 
     #[test]
