@@ -152,8 +152,45 @@ pub mod slots {
     pub const CONSTANTS: usize = 5;
     /// `G`, `globals`
     pub const GLOBALS: usize = 6;
+    /// `request.auxData` (projection)
+    pub const AUX_DATA: usize = 7;
+    /// `P.id` (projection; `P.roles` … `P.scope` follow in field order)
+    pub const PRINCIPAL_FIELDS: usize = 8;
+    /// `R.kind` (projection; `R.id` … `R.scope` follow in field order)
+    pub const RESOURCE_FIELDS: usize = 13;
     /// Number of slots.
-    pub const COUNT: usize = 7;
+    pub const COUNT: usize = 18;
+}
+
+/// Every projection slot (see [`Declarations::project`]) as (message slot,
+/// field index, projection slot): the fields of `request`, `P` and `R`.
+/// Most conditions read `R.attr`, `P.id` and the like, so an engine can set
+/// just those instead of building the three messages for each check.
+pub const PROJECTIONS: [(usize, usize, usize); 13] = {
+    let mut out = [(0, 0, 0); 13];
+    out[0] = (slots::REQUEST, 0, slots::PRINCIPAL);
+    out[1] = (slots::REQUEST, 1, slots::RESOURCE);
+    out[2] = (slots::REQUEST, 2, slots::AUX_DATA);
+    let mut i = 0;
+    while i < 5 {
+        out[3 + i] = (slots::PRINCIPAL, i, slots::PRINCIPAL_FIELDS + i);
+        out[8 + i] = (slots::RESOURCE, i, slots::RESOURCE_FIELDS + i);
+        i += 1;
+    }
+    out
+};
+
+/// Sets every projection slot whose message slot is set (see [`PROJECTIONS`]).
+pub fn set_projections(act: &mut Activation) {
+    for (message, field, slot) in PROJECTIONS {
+        let value = match act.get(message) {
+            Some(Value::Message(m)) => m.get(field).ok(),
+            _ => None,
+        };
+        if let Some(v) = value {
+            act.set(slot, v);
+        }
+    }
 }
 
 /// The identifiers Cerbos declares, mapped to [`slots`].
@@ -181,6 +218,17 @@ pub fn declarations() -> Declarations {
     d.alias("variables", "V");
     d.alias("constants", "C");
     d.alias("globals", "G");
+    // INVARIANT: the projections that allocate a slot are declared in
+    // slot order, so `project` hands out exactly the slots of `slots`.
+    for (message, field, slot) in PROJECTIONS {
+        if slot < slots::GLOBALS {
+            d.project_to(message, field, slot);
+        } else {
+            let given = d.project(message, field);
+            debug_assert_eq!(given, slot);
+        }
+    }
+    debug_assert_eq!(d.slot_count(), slots::COUNT);
     d
 }
 
@@ -336,6 +384,7 @@ pub fn activation(
     act.set(slots::VARIABLES, empty.clone());
     act.set(slots::CONSTANTS, empty.clone());
     act.set(slots::GLOBALS, empty);
+    set_projections(&mut act);
     act.set_now(now);
     act
 }
@@ -1017,6 +1066,62 @@ mod tests {
         let parsed = parse(src).map_err(|e| format!("{e:?}"))?;
         let prog = Program::prepare(&parsed.expr, &declarations()).map_err(|e| e.to_string())?;
         prog.eval(&act()).map_err(|e| e.to_string())
+    }
+
+    /// Evaluates `src` twice: with every slot set, and with only the slots
+    /// the plan says it reads; both must agree.
+    fn eval_with_read_slots_only(src: &str) -> (u64, Result<Value, String>) {
+        let parsed = parse(src).expect("parses");
+        let prog = Program::prepare(&parsed.expr, &declarations()).expect("prepares");
+        let full = act();
+        let mut sparse = Activation::new(slots::COUNT);
+        for slot in 0..slots::COUNT {
+            if prog.slots_read() & (1 << slot) != 0 {
+                if let Some(v) = full.get(slot) {
+                    sparse.set(slot, v.clone());
+                }
+            }
+        }
+        let both = [&full, &sparse].map(|a| prog.eval(a).map_err(|e| e.to_string()));
+        assert_eq!(both[0], both[1], "{src}");
+        (prog.slots_read(), both[0].clone())
+    }
+
+    #[test]
+    fn field_paths_of_request_messages_read_projection_slots() {
+        let bit = |s: usize| 1u64 << s;
+        let r_attr = bit(slots::RESOURCE_FIELDS + 2);
+        let p_attr = bit(slots::PRINCIPAL_FIELDS + 2);
+        let p_id = bit(slots::PRINCIPAL_FIELDS);
+        let cases: [(&str, u64); 10] = [
+            ("request.resource.attr.missing == 1", r_attr),
+            ("R.attr.missing == 1", r_attr),
+            ("request.principal.attr.n == P.attr.n", p_attr),
+            (
+                "R.kind + R.id == 'docd1' && P.id == 'alice'",
+                bit(slots::RESOURCE_FIELDS) | bit(slots::RESOURCE_FIELDS + 1) | p_id,
+            ),
+            ("request.auxData.jwt.iss == 'me'", bit(slots::AUX_DATA)),
+            // Whole messages and presence tests keep reading the message.
+            (
+                "has(R.attr) || R.id == 'd1'",
+                bit(slots::RESOURCE) | bit(slots::RESOURCE_FIELDS + 1),
+            ),
+            ("has(request.principal.attr.n)", p_attr),
+            ("request == request", bit(slots::REQUEST)),
+            // A comprehension variable named like a variable shadows it.
+            ("[P].exists(R, R.id == 'alice')", bit(slots::PRINCIPAL)),
+            (
+                "P.roles.size() >= 0 && runtime.effectiveDerivedRoles == ['owner']",
+                bit(slots::PRINCIPAL_FIELDS + 1) | bit(slots::RUNTIME),
+            ),
+        ];
+        for (src, mask) in cases {
+            let (read, value) = eval_with_read_slots_only(src);
+            assert_eq!(read, mask, "{src}");
+            let missing = src.contains("missing");
+            assert_eq!(value.is_err(), missing, "{src}: {value:?}");
+        }
     }
 
     fn truthy(src: &str) {

@@ -46,6 +46,8 @@ pub struct Declarations {
     names: HashMap<String, Decl>,
     slots: usize,
     container: String,
+    /// (message slot, field index, projection slot): see [`Declarations::project`].
+    projections: Vec<(usize, usize, usize)>,
 }
 
 impl Declarations {
@@ -67,6 +69,34 @@ impl Declarations {
         if let Some(d) = self.names.get(existing).cloned() {
             self.names.insert(alias.to_string(), d);
         }
+    }
+
+    /// Declares a projection slot: a slot that holds field `field` of the
+    /// message in slot `message`, so that a path through that field starts
+    /// at the projection instead of walking the message. The caller of
+    /// [`Program::eval`] must set the projection to exactly that field's
+    /// value whenever the program reads it (see [`Program::slots_read`]);
+    /// the message slot itself then need not be set unless read whole.
+    pub fn project(&mut self, message: usize, field: usize) -> usize {
+        let slot = self.slots;
+        self.slots += 1;
+        self.project_to(message, field, slot);
+        slot
+    }
+
+    /// Makes the existing slot `slot` the projection of field `field` of
+    /// the message in slot `message` (see [`Declarations::project`]), e.g.
+    /// a variable that is also a field of another.
+    pub fn project_to(&mut self, message: usize, field: usize, slot: usize) {
+        self.projections.push((message, field, slot));
+    }
+
+    /// The projection slot of field `field` of the message in slot `message`.
+    fn projection(&self, message: usize, field: usize) -> Option<usize> {
+        self.projections
+            .iter()
+            .find(|&&(m, f, _)| m == message && f == field)
+            .map(|&(_, _, slot)| slot)
     }
 
     /// Sets the container (namespace) used to resolve unqualified names.
@@ -114,9 +144,9 @@ impl Declarations {
 /// and the evaluation budget.
 #[derive(Debug, Clone)]
 pub struct Activation {
-    /// Inline for the usual few variables (Cerbos declares 7), so an
-    /// activation costs no allocation.
-    slots: SmallVec<[Option<Value>; 8]>,
+    /// Inline for the usual few variables (Cerbos declares 7 and 11
+    /// projections), so an activation costs no allocation.
+    slots: SmallVec<[Option<Value>; 18]>,
     now: Option<Timestamp>,
     budget: Cell<u64>,
     /// Set when `now()`/`timeSince` read the time (the test runner errors a
@@ -324,6 +354,53 @@ fn path_push(op: Node, step: PathStep) -> Node {
     }
 }
 
+/// Adds the slots `n` reads to `mask` (see [`Program::slots_read`]).
+fn collect_slots(n: &Node, mask: &mut u64) {
+    let all = |nodes: &[Node], mask: &mut u64| nodes.iter().for_each(|c| collect_slots(c, mask));
+    match n {
+        Node::Const(_) | Node::Error(_) | Node::Local(_) => {}
+        Node::Slot(i, _) => *mask |= 1 << (*i).min(63),
+        Node::Field { operand, .. } | Node::Select { operand, .. } => collect_slots(operand, mask),
+        Node::Path { root, .. } => collect_slots(root, mask),
+        Node::NotStrictlyFalse(x) | Node::Not(x) => collect_slots(x, mask),
+        Node::And(a, b) | Node::Or(a, b) | Node::Rel { a, b, .. } => {
+            collect_slots(a, mask);
+            collect_slots(b, mask);
+        }
+        Node::OptOr { target, alt, .. } => {
+            collect_slots(target, mask);
+            collect_slots(alt, mask);
+        }
+        Node::Cond(c, t, f) => {
+            collect_slots(c, mask);
+            collect_slots(t, mask);
+            collect_slots(f, mask);
+        }
+        Node::Call { args, .. } | Node::Regex { args, .. } | Node::List { elems: args, .. } => {
+            all(args, mask)
+        }
+        Node::Map { entries } => {
+            for (k, v, _) in entries {
+                collect_slots(k, mask);
+                collect_slots(v, mask);
+            }
+        }
+        Node::Comprehension(c) => {
+            for x in [&c.range, &c.init, &c.cond, &c.step, &c.result] {
+                collect_slots(x, mask);
+            }
+            match &c.append {
+                Some(Append::Map(e)) => collect_slots(e, mask),
+                Some(Append::Filter(p, e)) => {
+                    collect_slots(p, mask);
+                    collect_slots(e, mask);
+                }
+                None => {}
+            }
+        }
+    }
+}
+
 #[derive(Debug, Clone)]
 pub(crate) struct CompNode {
     pub iter_var: usize,
@@ -416,6 +493,9 @@ fn append_shape(
 pub struct Program {
     pub(crate) root: Node,
     pub(crate) locals: usize,
+    /// Bit `i` set: the plan reads slot `i` (every bit from 63 on stands
+    /// for slots 63 and above).
+    slots_read: u64,
     /// Set when cel-go could not plan the expression, see [`plan_failure`].
     plan_error: Option<EvalError>,
 }
@@ -444,11 +524,20 @@ impl Program {
             max_locals: 0,
         };
         let (root, _) = p.node(expr, 0)?;
+        let mut slots_read = 0;
+        collect_slots(&root, &mut slots_read);
         Ok(Program {
             root,
             locals: p.max_locals,
+            slots_read,
             plan_error: plan_failure(expr),
         })
+    }
+
+    /// The slots the plan reads, as a bit set (bit `i` for slot `i`; slots
+    /// from 63 on share bit 63). An activation needs only these set.
+    pub fn slots_read(&self) -> u64 {
+        self.slots_read
     }
 
     /// Evaluates the plan over `act`.
@@ -769,6 +858,12 @@ impl Preparer<'_> {
                     Some(super::value::FieldKind::Message(t)) => StaticTy::Msg(t),
                     _ => StaticTy::Dyn,
                 };
+                if let Node::Slot(message, message_name) = &op {
+                    if let Some(slot) = self.decls.projection(*message, idx) {
+                        let name = Arc::from(format!("{message_name}.{field}"));
+                        return Ok((Node::Slot(slot, name), next));
+                    }
+                }
                 return Ok((path_push(op, PathStep::Field { ty: m, idx, name }), next));
             }
         }

@@ -10,7 +10,7 @@ use std::sync::Arc;
 use smallvec::SmallVec;
 
 use crate::bundle::ExprId;
-use crate::cel::ast::{Expr, ExprKind};
+use crate::cel::ast::Expr;
 use crate::cel::cerbos::{self, slots};
 use crate::cel::program::{Activation, Declarations, Program, DEFAULT_BUDGET};
 use crate::cel::time::Timestamp;
@@ -45,27 +45,12 @@ pub(crate) fn declarations() -> Declarations {
 #[derive(Debug)]
 pub(crate) struct Prepared {
     program: Program,
-    /// The expression names `runtime` (conservatively: any identifier of
-    /// that name, even a comprehension variable), so the effective derived
-    /// roles must be in the activation before it runs.
-    reads_runtime: bool,
-}
-
-/// Whether `name` occurs as an identifier anywhere in `expr`.
-fn mentions_ident(expr: &Expr, name: &str) -> bool {
-    match &expr.kind {
-        ExprKind::Ident(n) => n == name,
-        kind => kind.children().into_iter().any(|c| mentions_ident(c, name)),
-    }
 }
 
 impl Prepared {
     pub(crate) fn new(expr: &Expr, decls: &Declarations) -> Result<Prepared, String> {
         let program = Program::prepare(expr, decls).map_err(|e| e.to_string())?;
-        Ok(Prepared {
-            program,
-            reads_runtime: mentions_ident(expr, "runtime"),
-        })
+        Ok(Prepared { program })
     }
 
     /// Whether cel-go could not plan the expression (see `Program::plan_error`).
@@ -231,28 +216,49 @@ pub(crate) struct KnownNames<'i> {
     pub(crate) roles: &'i [Name<'i>],
 }
 
-/// The activation of one input, built on the first evaluation (many
-/// decisions need no CEL at all).
-pub(crate) struct CelEnv<'i> {
+/// Where the values of one input's activation come from.
+struct Sources<'i> {
     engine: &'i Engine,
     input: InputRef<'i>,
     known: KnownNames<'i>,
-    now_unix_nanos: i64,
     globals: Value,
+    /// The engine's shared `request.auxData` for inputs without aux data.
+    empty_aux: Value,
+}
+
+/// An activation with the slots set so far: each slot is set on the first
+/// evaluation that reads it (most read `R.attr` and `P.id` and never need
+/// the `request`, `P` and `R` messages built).
+struct LazyActivation {
+    act: Activation,
+    /// Bit `i` set: slot `i` holds its value for this input.
+    filled: u64,
+}
+
+const fn bit(slot: usize) -> u64 {
+    1 << slot
+}
+
+/// Slots [`CelEnv::eval`] sets itself on every evaluation.
+const PER_EVALUATION: u64 = bit(slots::CONSTANTS) | bit(slots::VARIABLES);
+
+/// The activation of one input, built on the first evaluation (many
+/// decisions need no CEL at all).
+pub(crate) struct CelEnv<'i> {
+    sources: Sources<'i>,
+    now_unix_nanos: i64,
     runtime: Value,
     /// The effective derived roles `set_runtime` gave last, while `runtime`
     /// does not show them yet: the value is built only when an expression
     /// that reads `runtime` runs (most never do).
     pending_runtime: Option<SmallVec<[Value; 4]>>,
-    /// The engine's shared `request.auxData` for inputs without aux data.
-    empty_aux: Value,
     /// The engine's shared empty `cerbos.Variables` bag.
     empty_vars: Value,
     /// The activation.
-    built: Option<Activation>,
-    /// The same activation with `runtime` left unset, built only while a
+    built: Option<LazyActivation>,
+    /// The same activation with `runtime` left unset, used only while a
     /// `runtime_error` is pending, so that only a read of `runtime` fails.
-    no_runtime: Option<Activation>,
+    no_runtime: Option<LazyActivation>,
     /// Set in strict mode when a derived-role condition of the current scope
     /// failed: reading `runtime` then raises this message.
     runtime_error: Option<String>,
@@ -271,38 +277,7 @@ fn message<const N: usize>(ty: &'static MessageType, values: [(&str, Value); N])
     Value::Message(Arc::new(Message::with(ty, values.map(|(_, v)| Some(v)))))
 }
 
-impl<'i> CelEnv<'i> {
-    /// Whether any evaluation of this input read the time (`now()`,
-    /// `timeSince`): test suites without `options.now` must then error.
-    pub(crate) fn now_was_read(&self) -> bool {
-        [&self.built, &self.no_runtime]
-            .into_iter()
-            .flatten()
-            .any(Activation::now_was_read)
-    }
-
-    pub(crate) fn new(
-        engine: &'i Engine,
-        input: InputRef<'i>,
-        known: KnownNames<'i>,
-        now_unix_nanos: i64,
-    ) -> CelEnv<'i> {
-        CelEnv {
-            engine,
-            input,
-            known,
-            now_unix_nanos,
-            globals: engine.globals().0.clone(),
-            runtime: engine.empty_runtime().0.clone(),
-            pending_runtime: None,
-            empty_aux: engine.empty_aux_data().0.clone(),
-            empty_vars: engine.empty_vars().0.clone(),
-            built: None,
-            no_runtime: None,
-            runtime_error: None,
-        }
-    }
-
+impl Sources<'_> {
     /// A string value, shared when the bundle names it.
     fn string(&self, s: &str) -> Value {
         self.engine.cel_string(s).0
@@ -321,21 +296,42 @@ impl<'i> CelEnv<'i> {
         }
     }
 
+    /// Field `idx` of `P` (in [`cerbos::PRINCIPAL`]'s field order).
+    fn principal_field(&self, idx: usize) -> Value {
+        let p = self.input.principal;
+        match idx {
+            0 => self.known_string(self.known.principal_id, &p.id),
+            1 => self.roles_value(),
+            2 => p.attr.value(),
+            3 => self.known_string(self.known.principal_version, &p.policy_version),
+            _ => self.string(scope_value(&p.scope)),
+        }
+    }
+
+    /// Field `idx` of `R` (in [`cerbos::RESOURCE`]'s field order).
+    fn resource_field(&self, idx: usize) -> Value {
+        let r = self.input.resource;
+        match idx {
+            0 => self.known_string(self.known.kind, &r.kind),
+            // Resource ids are not policy names: no lookup.
+            1 => self.known_string(Name::unknown(&r.id), &r.id),
+            2 => r.attr.value(),
+            3 => self.known_string(self.known.resource_version, &r.policy_version),
+            _ => self.string(scope_value(&r.scope)),
+        }
+    }
+
     /// `P`: built once per request when the input shares a [`RequestValues`].
     fn principal_value(&self) -> Value {
         let build = || {
-            let p = self.input.principal;
             message(
                 &cerbos::PRINCIPAL,
                 [
-                    ("id", self.known_string(self.known.principal_id, &p.id)),
-                    ("roles", self.roles_value()),
-                    ("attr", p.attr.value()),
-                    (
-                        "policy_version",
-                        self.known_string(self.known.principal_version, &p.policy_version),
-                    ),
-                    ("scope", self.string(scope_value(&p.scope))),
+                    ("id", self.principal_field(0)),
+                    ("roles", self.principal_field(1)),
+                    ("attr", self.principal_field(2)),
+                    ("policy_version", self.principal_field(3)),
+                    ("scope", self.principal_field(4)),
                 ],
             )
         };
@@ -343,6 +339,20 @@ impl<'i> CelEnv<'i> {
             Some(shared) => shared.principal.get_or_init(build).clone(),
             None => build(),
         }
+    }
+
+    /// `R`.
+    fn resource_value(&self) -> Value {
+        message(
+            &cerbos::RESOURCE,
+            [
+                ("kind", self.resource_field(0)),
+                ("id", self.resource_field(1)),
+                ("attr", self.resource_field(2)),
+                ("policy_version", self.resource_field(3)),
+                ("scope", self.resource_field(4)),
+            ],
+        )
     }
 
     /// `P.roles`, from the resolved roles when they are the request's.
@@ -392,36 +402,89 @@ impl<'i> CelEnv<'i> {
         }
     }
 
-    /// Everything but `runtime`.
-    fn build_base(&self) -> Activation {
-        let r = self.input.resource;
-        let pv = self.principal_value();
-        let rv = message(
-            &cerbos::RESOURCE,
-            [
-                ("kind", self.known_string(self.known.kind, &r.kind)),
-                // Resource ids are not policy names: no lookup.
-                ("id", self.known_string(Name::unknown(&r.id), &r.id)),
-                ("attr", r.attr.value()),
-                (
-                    "policy_version",
-                    self.known_string(self.known.resource_version, &r.policy_version),
-                ),
-                ("scope", self.string(scope_value(&r.scope))),
-            ],
-        );
-        let aux = self.aux_data_value();
+    /// Sets the slots of `missing` (bits of slots not yet set) that these
+    /// sources provide: every slot but `runtime`, `V` and `C`.
+    fn fill(&self, act: &mut Activation, missing: u64) {
+        let mut missing = missing;
+        // `request` is assembled from the `P`, `R` and auxData slots.
+        if missing & bit(slots::REQUEST) != 0 {
+            missing |= bit(slots::PRINCIPAL) | bit(slots::RESOURCE) | bit(slots::AUX_DATA);
+        }
+        for i in 0..5 {
+            if missing & bit(slots::PRINCIPAL_FIELDS + i) != 0 {
+                act.set(slots::PRINCIPAL_FIELDS + i, self.principal_field(i));
+            }
+            if missing & bit(slots::RESOURCE_FIELDS + i) != 0 {
+                act.set(slots::RESOURCE_FIELDS + i, self.resource_field(i));
+            }
+        }
+        if missing & bit(slots::GLOBALS) != 0 {
+            act.set(slots::GLOBALS, self.globals.clone());
+        }
+        let mut set = |slot: usize, value: &dyn Fn() -> Value| {
+            if missing & bit(slot) != 0 && act.get(slot).is_none() {
+                act.set(slot, value());
+            }
+        };
+        set(slots::AUX_DATA, &|| self.aux_data_value());
+        set(slots::PRINCIPAL, &|| self.principal_value());
+        set(slots::RESOURCE, &|| self.resource_value());
+        if missing & bit(slots::REQUEST) != 0 {
+            let slot = |s: usize| act.get(s).cloned().unwrap_or(Value::Null);
+            let request = cerbos::request_value(
+                &slot(slots::PRINCIPAL),
+                &slot(slots::RESOURCE),
+                Some(&slot(slots::AUX_DATA)),
+            );
+            act.set(slots::REQUEST, request);
+        }
+    }
+}
+
+impl LazyActivation {
+    fn new(now_unix_nanos: i64) -> LazyActivation {
         let mut act = Activation::new(slots::COUNT);
-        act.set(slots::REQUEST, cerbos::request_value(&pv, &rv, Some(&aux)));
-        act.set(slots::PRINCIPAL, pv);
-        act.set(slots::RESOURCE, rv);
-        act.set(slots::GLOBALS, self.globals.clone());
-        let now = Timestamp::from_unix_nanos(i128::from(self.now_unix_nanos))
+        let now = Timestamp::from_unix_nanos(i128::from(now_unix_nanos))
             .or_else(|| Timestamp::from_unix_nanos(0));
         if let Some(now) = now {
             act.set_now(now);
         }
-        act
+        LazyActivation { act, filled: 0 }
+    }
+}
+
+impl<'i> CelEnv<'i> {
+    /// Whether any evaluation of this input read the time (`now()`,
+    /// `timeSince`): test suites without `options.now` must then error.
+    pub(crate) fn now_was_read(&self) -> bool {
+        [&self.built, &self.no_runtime]
+            .into_iter()
+            .flatten()
+            .any(|l| l.act.now_was_read())
+    }
+
+    pub(crate) fn new(
+        engine: &'i Engine,
+        input: InputRef<'i>,
+        known: KnownNames<'i>,
+        now_unix_nanos: i64,
+    ) -> CelEnv<'i> {
+        CelEnv {
+            sources: Sources {
+                engine,
+                input,
+                known,
+                globals: engine.globals().0.clone(),
+                empty_aux: engine.empty_aux_data().0.clone(),
+            },
+            now_unix_nanos,
+            runtime: engine.empty_runtime().0.clone(),
+            pending_runtime: None,
+            empty_vars: engine.empty_vars().0.clone(),
+            built: None,
+            no_runtime: None,
+            runtime_error: None,
+        }
     }
 
     /// Sets `runtime.effectiveDerivedRoles` (sorted) for the scope being
@@ -445,11 +508,11 @@ impl<'i> CelEnv<'i> {
     /// Drops the activations' reference to the variables bag last
     /// evaluated with, so that `Vars::insert` can grow that bag in place.
     pub(crate) fn release_variables(&mut self) {
-        for act in [&mut self.built, &mut self.no_runtime]
+        for lazy in [&mut self.built, &mut self.no_runtime]
             .into_iter()
             .flatten()
         {
-            act.set(slots::VARIABLES, self.empty_vars.clone());
+            lazy.act.set(slots::VARIABLES, self.empty_vars.clone());
         }
     }
 
@@ -464,30 +527,36 @@ impl<'i> CelEnv<'i> {
         let Some(p) = engine.program(expr) else {
             return Err(format!("unknown expression #{expr}"));
         };
-        if p.reads_runtime {
+        let reads = p.program.slots_read();
+        if reads & bit(slots::RUNTIME) != 0 {
             if let Some(roles) = self.pending_runtime.take() {
                 self.runtime = cerbos::runtime_value_of(Value::List(roles.into_iter().collect()));
-                if let Some(act) = &mut self.built {
-                    act.set(slots::RUNTIME, self.runtime.clone());
+                if let Some(lazy) = &mut self.built {
+                    lazy.filled &= !bit(slots::RUNTIME);
                 }
             }
         }
-        let slot = if self.runtime_error.is_some() {
-            if self.no_runtime.is_none() {
-                self.no_runtime = Some(self.build_base());
-            }
-            &mut self.no_runtime
+        let (slot, with_runtime) = if self.runtime_error.is_some() {
+            (&mut self.no_runtime, false)
         } else {
-            if self.built.is_none() {
-                let mut act = self.build_base();
-                act.set(slots::RUNTIME, self.runtime.clone());
-                self.built = Some(act);
+            (&mut self.built, true)
+        };
+        let lazy = slot.get_or_insert_with(|| LazyActivation::new(self.now_unix_nanos));
+        let missing = reads & !lazy.filled & !PER_EVALUATION;
+        if missing != 0 {
+            self.sources.fill(&mut lazy.act, missing);
+            if with_runtime && missing & bit(slots::RUNTIME) != 0 {
+                lazy.act.set(slots::RUNTIME, self.runtime.clone());
             }
-            &mut self.built
-        };
-        let Some(act) = slot else {
-            return Err("activation unavailable".to_string());
-        };
+            // `runtime` stays unset in `no_runtime`: reading it fails.
+            lazy.filled |= missing
+                & (if with_runtime {
+                    !0
+                } else {
+                    !bit(slots::RUNTIME)
+                });
+        }
+        let act = &mut lazy.act;
         set_shared(act, slots::CONSTANTS, &constants.0);
         set_shared(act, slots::VARIABLES, &vars.value);
         act.set_budget(DEFAULT_BUDGET);
