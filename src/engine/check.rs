@@ -17,6 +17,7 @@ use super::cache::InputCache;
 use super::celrt::{CelEnv, CelValue, KnownNames, Vars};
 use super::config::SchemaEnforcement;
 use super::index::{Bindings, ConditionRef, Name, RoleRows, Roles, ScopeInfo, Table};
+use super::memo::SharedRows;
 use super::names::{principal_policy_key, resource_policy_key, sanitize_cow, scope_value};
 use super::request::{
     ActionEffect, ActionMap, CelError, CheckOutput, Effect, EvaluationError, InputRef, OutputEntry,
@@ -84,7 +85,7 @@ struct ScopeTable<'a> {
     table: Option<&'a Table>,
     /// Per principal role (with its parents), the table's rows for the
     /// input's resource kind that the role can match, any action.
-    by_role: SmallVec<[RoleRows; 2]>,
+    by_role: SharedRows,
     perms: ScopePermissions,
 }
 
@@ -99,15 +100,25 @@ impl<'a> ScopeTable<'a> {
     ) -> ScopeTable<'a> {
         // A principal the rule table never names has no rows to match.
         let table = table.filter(|_| principal.is_none_or(|p| p.sym.is_some()));
-        let rows = table.map_or(std::borrow::Cow::Borrowed(&[][..]), |t| {
-            t.resource_rows(kind)
-        });
-        ScopeTable {
-            table,
-            by_role: role_query_roles
+        let compute = || {
+            let rows = table.map_or(std::borrow::Cow::Borrowed(&[][..]), |t| {
+                t.resource_rows(kind)
+            });
+            role_query_roles
                 .iter()
                 .map(|q| engine.index.role_rows(&engine.bundle, &rows, q, principal))
-                .collect(),
+                .collect()
+        };
+        // Without a table no role has rows: an empty list reads the same.
+        let by_role = match table {
+            Some(t) => engine
+                .rows_memo
+                .rows(t, kind, principal, role_query_roles, compute),
+            None => engine.rows_memo.empty(),
+        };
+        ScopeTable {
+            table,
+            by_role,
             perms: info.permissions,
         }
     }

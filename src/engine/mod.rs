@@ -13,6 +13,7 @@ mod check;
 pub mod config;
 pub mod glob;
 mod index;
+mod memo;
 pub mod names;
 pub mod request;
 mod request_json;
@@ -108,6 +109,8 @@ pub struct Engine {
     /// request (constants such as `("PENDING_APPROVAL")`), evaluated once
     /// at load: the bag they make and how many they are.
     variable_prefixes: Vec<(celrt::Vars, usize)>,
+    /// The rule rows each (table, kind, principal, roles) can match.
+    rows_memo: memo::RowsMemo,
 }
 
 impl std::fmt::Debug for Engine {
@@ -221,6 +224,7 @@ impl Engine {
             root_policies,
             aux,
             variable_prefixes: Vec::new(),
+            rows_memo: memo::RowsMemo::default(),
         };
         engine.variable_prefixes = engine.fold_variable_prefixes();
         Ok(engine)
