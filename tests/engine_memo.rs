@@ -1,15 +1,16 @@
 //! An engine remembers, per (table, kind, principal, roles), the rule rows a
-//! check can match (`engine::memo`). These checks run a varied stream of
-//! inputs through one engine, twice, and compare every output with the one
-//! a fresh engine gives for that input alone: the memo must never hand one
-//! combination the rows of another.
+//! check can match and, per action, the bindings of its queries
+//! (`engine::memo`). These checks run a varied stream of inputs through one
+//! engine, twice, and compare every decision and output with those of an
+//! engine that remembers nothing: the memo must never hand one combination
+//! the rows of another.
 
 #![cfg(feature = "compiler")]
 
 mod support;
 
 use portcullis::compiler::{compile_dir, CompileOptions};
-use portcullis::engine::{CheckInput, Engine, EngineConfig};
+use portcullis::engine::{ActionEffect, CheckInput, CheckOutput, Effect, Engine, EngineConfig};
 use serde_json::json;
 
 const NOW: i64 = 1_700_000_000_000_000_000;
@@ -54,6 +55,29 @@ fn inputs() -> Vec<CheckInput> {
     out
 }
 
+fn decision(out: &CheckOutput, action: &str) -> ActionEffect {
+    out.actions
+        .get(action)
+        .cloned()
+        .unwrap_or_else(|| panic!("action {action} decided"))
+}
+
+/// The outputs evaluating `action` produced, in order.
+fn outputs_of(out: &CheckOutput, action: &str) -> Vec<String> {
+    out.outputs
+        .iter()
+        .filter(|e| e.action == action)
+        .map(|e| format!("{}={:?}", e.src, e.val))
+        .collect()
+}
+
+fn config() -> EngineConfig {
+    EngineConfig {
+        lenient_scope_search: true,
+        ..EngineConfig::default()
+    }
+}
+
 #[test]
 fn remembered_rows_give_the_decisions_of_a_fresh_engine() {
     let Some(store) = support::shared_dir("conformance/cerbos/store") else {
@@ -62,32 +86,36 @@ fn remembered_rows_give_the_decisions_of_a_fresh_engine() {
     let bundle = compile_dir(&store, &CompileOptions::default())
         .unwrap_or_else(|f| panic!("store compiles: {:?}", f.diagnostics))
         .bundle;
-    let config = || EngineConfig {
-        lenient_scope_search: true,
-        ..EngineConfig::default()
-    };
     let shared = Engine::new(bundle.clone(), config()).expect("engine builds");
     let inputs = inputs();
-    let fresh: Vec<_> = inputs
+    let unremembered = Engine::new(bundle, config())
+        .expect("engine builds")
+        .without_rows_memo();
+    let fresh: Vec<Vec<_>> = inputs
         .iter()
         .map(|input| {
-            let engine = Engine::new(bundle.clone(), config()).expect("engine builds");
-            engine.check_inputs(std::slice::from_ref(input), NOW)
+            let out = unremembered
+                .check_inputs(std::slice::from_ref(input), NOW)
+                .remove(0);
+            input
+                .actions
+                .iter()
+                .map(|a| (decision(&out, a), outputs_of(&out, a)))
+                .collect()
         })
         .collect();
     let mut allowed = 0;
     for pass in 0..2 {
         for (input, want) in inputs.iter().zip(&fresh) {
-            let got = shared.check_inputs(std::slice::from_ref(input), NOW);
-            assert_eq!(&got, want, "pass {pass}, request {}", input.request_id);
-            allowed += input
-                .actions
-                .iter()
-                .filter(|a| {
-                    got[0].actions.get(a).map(|e| e.effect)
-                        == Some(portcullis::engine::Effect::Allow)
-                })
-                .count();
+            let got = shared
+                .check_inputs(std::slice::from_ref(input), NOW)
+                .remove(0);
+            for (action, (effect, outputs)) in input.actions.iter().zip(want) {
+                let context = format!("pass {pass}, request {}, action {action}", input.request_id);
+                assert_eq!(&decision(&got, action), effect, "{context}");
+                assert_eq!(&outputs_of(&got, action), outputs, "{context}");
+                allowed += usize::from(effect.effect == Effect::Allow);
+            }
         }
     }
     // The stream must exercise real matches, not only default denials.

@@ -9,8 +9,6 @@ use std::cell::Cell;
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use smallvec::SmallVec;
-
 use super::ast::{Expr, ExprKind, Literal};
 use super::functions::{self, FnImpl};
 use super::value::{EvalError, EvalResult, MessageType, Timestamp, Type, Value};
@@ -140,13 +138,20 @@ impl Declarations {
     }
 }
 
+/// Slots an [`Activation`] holds inline.
+const INLINE_SLOTS: usize = 18;
+
 /// Values of the declared variables for one evaluation, the fixed `now`
 /// and the evaluation budget.
 #[derive(Debug, Clone)]
 pub struct Activation {
-    /// Inline for the usual few variables (Cerbos declares 7 and 11
-    /// projections), so an activation costs no allocation.
-    slots: SmallVec<[Option<Value>; 18]>,
+    /// The first [`INLINE_SLOTS`] slots, inline so that an activation costs
+    /// no allocation (Cerbos declares 7 variables and 11 projections).
+    inline: [Option<Value>; INLINE_SLOTS],
+    /// Slots past the inline ones.
+    more: Vec<Option<Value>>,
+    /// Number of slots: the inline ones past it stay unset.
+    count: usize,
     now: Option<Timestamp>,
     budget: Cell<u64>,
     /// Set when `now()`/`timeSince` read the time (the test runner errors a
@@ -158,7 +163,9 @@ impl Activation {
     /// An activation with `slot_count` unset slots and the default budget.
     pub fn new(slot_count: usize) -> Self {
         Activation {
-            slots: smallvec::smallvec![None; slot_count],
+            inline: Default::default(),
+            more: vec![None; slot_count.saturating_sub(INLINE_SLOTS)],
+            count: slot_count,
             now: None,
             budget: Cell::new(DEFAULT_BUDGET),
             now_read: Cell::new(false),
@@ -167,14 +174,23 @@ impl Activation {
 
     /// Sets the value of `slot` (ignored when out of range).
     pub fn set(&mut self, slot: usize, v: Value) {
-        if let Some(s) = self.slots.get_mut(slot) {
+        let s = match slot.checked_sub(INLINE_SLOTS) {
+            None if slot < self.count => self.inline.get_mut(slot),
+            None => None,
+            Some(i) => self.more.get_mut(i),
+        };
+        if let Some(s) = s {
             *s = Some(v);
         }
     }
 
     /// Value of `slot`, if set.
     pub fn get(&self, slot: usize) -> Option<&Value> {
-        self.slots.get(slot).and_then(|s| s.as_ref())
+        match slot.checked_sub(INLINE_SLOTS) {
+            None => self.inline.get(slot),
+            Some(i) => self.more.get(i),
+        }
+        .and_then(|s| s.as_ref())
     }
 
     /// Sets the timestamp `now()` and `timeSince` use.

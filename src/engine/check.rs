@@ -16,7 +16,7 @@ use crate::bundle::{
 use super::cache::InputCache;
 use super::celrt::{CelEnv, CelValue, KnownNames, Vars};
 use super::config::SchemaEnforcement;
-use super::index::{Bindings, ConditionRef, Name, RoleRows, Roles, ScopeInfo, Table};
+use super::index::{Binding, Bindings, ConditionRef, Name, RoleRows, Roles, ScopeInfo, Table};
 use super::memo::SharedRows;
 use super::names::{principal_policy_key, resource_policy_key, sanitize_cow, scope_value};
 use super::request::{
@@ -399,7 +399,7 @@ pub(crate) fn check_input(
     // principal's policies can match.
     let principal_rows = principal_tables
         .iter()
-        .any(|t| t.by_role.iter().any(RoleRows::any_match));
+        .any(|t| t.by_role.by_role.iter().any(RoleRows::any_match));
     let p_key: Arc<str> = match principal_scopes.first() {
         Some((s, info)) if scoped_principal_exists && principal_rows => {
             let id = sanitize_cow(&input.principal.id);
@@ -501,20 +501,24 @@ pub(crate) fn check_input(
                     else {
                         continue;
                     };
+                    let mut shared = None;
                     bindings.clear();
-                    if let (Some(table), Some(role_rows)) = (table, by_role.get(i)) {
-                        idx.query(
-                            &engine.bundle,
-                            table,
-                            role_rows,
-                            pt,
-                            kind_name,
-                            action_name,
-                            query_roles,
-                            &mut bindings,
-                        );
+                    if let (Some(table), Some(role_rows)) = (table, by_role.by_role.get(i)) {
+                        shared = by_role.bindings(i, action_name, &mut bindings, |out| {
+                            idx.query(
+                                &engine.bundle,
+                                table,
+                                role_rows,
+                                pt,
+                                kind_name,
+                                action_name,
+                                query_roles,
+                                out,
+                            )
+                        });
                     }
-                    for b in &bindings {
+                    let query_bindings: &[Binding] = shared.as_deref().unwrap_or(&bindings);
+                    for b in query_bindings {
                         let Some(view) = idx.view(&engine.bundle, b) else {
                             continue;
                         };

@@ -224,7 +224,7 @@ impl Engine {
             root_policies,
             aux,
             variable_prefixes: Vec::new(),
-            rows_memo: memo::RowsMemo::default(),
+            rows_memo: memo::RowsMemo::new(true),
         };
         engine.variable_prefixes = engine.fold_variable_prefixes();
         Ok(engine)
@@ -272,6 +272,14 @@ impl Engine {
     /// The configuration in effect.
     pub fn config(&self) -> &EngineConfig {
         &self.config
+    }
+
+    /// The same engine without its memo of rule rows: every check scans the
+    /// rows again. Only for tests that show the memo changes no decision.
+    #[doc(hidden)]
+    pub fn without_rows_memo(mut self) -> Engine {
+        self.rows_memo = memo::RowsMemo::new(false);
+        self
     }
 
     /// Evaluates engine-level inputs (Cerbos `CheckInput`s) with one shared `now`.
