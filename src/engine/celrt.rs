@@ -254,8 +254,9 @@ pub(crate) struct CelEnv<'i> {
     pending_runtime: Option<SmallVec<[Value; 4]>>,
     /// The engine's shared empty `cerbos.Variables` bag.
     empty_vars: Value,
-    /// The activation.
-    built: Option<LazyActivation>,
+    /// The activation. Made with the environment, not on first use: it is
+    /// large, and assigning it later copies it.
+    built: LazyActivation,
     /// The same activation with `runtime` left unset, used only while a
     /// `runtime_error` is pending, so that only a read of `runtime` fails.
     no_runtime: Option<LazyActivation>,
@@ -457,10 +458,11 @@ impl<'i> CelEnv<'i> {
     /// Whether any evaluation of this input read the time (`now()`,
     /// `timeSince`): test suites without `options.now` must then error.
     pub(crate) fn now_was_read(&self) -> bool {
-        [&self.built, &self.no_runtime]
-            .into_iter()
-            .flatten()
-            .any(|l| l.act.now_was_read())
+        self.built.act.now_was_read()
+            || self
+                .no_runtime
+                .as_ref()
+                .is_some_and(|l| l.act.now_was_read())
     }
 
     pub(crate) fn new(
@@ -481,7 +483,7 @@ impl<'i> CelEnv<'i> {
             runtime: engine.empty_runtime().0.clone(),
             pending_runtime: None,
             empty_vars: engine.empty_vars().0.clone(),
-            built: None,
+            built: LazyActivation::new(now_unix_nanos),
             no_runtime: None,
             runtime_error: None,
         }
@@ -508,10 +510,10 @@ impl<'i> CelEnv<'i> {
     /// Drops the activations' reference to the variables bag last
     /// evaluated with, so that `Vars::insert` can grow that bag in place.
     pub(crate) fn release_variables(&mut self) {
-        for lazy in [&mut self.built, &mut self.no_runtime]
-            .into_iter()
-            .flatten()
-        {
+        self.built
+            .act
+            .set(slots::VARIABLES, self.empty_vars.clone());
+        if let Some(lazy) = &mut self.no_runtime {
             lazy.act.set(slots::VARIABLES, self.empty_vars.clone());
         }
     }
@@ -531,17 +533,18 @@ impl<'i> CelEnv<'i> {
         if reads & bit(slots::RUNTIME) != 0 {
             if let Some(roles) = self.pending_runtime.take() {
                 self.runtime = cerbos::runtime_value_of(Value::List(roles.into_iter().collect()));
-                if let Some(lazy) = &mut self.built {
-                    lazy.filled &= !bit(slots::RUNTIME);
-                }
+                self.built.filled &= !bit(slots::RUNTIME);
             }
         }
-        let (slot, with_runtime) = if self.runtime_error.is_some() {
-            (&mut self.no_runtime, false)
+        let (lazy, with_runtime) = if self.runtime_error.is_some() {
+            let now = self.now_unix_nanos;
+            let lazy = self
+                .no_runtime
+                .get_or_insert_with(|| LazyActivation::new(now));
+            (lazy, false)
         } else {
             (&mut self.built, true)
         };
-        let lazy = slot.get_or_insert_with(|| LazyActivation::new(self.now_unix_nanos));
         let missing = reads & !lazy.filled & !PER_EVALUATION;
         if missing != 0 {
             self.sources.fill(&mut lazy.act, missing);
