@@ -1,7 +1,10 @@
 //! The wasm-bindgen surface: the only items JavaScript sees.
 //!
-//! Everything crosses the boundary as JSON text: one string in, one string
-//! out per check. The TypeScript wrapper owns parsing and typing; this layer
+//! Everything crosses the boundary as text: one string in, one string out
+//! per check. Requests are JSON; answers are JSON, or for the typed
+//! wrapper's plain checks (effects only) a compact string of effects it
+//! expands from the request it sent, which saves it parsing a JSON answer
+//! (~1 µs of a ~10 µs check). The TypeScript wrapper owns parsing and typing; this layer
 //! only turns engine results and errors into JSON, and never throws from a
 //! check, so a bad request cannot trap the instance — it gets an error
 //! object (and every action is denied by the caller).
@@ -49,6 +52,13 @@ impl Evaluator {
     #[wasm_bindgen(js_name = checkResources)]
     pub fn check_resources(&self, request_json: &str, now_ms: f64) -> String {
         self.engine.check_resources_json(request_json, now_ms)
+    }
+
+    /// [`Evaluator::check_resources`], with a plain answer (effects only) in
+    /// the compact form of `Engine::check_resources_compact`.
+    #[wasm_bindgen(js_name = checkResourcesCompact)]
+    pub fn check_resources_compact(&self, request_json: &str, now_ms: f64) -> String {
+        self.engine.check_resources_compact(request_json, now_ms)
     }
 
     /// The content digest of the loaded bundle.

@@ -518,14 +518,19 @@ export class Authorizer {
     // Decision logs need the matched policies even when the caller did not ask.
     if (includeMetadata || onDecision) body["includeMeta"] = true;
     const nowMs = this.#now();
+    // Without metadata or a decision log the engine may answer with the
+    // effects alone (see `compactResponse`).
+    const compact = !includeMetadata && !onDecision;
     let answerText: string;
     try {
-      answerText = loaded.evaluator.checkResources(JSON.stringify(body), nowMs);
+      const bodyText = JSON.stringify(body);
+      answerText = compact ? loaded.evaluator.checkResourcesCompact(bodyText, nowMs) : loaded.evaluator.checkResources(bodyText, nowMs);
     } catch (error) {
       // The surface never throws for a request; a throw here is a trap
       // (a bug in the engine). Fail closed with a typed error.
       throw new PortcullisError(`the engine failed: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
     }
+    if (answerText.charCodeAt(0) === COMPACT_MARK) return compactResponse(answerText, id, resources);
     const answer = JSON.parse(answerText) as EngineAnswer;
     if (answer.error) {
       const error = requestError(answer.error.code, answer.error.message);
@@ -615,6 +620,41 @@ export class Authorizer {
       // A failing logger must not change the decision.
     }
   }
+}
+
+/** First character of a compact answer (`!`); a JSON answer starts with `{`. */
+const COMPACT_MARK = 33;
+
+/**
+ * The response for a compact answer: after the mark, per resource entry one
+ * `A` (allow) or `D` (deny) per action in request order, entries separated
+ * by `,`. The engine answers so only when the response holds nothing but
+ * effects, in exactly that order, and it echoes the request's resources,
+ * so the response is rebuilt from the request that was sent.
+ */
+function compactResponse(
+  text: string,
+  requestId: string | undefined,
+  resources: { actions: unknown; resource: Record<string, unknown> }[],
+): CheckResourcesResponse {
+  const results: CheckResourcesResult[] = new Array(resources.length);
+  let pos = 1;
+  for (let i = 0; i < resources.length; i++) {
+    const { actions, resource } = resources[i]!;
+    const effects: Record<string, Effect> = {};
+    // INVARIANT: the engine accepted the request, so `actions` is an array
+    // of strings and the resource's fields are strings.
+    for (const action of actions as string[]) effects[action] = text.charCodeAt(pos++) === 65 ? "EFFECT_ALLOW" : "EFFECT_DENY";
+    pos++;
+    const echo = {
+      id: resource["id"] as string,
+      kind: resource["kind"] as string,
+      policyVersion: (resource["policyVersion"] as string | undefined) ?? "",
+      scope: (resource["scope"] as string | undefined) ?? "",
+    };
+    results[i] = new CheckResourcesResult(echo, effects, [], undefined, []);
+  }
+  return new CheckResourcesResponse(undefined, requestId, results, []);
 }
 
 /** The typed result for one engine result entry. */

@@ -354,6 +354,19 @@ impl Engine {
     /// JSON in, JSON out, for the wasm surface and the CLI: the response body,
     /// or `{"error":{"code":3,"message":"..."}}`.
     pub fn check_resources_json(&self, req_json: &str, now_unix_ms: f64) -> String {
+        self.answer(req_json, now_unix_ms, false)
+    }
+
+    /// [`Engine::check_resources_json`], except that a plain answer (effects
+    /// only: no metadata, outputs, validation or evaluation errors) comes in
+    /// a compact form the JS wrapper expands: `!` then per resource entry
+    /// one `A`/`D` per action in request order, entries separated by `,`.
+    /// Every other answer is the same JSON.
+    pub fn check_resources_compact(&self, req_json: &str, now_unix_ms: f64) -> String {
+        self.answer(req_json, now_unix_ms, true)
+    }
+
+    fn answer(&self, req_json: &str, now_unix_ms: f64, compact: bool) -> String {
         // The plain shapes without serde's machinery; anything else (and
         // every error message) through serde.
         let parsed = match request_json::parse(req_json) {
@@ -368,10 +381,13 @@ impl Engine {
                 } else {
                     0
                 };
-                self.check_resources(&req, nanos)
+                self.check_resources(&req, nanos).map(|resp| (req, resp))
             });
         match result {
-            Ok(resp) => resp.to_json(),
+            Ok((req, resp)) => {
+                let short = compact.then(|| response_json::compact_answer(&req, &resp));
+                short.flatten().unwrap_or_else(|| resp.to_json())
+            }
             Err(e) => {
                 serde_json::json!({"error": {"code": e.code, "message": e.message}}).to_string()
             }

@@ -10,8 +10,59 @@
 //! through serde_json.
 
 use super::request::{
-    ActionMap, CheckResourcesResponse, Effect, EffectMeta, EvaluationError, ResultEntry,
+    ActionMap, CheckResourcesRequest, CheckResourcesResponse, Effect, EffectMeta, EvaluationError,
+    ResultEntry,
 };
+
+/// Marks a compact answer (a JSON answer starts with `{`).
+pub(crate) const COMPACT_MARK: char = '!';
+
+/// The compact form of a plain answer: [`COMPACT_MARK`], then per resource
+/// entry in request order one `A` (allow) or `D` (deny) per action in the
+/// entry's order, entries separated by `,`.
+///
+/// The wrapper rebuilds the full response from it and the request it sent
+/// (the response echoes the request's resources and id), so only answers
+/// that hold nothing else qualify: no metadata, outputs, validation errors
+/// or evaluation errors, and actions decided in exactly that order. Any
+/// other answer is `None` and goes out as JSON.
+pub(crate) fn compact_answer(
+    req: &CheckResourcesRequest,
+    resp: &CheckResourcesResponse,
+) -> Option<String> {
+    if !resp.evaluation_errors.is_empty() || resp.results.len() != req.resources.len() {
+        return None;
+    }
+    let effects: usize = resp.results.iter().map(|r| r.actions.0.len() + 1).sum();
+    let mut out = String::with_capacity(effects + 1);
+    out.push(COMPACT_MARK);
+    for (i, (entry, result)) in req.resources.iter().zip(&resp.results).enumerate() {
+        let plain = result.meta.is_none()
+            && result.outputs.is_empty()
+            && result.validation_errors.is_empty();
+        if !plain {
+            return None;
+        }
+        if i > 0 {
+            out.push(',');
+        }
+        // Cerbos refuses repeated actions, so the answer lists each
+        // action of the entry once; the order must be the entry's too.
+        if result.actions.0.len() != entry.actions.len() {
+            return None;
+        }
+        for ((name, effect), action) in result.actions.0.iter().zip(&entry.actions) {
+            if name.as_ref() != action.as_str() {
+                return None;
+            }
+            out.push(match effect {
+                Effect::Allow => 'A',
+                Effect::Deny => 'D',
+            });
+        }
+    }
+    Some(out)
+}
 
 /// Writes `s` as a JSON string.
 fn string(out: &mut Vec<u8>, s: &str) {
