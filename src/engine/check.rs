@@ -84,8 +84,9 @@ type Effects<'a> = SmallVec<[(Name<'a>, EffectInfo<'a>); 4]>;
 struct ScopeTable<'a> {
     table: Option<&'a Table>,
     /// Per principal role (with its parents), the table's rows for the
-    /// input's resource kind that the role can match, any action.
-    by_role: SharedRows,
+    /// input's resource kind that the role can match, any action (`None`
+    /// without a table: no role has rows).
+    by_role: Option<SharedRows>,
     perms: ScopePermissions,
 }
 
@@ -109,13 +110,8 @@ impl<'a> ScopeTable<'a> {
                 .map(|q| engine.index.role_rows(&engine.bundle, &rows, q, principal))
                 .collect()
         };
-        // Without a table no role has rows: an empty list reads the same.
-        let by_role = match table {
-            Some(t) => engine
-                .rows_memo
-                .rows(t, kind, principal, role_query_roles, compute),
-            None => engine.rows_memo.empty(),
-        };
+        let by_role =
+            table.map(|t| engine.rows_memo.rows(t, kind, principal, role_query_roles, compute));
         ScopeTable {
             table,
             by_role,
@@ -399,7 +395,7 @@ pub(crate) fn check_input(
     // principal's policies can match.
     let principal_rows = principal_tables
         .iter()
-        .any(|t| t.by_role.by_role.iter().any(RoleRows::any_match));
+        .any(|t| t.by_role.iter().any(|r| r.by_role.iter().any(RoleRows::any_match)));
     let p_key: Arc<str> = match principal_scopes.first() {
         Some((s, info)) if scoped_principal_exists && principal_rows => {
             let id = sanitize_cow(&input.principal.id);
@@ -503,8 +499,9 @@ pub(crate) fn check_input(
                     };
                     let mut shared = None;
                     bindings.clear();
-                    if let (Some(table), Some(role_rows)) = (table, by_role.by_role.get(i)) {
-                        shared = by_role.bindings(i, action_name, &mut bindings, |out| {
+                    let rows = by_role.as_ref().and_then(|r| Some((r, r.by_role.get(i)?)));
+                    if let (Some(table), Some((rows, role_rows))) = (table, rows) {
+                        shared = rows.bindings(i, action_name, &mut bindings, |out| {
                             idx.query(
                                 &engine.bundle,
                                 table,
