@@ -184,6 +184,17 @@ impl Activation {
         }
     }
 
+    /// Unsets `slot`, dropping its value.
+    pub fn unset(&mut self, slot: usize) {
+        let s = match slot.checked_sub(INLINE_SLOTS) {
+            None => self.inline.get_mut(slot),
+            Some(i) => self.more.get_mut(i),
+        };
+        if let Some(s) = s {
+            *s = None;
+        }
+    }
+
     /// Value of `slot`, if set.
     pub fn get(&self, slot: usize) -> Option<&Value> {
         match slot.checked_sub(INLINE_SLOTS) {

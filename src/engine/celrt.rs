@@ -221,9 +221,9 @@ struct Sources<'i> {
     engine: &'i Engine,
     input: InputRef<'i>,
     known: KnownNames<'i>,
-    globals: Value,
+    globals: &'i Value,
     /// The engine's shared `request.auxData` for inputs without aux data.
-    empty_aux: Value,
+    empty_aux: &'i Value,
 }
 
 /// An activation with the slots set so far: each slot is set on the first
@@ -247,13 +247,13 @@ const PER_EVALUATION: u64 = bit(slots::CONSTANTS) | bit(slots::VARIABLES);
 pub(crate) struct CelEnv<'i> {
     sources: Sources<'i>,
     now_unix_nanos: i64,
-    runtime: Value,
+    /// `runtime` once `set_runtime` gave effective derived roles (the
+    /// engine's empty one until then).
+    runtime: Option<Value>,
     /// The effective derived roles `set_runtime` gave last, while `runtime`
     /// does not show them yet: the value is built only when an expression
     /// that reads `runtime` runs (most never do).
     pending_runtime: Option<SmallVec<[Value; 4]>>,
-    /// The engine's shared empty `cerbos.Variables` bag.
-    empty_vars: Value,
     /// The activation. Made with the environment, not on first use: it is
     /// large, and assigning it later copies it.
     built: LazyActivation,
@@ -476,13 +476,12 @@ impl<'i> CelEnv<'i> {
                 engine,
                 input,
                 known,
-                globals: engine.globals().0.clone(),
-                empty_aux: engine.empty_aux_data().0.clone(),
+                globals: &engine.globals().0,
+                empty_aux: &engine.empty_aux_data().0,
             },
             now_unix_nanos,
-            runtime: engine.empty_runtime().0.clone(),
+            runtime: None,
             pending_runtime: None,
-            empty_vars: engine.empty_vars().0.clone(),
             built: LazyActivation::new(now_unix_nanos),
             no_runtime: None,
             runtime_error: None,
@@ -510,11 +509,9 @@ impl<'i> CelEnv<'i> {
     /// Drops the activations' reference to the variables bag last
     /// evaluated with, so that `Vars::insert` can grow that bag in place.
     pub(crate) fn release_variables(&mut self) {
-        self.built
-            .act
-            .set(slots::VARIABLES, self.empty_vars.clone());
+        self.built.act.unset(slots::VARIABLES);
         if let Some(lazy) = &mut self.no_runtime {
-            lazy.act.set(slots::VARIABLES, self.empty_vars.clone());
+            lazy.act.unset(slots::VARIABLES);
         }
     }
 
@@ -532,7 +529,9 @@ impl<'i> CelEnv<'i> {
         let reads = p.program.slots_read();
         if reads & bit(slots::RUNTIME) != 0 {
             if let Some(roles) = self.pending_runtime.take() {
-                self.runtime = cerbos::runtime_value_of(Value::List(roles.into_iter().collect()));
+                self.runtime = Some(cerbos::runtime_value_of(Value::List(
+                    roles.into_iter().collect(),
+                )));
                 self.built.filled &= !bit(slots::RUNTIME);
             }
         }
@@ -549,7 +548,11 @@ impl<'i> CelEnv<'i> {
         if missing != 0 {
             self.sources.fill(&mut lazy.act, missing);
             if with_runtime && missing & bit(slots::RUNTIME) != 0 {
-                lazy.act.set(slots::RUNTIME, self.runtime.clone());
+                let runtime = match &self.runtime {
+                    Some(r) => r.clone(),
+                    None => self.sources.engine.empty_runtime().0.clone(),
+                };
+                lazy.act.set(slots::RUNTIME, runtime);
             }
             // `runtime` stays unset in `no_runtime`: reading it fails.
             lazy.filled |= missing

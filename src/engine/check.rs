@@ -110,8 +110,11 @@ impl<'a> ScopeTable<'a> {
                 .map(|q| engine.index.role_rows(&engine.bundle, &rows, q, principal))
                 .collect()
         };
-        let by_role =
-            table.map(|t| engine.rows_memo.rows(t, kind, principal, role_query_roles, compute));
+        let by_role = table.map(|t| {
+            engine
+                .rows_memo
+                .rows(t, kind, principal, role_query_roles, compute)
+        });
         ScopeTable {
             table,
             by_role,
@@ -393,9 +396,11 @@ pub(crate) fn check_input(
     // The key of the first principal scope is reported only when a
     // principal rule decides, so it is not formatted when no rule of this
     // principal's policies can match.
-    let principal_rows = principal_tables
-        .iter()
-        .any(|t| t.by_role.iter().any(|r| r.by_role.iter().any(RoleRows::any_match)));
+    let principal_rows = principal_tables.iter().any(|t| {
+        t.by_role
+            .iter()
+            .any(|r| r.by_role.iter().any(RoleRows::any_match))
+    });
     let p_key: Arc<str> = match principal_scopes.first() {
         Some((s, info)) if scoped_principal_exists && principal_rows => {
             let id = sanitize_cow(&input.principal.id);
