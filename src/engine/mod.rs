@@ -332,23 +332,8 @@ impl Engine {
         req: &CheckResourcesRequest,
         now_unix_nanos: i64,
     ) -> Result<CheckResourcesResponse, RequestError> {
-        let mut outputs = self.check_request(req, now_unix_nanos)?;
-        let mut evaluation_errors: Vec<EvaluationError> = outputs
-            .iter_mut()
-            .flat_map(|out| std::mem::take(&mut out.evaluation_errors))
-            .collect();
-        crate::sort::sort(&mut evaluation_errors);
-        evaluation_errors.dedup();
-        let resources = req.resources.iter().filter_map(|e| e.resource.as_ref());
-        let results = resources
-            .zip(outputs)
-            .map(|(resource, out)| api_result(resource, out, req.include_meta))
-            .collect();
-        Ok(CheckResourcesResponse {
-            request_id: req.request_id.clone(),
-            results,
-            evaluation_errors,
-        })
+        let outputs = self.check_request(req, now_unix_nanos)?;
+        Ok(response_of(req, outputs))
     }
 
     /// JSON in, JSON out, for the wasm surface and the CLI: the response body,
@@ -381,12 +366,16 @@ impl Engine {
                 } else {
                     0
                 };
-                self.check_resources(&req, nanos).map(|resp| (req, resp))
+                self.check_request(&req, nanos)
+                    .map(|outputs| (req, outputs))
             });
         match result {
-            Ok((req, resp)) => {
-                let short = compact.then(|| response_json::compact_answer(&req, &resp));
-                short.flatten().unwrap_or_else(|| resp.to_json())
+            Ok((req, outputs)) => {
+                // A compact answer needs no response built at all.
+                let short = compact.then(|| response_json::compact_answer(&req, &outputs));
+                short
+                    .flatten()
+                    .unwrap_or_else(|| response_of(&req, outputs).to_json())
             }
             Err(e) => {
                 serde_json::json!({"error": {"code": e.code, "message": e.message}}).to_string()
@@ -550,6 +539,29 @@ impl Engine {
 /// One API result entry from an engine output (`cerbos_svc.go`'s assembly).
 /// The output is consumed: its action names and decisions move into the
 /// entry; only the names shown twice (with `includeMeta`) are copied.
+/// The API response for the engine's outputs for `req`'s entries.
+fn response_of(
+    req: &CheckResourcesRequest,
+    mut outputs: Vec<CheckOutput>,
+) -> CheckResourcesResponse {
+    let mut evaluation_errors: Vec<EvaluationError> = outputs
+        .iter_mut()
+        .flat_map(|out| std::mem::take(&mut out.evaluation_errors))
+        .collect();
+    crate::sort::sort(&mut evaluation_errors);
+    evaluation_errors.dedup();
+    let resources = req.resources.iter().filter_map(|e| e.resource.as_ref());
+    let results = resources
+        .zip(outputs)
+        .map(|(resource, out)| api_result(resource, out, req.include_meta))
+        .collect();
+    CheckResourcesResponse {
+        request_id: req.request_id.clone(),
+        results,
+        evaluation_errors,
+    }
+}
+
 fn api_result(resource: &request::Resource, out: CheckOutput, include_meta: bool) -> ResultEntry {
     let mut actions = Vec::with_capacity(out.actions.0.len());
     let mut meta_actions = Vec::with_capacity(if include_meta { out.actions.0.len() } else { 0 });

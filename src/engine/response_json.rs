@@ -10,8 +10,8 @@
 //! through serde_json.
 
 use super::request::{
-    ActionMap, CheckResourcesRequest, CheckResourcesResponse, Effect, EffectMeta, EvaluationError,
-    ResultEntry,
+    ActionMap, CheckOutput, CheckResourcesRequest, CheckResourcesResponse, Effect, EffectMeta,
+    EvaluationError, ResultEntry,
 };
 
 /// Marks a compact answer (a JSON answer starts with `{`).
@@ -28,18 +28,19 @@ pub(crate) const COMPACT_MARK: char = '!';
 /// other answer is `None` and goes out as JSON.
 pub(crate) fn compact_answer(
     req: &CheckResourcesRequest,
-    resp: &CheckResourcesResponse,
+    outputs: &[CheckOutput],
 ) -> Option<String> {
-    if !resp.evaluation_errors.is_empty() || resp.results.len() != req.resources.len() {
+    let entries = req.resources.iter().filter(|e| e.resource.is_some());
+    if req.include_meta || entries.clone().count() != outputs.len() {
         return None;
     }
-    let effects: usize = resp.results.iter().map(|r| r.actions.0.len() + 1).sum();
+    let effects: usize = outputs.iter().map(|o| o.actions.0.len() + 1).sum();
     let mut out = String::with_capacity(effects + 1);
     out.push(COMPACT_MARK);
-    for (i, (entry, result)) in req.resources.iter().zip(&resp.results).enumerate() {
-        let plain = result.meta.is_none()
-            && result.outputs.is_empty()
-            && result.validation_errors.is_empty();
+    for (i, (entry, result)) in entries.zip(outputs).enumerate() {
+        let plain = result.outputs.is_empty()
+            && result.validation_errors.is_empty()
+            && result.evaluation_errors.is_empty();
         if !plain {
             return None;
         }
@@ -51,11 +52,11 @@ pub(crate) fn compact_answer(
         if result.actions.0.len() != entry.actions.len() {
             return None;
         }
-        for ((name, effect), action) in result.actions.0.iter().zip(&entry.actions) {
+        for ((name, decision), action) in result.actions.0.iter().zip(&entry.actions) {
             if name.as_ref() != action.as_str() {
                 return None;
             }
-            out.push(match effect {
+            out.push(match decision.effect {
                 Effect::Allow => 'A',
                 Effect::Deny => 'D',
             });
