@@ -14,7 +14,7 @@ use crate::cel::ast::Expr;
 use crate::cel::cerbos::{self, slots};
 use crate::cel::program::{Activation, Declarations, Program, DEFAULT_BUDGET};
 use crate::cel::time::Timestamp;
-use crate::cel::value::{EvalError, Map, Message, MessageType, Opaque, Value};
+use crate::cel::value::{EvalError, Map, Message, MessageType, Opaque, Value, MAX_MESSAGE_FIELDS};
 
 use super::index::Name;
 use super::names::scope_value;
@@ -265,17 +265,14 @@ pub(crate) struct CelEnv<'i> {
     runtime_error: Option<String>,
 }
 
-/// A message of `ty` with its fields given by name in the type's
-/// declaration order. The names are checked in debug builds (so the tests
-/// catch a mismatch) and cost nothing in release builds.
-fn message<const N: usize>(ty: &'static MessageType, values: [(&str, Value); N]) -> Value {
-    debug_assert!(
-        values.len() <= ty.fields.len()
-            && values.iter().zip(ty.fields).all(|((n, _), f)| f.name == *n),
-        "fields of {} out of declaration order",
-        ty.name
-    );
-    Value::Message(Arc::new(Message::with(ty, values.map(|(_, v)| Some(v)))))
+/// A message of `ty` whose field `i` is `field(i)`: `R` and `P` are built
+/// from the same per-field values their projection slots hold.
+fn message_of_fields(ty: &'static MessageType, field: impl Fn(usize) -> Value) -> Value {
+    let fields: [Option<Value>; MAX_MESSAGE_FIELDS] = std::array::from_fn(|i| {
+        // Slots past the type's fields stay unset, as `Message::with` leaves them.
+        (i < ty.fields.len()).then(|| field(i))
+    });
+    Value::Message(Arc::new(Message::with(ty, fields)))
 }
 
 impl Sources<'_> {
@@ -324,18 +321,7 @@ impl Sources<'_> {
 
     /// `P`: built once per request when the input shares a [`RequestValues`].
     fn principal_value(&self) -> Value {
-        let build = || {
-            message(
-                &cerbos::PRINCIPAL,
-                [
-                    ("id", self.principal_field(0)),
-                    ("roles", self.principal_field(1)),
-                    ("attr", self.principal_field(2)),
-                    ("policy_version", self.principal_field(3)),
-                    ("scope", self.principal_field(4)),
-                ],
-            )
-        };
+        let build = || message_of_fields(&cerbos::PRINCIPAL, |i| self.principal_field(i));
         match self.input.shared {
             Some(shared) => shared.principal.get_or_init(build).clone(),
             None => build(),
@@ -344,16 +330,7 @@ impl Sources<'_> {
 
     /// `R`.
     fn resource_value(&self) -> Value {
-        message(
-            &cerbos::RESOURCE,
-            [
-                ("kind", self.resource_field(0)),
-                ("id", self.resource_field(1)),
-                ("attr", self.resource_field(2)),
-                ("policy_version", self.resource_field(3)),
-                ("scope", self.resource_field(4)),
-            ],
-        )
+        message_of_fields(&cerbos::RESOURCE, |i| self.resource_field(i))
     }
 
     /// `P.roles`, from the resolved roles when they are the request's.
@@ -595,6 +572,7 @@ mod tests {
         assert_eq!([NO_SUCH_KEY, "ip_address"].concat(), e.to_string());
     }
 
+    /// `principal_field` and `resource_field` number the fields in this order.
     #[test]
     fn request_messages_list_fields_in_declaration_order() {
         let names = |ty: &MessageType| ty.fields.iter().map(|f| f.name).collect::<Vec<_>>();
