@@ -242,8 +242,8 @@ const fn bit(slot: usize) -> u64 {
 /// Slots [`CelEnv::eval`] sets itself on every evaluation.
 const PER_EVALUATION: u64 = bit(slots::CONSTANTS) | bit(slots::VARIABLES);
 
-/// The activation of one input, built on the first evaluation (many
-/// decisions need no CEL at all).
+/// The activation of one input, its slots set as evaluations read them
+/// (many decisions need no CEL at all).
 pub(crate) struct CelEnv<'i> {
     sources: Sources<'i>,
     now_unix_nanos: i64,

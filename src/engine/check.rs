@@ -101,16 +101,14 @@ impl<'a> ScopeTable<'a> {
     ) -> ScopeTable<'a> {
         // A principal the rule table never names has no rows to match.
         let table = table.filter(|_| principal.is_none_or(|p| p.sym.is_some()));
-        let compute = || {
-            let rows = table.map_or(std::borrow::Cow::Borrowed(&[][..]), |t| {
-                t.resource_rows(kind)
-            });
-            role_query_roles
-                .iter()
-                .map(|q| engine.index.role_rows(&engine.bundle, &rows, q, principal))
-                .collect()
-        };
         let by_role = table.map(|t| {
+            let compute = || {
+                let rows = t.resource_rows(kind);
+                role_query_roles
+                    .iter()
+                    .map(|q| engine.index.role_rows(&engine.bundle, &rows, q, principal))
+                    .collect()
+            };
             engine
                 .rows_memo
                 .rows(t, kind, principal, role_query_roles, compute)

@@ -109,7 +109,8 @@ pub struct Engine {
     /// request (constants such as `("PENDING_APPROVAL")`), evaluated once
     /// at load: the bag they make and how many they are.
     variable_prefixes: Vec<(celrt::Vars, usize)>,
-    /// The rule rows each (table, kind, principal, roles) can match.
+    /// This engine's handle on the per-thread memo of the rule rows each
+    /// (table, kind, principal, roles) can match.
     rows_memo: memo::RowsMemo,
 }
 
@@ -536,9 +537,6 @@ impl Engine {
     }
 }
 
-/// One API result entry from an engine output (`cerbos_svc.go`'s assembly).
-/// The output is consumed: its action names and decisions move into the
-/// entry; only the names shown twice (with `includeMeta`) are copied.
 /// The API response for the engine's outputs for `req`'s entries.
 fn response_of(
     req: &CheckResourcesRequest,
@@ -562,6 +560,9 @@ fn response_of(
     }
 }
 
+/// One API result entry from an engine output (`cerbos_svc.go`'s assembly).
+/// The output is consumed: its action names and decisions move into the
+/// entry; only the names shown twice (with `includeMeta`) are copied.
 fn api_result(resource: &request::Resource, out: CheckOutput, include_meta: bool) -> ResultEntry {
     let mut actions = Vec::with_capacity(out.actions.0.len());
     let mut meta_actions = Vec::with_capacity(if include_meta { out.actions.0.len() } else { 0 });
