@@ -174,24 +174,24 @@ impl Activation {
 
     /// Sets the value of `slot` (ignored when out of range).
     pub fn set(&mut self, slot: usize, v: Value) {
-        let s = match slot.checked_sub(INLINE_SLOTS) {
-            None if slot < self.count => self.inline.get_mut(slot),
-            None => None,
-            Some(i) => self.more.get_mut(i),
-        };
-        if let Some(s) = s {
+        if let Some(s) = self.slot_mut(slot) {
             *s = Some(v);
         }
     }
 
     /// Unsets `slot`, dropping its value.
     pub fn unset(&mut self, slot: usize) {
-        let s = match slot.checked_sub(INLINE_SLOTS) {
-            None => self.inline.get_mut(slot),
-            Some(i) => self.more.get_mut(i),
-        };
-        if let Some(s) = s {
+        if let Some(s) = self.slot_mut(slot) {
             *s = None;
+        }
+    }
+
+    /// Storage of `slot`, `None` past the activation's slots.
+    fn slot_mut(&mut self, slot: usize) -> Option<&mut Option<Value>> {
+        match slot.checked_sub(INLINE_SLOTS) {
+            None if slot < self.count => self.inline.get_mut(slot),
+            None => None,
+            Some(i) => self.more.get_mut(i),
         }
     }
 

@@ -388,10 +388,12 @@ impl Sources<'_> {
         if missing & bit(slots::REQUEST) != 0 {
             missing |= bit(slots::PRINCIPAL) | bit(slots::RESOURCE) | bit(slots::AUX_DATA);
         }
-        for i in 0..5 {
+        for i in 0..cerbos::PRINCIPAL.fields.len() {
             if missing & bit(slots::PRINCIPAL_FIELDS + i) != 0 {
                 act.set(slots::PRINCIPAL_FIELDS + i, self.principal_field(i));
             }
+        }
+        for i in 0..cerbos::RESOURCE.fields.len() {
             if missing & bit(slots::RESOURCE_FIELDS + i) != 0 {
                 act.set(slots::RESOURCE_FIELDS + i, self.resource_field(i));
             }
