@@ -61,6 +61,14 @@ impl Evaluator {
         self.engine.check_resources_compact(request_json, now_ms)
     }
 
+    /// Runs one synthetic check through the bundle's rules and discards
+    /// it, so that the wasm functions a check needs are compiled now
+    /// rather than on the first real check (`Engine::warm_up`).
+    #[wasm_bindgen(js_name = warmUp)]
+    pub fn warm_up(&self) {
+        self.engine.warm_up();
+    }
+
     /// The content digest of the loaded bundle.
     #[wasm_bindgen(getter)]
     pub fn digest(&self) -> String {

@@ -21,6 +21,16 @@ export class Authorizer extends CoreAuthorizer {
   static async create(options: AuthorizerOptions): Promise<Authorizer> {
     return (await super.createWith(platform, options)) as Authorizer;
   }
+
+  /**
+   * Instantiates the wasm (once per page) and loads the bundle without
+   * awaiting, for startup code; warms up unless `warmUp: false`. Needs
+   * `wasm` as a compiled `WebAssembly.Module`, and the bundle as text, bytes
+   * or a parsed object.
+   */
+  static createSync(options: AuthorizerOptions): Authorizer {
+    return super.createSyncWith(platform, options) as Authorizer;
+  }
 }
 
 /** Verifies identity tokens (JWTs) in the wasm. */

@@ -33,7 +33,7 @@ import type {
   ValidationError,
   Value,
 } from "./types.js";
-import { Evaluator, ensureWasm, engineVersion, wasmExports, type Platform, type WasmSource } from "./wasm.js";
+import { Evaluator, ensureWasm, ensureWasmSync, engineVersion, wasmExports, type Platform, type WasmSource } from "./wasm.js";
 import { publicKeysOnly } from "./pemkeys.js";
 
 /** A bundle written by `portcullis compile`, in any of the forms accepted. */
@@ -79,6 +79,15 @@ export interface AuthorizerOptions {
   onBundleUpdate?: (digest: string) => void;
   /** Called when refreshing a URL bundle fails (the current bundle stays). */
   onBundleError?: (error: unknown) => void;
+  /**
+   * Run one synthetic check right after loading (its answer is discarded),
+   * so that the wasm functions checks need are compiled at creation rather
+   * than on the first real check: V8 compiles each wasm function on its
+   * first call, about 4-5 ms for a check's path in Node 20. Default `false`
+   * for `create` and `true` for `createSync`, whose place is startup code.
+   * Reloads are not warmed: the functions stay compiled.
+   */
+  warmUp?: boolean;
 }
 
 interface EngineAnswerResult {
@@ -226,9 +235,22 @@ function isObject(value: unknown): value is Record<string, unknown> {
   return typeof value === "object" && value !== null && !Array.isArray(value);
 }
 
+/**
+ * The bundle as JSON text when it is at hand: text, bytes or a parsed
+ * object; `undefined` for a URL, a Response or anything else.
+ */
+function bundleTextNow(source: unknown): string | undefined {
+  if (typeof source === "string") return source;
+  const t = Object.prototype.toString.call(source);
+  if (t === "[object ArrayBuffer]" || ArrayBuffer.isView(source)) return textDecoder.decode(source as ArrayBuffer | ArrayBufferView);
+  const plain = isObject(source) && t === "[object Object]" && typeof source["then"] !== "function" && typeof source["text"] !== "function";
+  return plain ? JSON.stringify(source) : undefined;
+}
+
 /** The bundle as JSON text, or a URL to fetch it from. */
 async function bundleText(source: BundleSource, platform: Platform, etag?: string): Promise<{ text?: string; url?: URL; etag?: string; notModified?: boolean }> {
-  if (typeof source === "string") return { text: source };
+  const now = bundleTextNow(source);
+  if (now !== undefined) return { text: now };
   const t = Object.prototype.toString.call(source);
   if (source instanceof URL || t === "[object URL]") {
     const url = new URL(String(source));
@@ -244,9 +266,6 @@ async function bundleText(source: BundleSource, platform: Platform, etag?: strin
     const response = source as Response;
     if (!response.ok) throw new InvalidBundleError(`cannot read the bundle: HTTP ${response.status}`);
     return { text: await response.text() };
-  }
-  if (t === "[object ArrayBuffer]" || ArrayBuffer.isView(source)) {
-    return { text: textDecoder.decode(source as ArrayBuffer | ArrayBufferView) };
   }
   if (isObject(source)) return { text: JSON.stringify(source) };
   throw new InvalidBundleError(`unsupported bundle source (${t})`);
@@ -368,8 +387,28 @@ export class Authorizer {
     if (source === undefined || source === null) throw new InvalidBundleError("no bundle given");
     const fetched = await bundleText(source, platform);
     if (fetched.text === undefined) throw new InvalidBundleError("the bundle URL answered 304 without a cached copy");
-    const loaded = load(fetched.text, config, options.onDecision !== undefined);
+    const loaded = load(fetched.text, config, options.onDecision !== undefined, options.warmUp === true);
     return new this(platform, options, config, loaded, fetched.url, fetched.etag);
+  }
+
+  /** @internal shared by the entries' `createSync` */
+  protected static createSyncWith(platform: Platform, options: AuthorizerOptions): Authorizer {
+    if (!isObject(options)) throw new InvalidConfigError("options must be an object");
+    for (const k of options.jwt?.keySets ?? []) {
+      // Deriving a private key's public half is asynchronous (WebCrypto).
+      if (isObject(k) && typeof k.pem === "string" && k.pem.includes("PRIVATE KEY-----")) {
+        throw new InvalidConfigError(`jwt key set ${String(k.id)}: createSync needs public keys; a PEM private key needs \`await Authorizer.create(...)\``);
+      }
+    }
+    const config = engineConfig(options);
+    ensureWasmSync(options.wasm, platform);
+    if (options.bundle === undefined || options.bundle === null) throw new InvalidBundleError("no bundle given");
+    const text = bundleTextNow(options.bundle);
+    if (text === undefined) {
+      throw new InvalidBundleError("createSync takes the bundle as JSON text, bytes or a parsed object; a URL, Response or promise needs `await Authorizer.create(...)`");
+    }
+    const loaded = load(text, config, options.onDecision !== undefined, options.warmUp !== false);
+    return new this(platform, options, config, loaded, undefined, undefined);
   }
 
   /** Digest of the bundle in use. */
@@ -395,7 +434,7 @@ export class Authorizer {
   async reload(bundle: Awaitable<BundleSource>): Promise<void> {
     const fetched = await bundleText(await bundle, this.#platform);
     if (fetched.text === undefined) return;
-    this.#swap(load(fetched.text, this.#config, this.#options.onDecision !== undefined));
+    this.#swap(load(fetched.text, this.#config, this.#options.onDecision !== undefined, false));
     if (fetched.url) {
       this.#bundleUrl = fetched.url;
       this.#etag = fetched.etag;
@@ -414,7 +453,7 @@ export class Authorizer {
       try {
         const fetched = await bundleText(url, this.#platform, this.#etag);
         if (fetched.notModified || fetched.text === undefined) return false;
-        const next = load(fetched.text, this.#config, this.#options.onDecision !== undefined);
+        const next = load(fetched.text, this.#config, this.#options.onDecision !== undefined, false);
         this.#etag = fetched.etag;
         if (next.digest === this.#loaded.digest) {
           next.evaluator.free();
@@ -677,13 +716,14 @@ function apiResult(r: EngineAnswerResult, includeMetadata: boolean): CheckResour
   );
 }
 
-function load(text: string, config: string, keepText: boolean): Loaded {
+function load(text: string, config: string, keepText: boolean, warmUp: boolean): Loaded {
   let evaluator: Evaluator;
   try {
     evaluator = Evaluator.create(text, config);
   } catch (thrown) {
     throw createError(thrown);
   }
+  if (warmUp) evaluator.warmUp();
   return { evaluator, digest: evaluator.digest, policies: undefined, bundleText: keepText ? text : undefined };
 }
 

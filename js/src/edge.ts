@@ -15,6 +15,7 @@ const platform: Platform = {
   allowCompile: false,
   longLived: false,
   defaultWasm: () => wasmModule,
+  defaultWasmSync: () => wasmModule,
 };
 
 /** A loaded bundle answering CheckResources requests. */
@@ -22,6 +23,15 @@ export class Authorizer extends CoreAuthorizer {
   /** Instantiates the wasm (once per isolate) and loads the bundle. */
   static async create(options: AuthorizerOptions): Promise<Authorizer> {
     return (await super.createWith(platform, options)) as Authorizer;
+  }
+
+  /**
+   * Instantiates the wasm (once per isolate) and loads the bundle without
+   * awaiting, for startup code such as a Worker's global scope; warms up
+   * unless `warmUp: false`. The bundle must be text, bytes or a parsed object.
+   */
+  static createSync(options: AuthorizerOptions): Authorizer {
+    return super.createSyncWith(platform, options) as Authorizer;
   }
 }
 

@@ -2,6 +2,7 @@
 // The wasm is read from the package with fs and compiled once per process.
 // `new URL(..., import.meta.url)` keeps bundlers' file tracing exact.
 
+import { readFileSync } from "node:fs";
 import { readFile } from "node:fs/promises";
 import { Authorizer as CoreAuthorizer, type AuthorizerOptions } from "./core.js";
 import { TokenVerifier as CoreTokenVerifier, type TokenVerifierOptions } from "./token.js";
@@ -21,6 +22,7 @@ const platform: Platform = {
   allowCompile: true,
   longLived: true,
   defaultWasm: async () => WebAssembly.compile(await readFile(wasmUrl)),
+  defaultWasmSync: () => new WebAssembly.Module(readFileSync(wasmUrl)),
   fetchUrl,
 };
 
@@ -29,6 +31,15 @@ export class Authorizer extends CoreAuthorizer {
   /** Instantiates the wasm (once per process) and loads the bundle. */
   static async create(options: AuthorizerOptions): Promise<Authorizer> {
     return (await super.createWith(platform, options)) as Authorizer;
+  }
+
+  /**
+   * Instantiates the wasm (once per process) and loads the bundle without
+   * awaiting, for startup code such as a Worker's global scope; warms up
+   * unless `warmUp: false`. The bundle must be text, bytes or a parsed object.
+   */
+  static createSync(options: AuthorizerOptions): Authorizer {
+    return super.createSyncWith(platform, options) as Authorizer;
   }
 }
 

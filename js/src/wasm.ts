@@ -74,6 +74,11 @@ export interface Platform {
   /** The wasm to use when the caller passes none. */
   defaultWasm?: () => Awaitable<WasmSource>;
   /**
+   * The same wasm, compiled, for synchronous creation (`createSync`);
+   * absent where it can only be had asynchronously (the browser fetches it).
+   */
+  defaultWasmSync?: () => WebAssembly.Module;
+  /**
    * Reads a URL. Node reads `file:` URLs from disk and answers their bytes:
    * wrapping them in a Response would load Node's fetch implementation,
    * ~20 ms on its first use (`bench/js/cold.mjs` with a URL bundle).
@@ -117,6 +122,35 @@ export function wasmExports(): WasmExports | undefined {
   return loaded;
 }
 
+/**
+ * Hands an instance to the glue unless the realm already has one. The glue
+ * keeps a single instance in a module variable, and evaluators hold
+ * pointers into its memory: a second instance would strand them.
+ */
+function adopt(instance: WebAssembly.Instance, module?: WebAssembly.Module): WasmExports {
+  loaded ??= finalize(instance, module);
+  return loaded;
+}
+
+/**
+ * The wasm, instantiated now: for startup code that cannot await (a
+ * Worker's global scope). It takes a `WebAssembly.Module` (of any realm) or
+ * an instance, or the platform's compiled default.
+ */
+export function ensureWasmSync(source: WasmSource | undefined, platform: Platform): WasmExports {
+  if (loaded) return loaded;
+  const value: unknown = source ?? platform.defaultWasmSync?.();
+  try {
+    if (isInstantiatedSource(value)) return adopt(value.instance, value.module);
+    if (isWasmInstance(value)) return adopt(value);
+    if (isWasmModule(value)) return adopt(new WebAssembly.Instance(value, getImports()), value);
+  } catch (error) {
+    throw new WasmLoadError(`cannot instantiate the Portcullis wasm: ${describe(error)}`, { cause: error });
+  }
+  const given = value === undefined ? `no wasm given and the ${platform.name} entry has none compiled` : `the wasm was given as ${tag(value)}`;
+  throw new WasmLoadError(`createSync needs the wasm as a WebAssembly.Module or instance (${given}); use \`await Authorizer.create(...)\` for URLs, responses, bytes and instantiate functions`);
+}
+
 /** Instantiates the wasm once per realm; later calls return the same exports. */
 export function ensureWasm(source: WasmSource | undefined, platform: Platform): Promise<WasmExports> {
   if (loaded) return Promise.resolve(loaded);
@@ -156,9 +190,10 @@ async function instantiate(given: WasmSource | undefined, platform: Platform): P
       source = await (source as InstantiateFunction)(getImports());
       continue;
     }
-    if (isInstantiatedSource(source)) return finalize(source.instance, source.module);
-    if (isWasmInstance(source)) return finalize(source);
-    if (isWasmModule(source)) return finalize(new WebAssembly.Instance(source, getImports()), source);
+    if (loaded) return loaded;
+    if (isInstantiatedSource(source)) return adopt(source.instance, source.module);
+    if (isWasmInstance(source)) return adopt(source);
+    if (isWasmModule(source)) return adopt(new WebAssembly.Instance(source, getImports()), source);
     if (typeof source === "string" || tag(source) === "[object URL]") {
       const url = new URL(String(source));
       source = platform.fetchUrl ? await platform.fetchUrl(url) : await fetch(url);
@@ -170,7 +205,7 @@ async function instantiate(given: WasmSource | undefined, platform: Platform): P
       requireCompile(platform);
       if (typeof WebAssembly.instantiateStreaming === "function" && (response.headers.get("content-type") ?? "").startsWith("application/wasm")) {
         const result = await WebAssembly.instantiateStreaming(response, getImports());
-        return finalize(result.instance, result.module);
+        return adopt(result.instance, result.module);
       }
       source = await response.arrayBuffer();
       continue;

@@ -17,6 +17,7 @@ const platform: Platform = {
   // and hand the promise to `ctx.waitUntil` instead.
   longLived: false,
   defaultWasm: () => wasmModule,
+  defaultWasmSync: () => wasmModule,
 };
 
 /** A loaded bundle answering CheckResources requests. */
@@ -24,6 +25,15 @@ export class Authorizer extends CoreAuthorizer {
   /** Instantiates the wasm (once per isolate) and loads the bundle. */
   static async create(options: AuthorizerOptions): Promise<Authorizer> {
     return (await super.createWith(platform, options)) as Authorizer;
+  }
+
+  /**
+   * Instantiates the wasm (once per isolate) and loads the bundle without
+   * awaiting, for startup code such as a Worker's global scope; warms up
+   * unless `warmUp: false`. The bundle must be text, bytes or a parsed object.
+   */
+  static createSync(options: AuthorizerOptions): Authorizer {
+    return super.createSyncWith(platform, options) as Authorizer;
   }
 }
 

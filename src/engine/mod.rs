@@ -19,6 +19,7 @@ pub mod request;
 mod request_json;
 mod response_json;
 pub mod schema;
+mod warm;
 
 use std::sync::{Arc, OnceLock};
 
@@ -27,6 +28,7 @@ pub use request::{
     ActionEffect, CheckInput, CheckOutput, CheckResourcesRequest, CheckResourcesResponse,
     DecodedAuxData, Effect, EvaluationError, OutputEntry, RequestError, ValidationError,
 };
+pub use warm::WARM_UP_ID;
 
 use crate::bundle::{
     Bundle, DerivedRoleId, ExprId, ParamSetId, PolicyId, PolicySchemas, SUPPORTED_FORMAT_VERSIONS,

@@ -66,7 +66,7 @@ pub(crate) fn compact_answer(
 }
 
 /// Writes `s` as a JSON string.
-fn string(out: &mut Vec<u8>, s: &str) {
+pub(super) fn string(out: &mut Vec<u8>, s: &str) {
     // No early exit, so the check compiles to a straight loop; serde_json
     // escapes exactly these bytes.
     let clean = s

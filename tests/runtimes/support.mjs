@@ -86,9 +86,10 @@ export async function waitForHttp(url, ms = 20_000, isAlive = () => true) {
 
 /**
  * Bundles a worker like wrangler does: esbuild with the `workerd` condition
- * and `.wasm` imports kept as separate wasm modules next to the bundle.
+ * and `.wasm` imports kept as separate wasm modules next to the bundle
+ * (`outdir/<outfile>`).
  */
-export async function bundleForWorkerd(entry, outdir) {
+export async function bundleForWorkerd(entry, outdir, outfile = "worker.js") {
   mkdirSync(outdir, { recursive: true });
   const wasmModules = new Set();
   await esbuild.build({
@@ -97,7 +98,7 @@ export async function bundleForWorkerd(entry, outdir) {
     format: "esm",
     platform: "neutral",
     conditions: ["workerd", "worker", "browser"],
-    outfile: join(outdir, "worker.js"),
+    outfile: join(outdir, outfile),
     external: ["./bundle.json"],
     logLevel: "error",
     plugins: [

@@ -1,6 +1,7 @@
 // The package in Cloudflare's real runtime: a worker importing "portcullis"
 // (bundled as wrangler does) runs in `workerd serve` on 127.0.0.1 and answers
-// HTTP requests with decisions from a real bundle.
+// HTTP requests with decisions from a real bundle. A second worker creates
+// its authorizer at startup (global scope) with `Authorizer.createSync`.
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
 import { copyFileSync, writeFileSync } from "node:fs";
@@ -13,25 +14,39 @@ import { bundleForWorkerd, freePort, waitForHttp } from "./support.mjs";
 const dir = join(fixtures, "workerd");
 let child;
 let base;
+let startupBase;
 let stderr = "";
 
 before(async () => {
   const wasmModules = await bundleForWorkerd(join(root, "tests", "runtimes", "workerd", "worker.mjs"), dir);
   assert.deepEqual(wasmModules, ["portcullis_bg.wasm"], "the wasm is shipped as a module, as wrangler does");
+  await bundleForWorkerd(join(root, "tests", "runtimes", "workerd", "startup-worker.mjs"), dir, "startup-worker.js");
   copyFileSync(documentBundlePath(), join(dir, "bundle.json"));
   const port = await freePort();
+  const startupPort = await freePort();
   // A compatibility date before 2025-06-01 also forbids compiling wasm at
   // startup, so any compile-from-bytes anywhere would fail.
   writeFileSync(
     join(dir, "config.capnp"),
     `using Workerd = import "/workerd/workerd.capnp";
 const config :Workerd.Config = (
-  services = [ (name = "main", worker = .mainWorker) ],
-  sockets = [ (name = "http", address = "127.0.0.1:${port}", http = (), service = "main") ],
+  services = [ (name = "main", worker = .mainWorker), (name = "startup", worker = .startupWorker) ],
+  sockets = [
+    (name = "http", address = "127.0.0.1:${port}", http = (), service = "main"),
+    (name = "startup-http", address = "127.0.0.1:${startupPort}", http = (), service = "startup"),
+  ],
 );
 const mainWorker :Workerd.Worker = (
   modules = [
     (name = "worker.js", esModule = embed "worker.js"),
+    (name = "portcullis_bg.wasm", wasm = embed "portcullis_bg.wasm"),
+    (name = "bundle.json", json = embed "bundle.json"),
+  ],
+  compatibilityDate = "2025-05-01",
+);
+const startupWorker :Workerd.Worker = (
+  modules = [
+    (name = "worker.js", esModule = embed "startup-worker.js"),
     (name = "portcullis_bg.wasm", wasm = embed "portcullis_bg.wasm"),
     (name = "bundle.json", json = embed "bundle.json"),
   ],
@@ -42,7 +57,9 @@ const mainWorker :Workerd.Worker = (
   child = spawn(join(root, "node_modules", ".bin", "workerd"), ["serve", join(dir, "config.capnp")], { stdio: ["ignore", "inherit", "pipe"] });
   child.stderr.on("data", (d) => (stderr += d));
   base = `http://127.0.0.1:${port}`;
+  startupBase = `http://127.0.0.1:${startupPort}`;
   await waitForHttp(`${base}/probe`, 30_000, () => child.exitCode === null);
+  await waitForHttp(`${startupBase}/startup`, 30_000, () => child.exitCode === null);
 });
 
 after(() => {
@@ -74,4 +91,19 @@ test("workerd answers exactly like the native CLI", async () => {
   assert.equal(response.status, 200, stderr);
   const answers = await response.json();
   assert.deepEqual(answers.map(normalize), native.map(normalize));
+});
+
+test("a worker that creates its authorizer at startup (createSync, warmed) answers the suite's decisions", async () => {
+  const startup = await (await fetch(`${startupBase}/startup`)).json();
+  // The wasm was instantiated by global-scope code, before any request.
+  assert.match(startup.engineAtStartup, /^\d+\.\d+\.\d+/, stderr);
+  assert.match(startup.digest, /^[0-9a-f]{64}$/);
+  for (const [p, r, expected] of expectations) {
+    const response = await fetch(`${startupBase}/decide`, {
+      method: "POST",
+      body: JSON.stringify({ principal: principals[p], resource: resources[r], actions: ACTIONS }),
+    });
+    assert.equal(response.status, 200, stderr);
+    assert.deepEqual((await response.json()).actions, expected, `${p} on ${r}`);
+  }
 });
