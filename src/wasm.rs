@@ -61,12 +61,11 @@ impl Evaluator {
         self.engine.check_resources_compact(request_json, now_ms)
     }
 
-    /// Runs one synthetic check through the bundle's rules and discards
-    /// it, so that the wasm functions a check needs are compiled now
-    /// rather than on the first real check (`Engine::warm_up`).
-    #[wasm_bindgen(js_name = warmUp)]
-    pub fn warm_up(&self) {
-        self.engine.warm_up();
+    /// A CheckResources request (JSON) through the bundle's own rules, for
+    /// the wrapper's warm-up check (`Engine::warm_up_request`).
+    #[wasm_bindgen(js_name = warmUpRequest)]
+    pub fn warm_up_request(&self) -> String {
+        self.engine.warm_up_request()
     }
 
     /// The content digest of the loaded bundle.

@@ -1,5 +1,5 @@
-//! `Engine::warm_up`: a synthetic check through the bundle's own rules that
-//! leaves every later decision as it was.
+//! `Engine::warm_up_request`: a synthetic check through the bundle's own
+//! rules that leaves every later decision as it was.
 
 #![cfg(feature = "compiler")]
 
@@ -127,15 +127,16 @@ principalPolicy:
     )]);
     let result = warm_up_result(&engine, WARM_UP_ID, WARM_UP_ID);
     assert_eq!(result["actions"][WARM_UP_ID], "EFFECT_DENY");
-    engine.warm_up();
 }
 
 #[test]
 fn later_decisions_are_the_same_with_and_without_a_warm_up() {
     let cold = example_engine();
     let warmed = example_engine();
-    warmed.warm_up();
-    let bundle_request = parse(&warmed.warm_up_request());
+    let warm_up = warmed.warm_up_request();
+    let _ = warmed.check_resources_compact(&warm_up, 0.0);
+    let _ = warmed.check_resources_json(&warm_up, 0.0);
+    let bundle_request = parse(&warm_up);
     let mut requests = vec![bundle_request.clone()];
     for (roles, owner) in [(json!(["user"]), "alice"), (json!(["admin"]), "bob")] {
         let mut r = bundle_request.clone();

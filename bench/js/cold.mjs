@@ -30,3 +30,11 @@ for (let i = 0; i < samples; i++) {
 const median = (k) => phases.map((p) => p[k]).sort((a, b) => a - b)[Math.floor(phases.length / 2)];
 console.log(`portcullis phases (median ms): ${["import", "compile", "instantiateAndLoad", "firstCheck", "total"].map((k) => `${k} ${median(k).toFixed(2)}`).join(", ")}`);
 console.log(`portcullis, same process, wasm functions already compiled (median ms): load ${median("secondLoad").toFixed(2)}, check ${median("secondCheck").toFixed(2)}`);
+
+// The same with Authorizer.createSync (warm-up included in creation).
+const syncRuns = [];
+for (let i = 0; i < samples; i++) {
+  syncRuns.push(JSON.parse(execFileSync(process.execPath, [fileURLToPath(new URL("./cold-phases.mjs", import.meta.url)), bundlePath, "sync"], { encoding: "utf8" })));
+}
+const syncMedian = (k) => syncRuns.map((p) => p[k]).sort((a, b) => a - b)[Math.floor(syncRuns.length / 2)];
+console.log(`portcullis with createSync (median ms): ${["import", "createSync", "firstCheck", "total"].map((k) => `${k} ${syncMedian(k).toFixed(2)}`).join(", ")}`);

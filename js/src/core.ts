@@ -358,6 +358,8 @@ export class Authorizer {
   #etag: string | undefined;
   #refreshing: Promise<boolean> | undefined;
   #closed = false;
+  /** True during the warm-up check, which logs no decision. */
+  #warming = false;
 
   /** @internal use `Authorizer.create` */
   protected constructor(platform: Platform, options: AuthorizerOptions, config: string, loaded: Loaded, url: URL | undefined, etag: string | undefined) {
@@ -387,8 +389,10 @@ export class Authorizer {
     if (source === undefined || source === null) throw new InvalidBundleError("no bundle given");
     const fetched = await bundleText(source, platform);
     if (fetched.text === undefined) throw new InvalidBundleError("the bundle URL answered 304 without a cached copy");
-    const loaded = load(fetched.text, config, options.onDecision !== undefined, options.warmUp === true);
-    return new this(platform, options, config, loaded, fetched.url, fetched.etag);
+    const loaded = load(fetched.text, config, options.onDecision !== undefined);
+    const authorizer = new this(platform, options, config, loaded, fetched.url, fetched.etag);
+    if (options.warmUp === true) authorizer.#warmUp();
+    return authorizer;
   }
 
   /** @internal shared by the entries' `createSync` */
@@ -407,8 +411,10 @@ export class Authorizer {
     if (text === undefined) {
       throw new InvalidBundleError("createSync takes the bundle as JSON text, bytes or a parsed object; a URL, Response or promise needs `await Authorizer.create(...)`");
     }
-    const loaded = load(text, config, options.onDecision !== undefined, options.warmUp !== false);
-    return new this(platform, options, config, loaded, undefined, undefined);
+    const loaded = load(text, config, options.onDecision !== undefined);
+    const authorizer = new this(platform, options, config, loaded, undefined, undefined);
+    if (options.warmUp !== false) authorizer.#warmUp();
+    return authorizer;
   }
 
   /** Digest of the bundle in use. */
@@ -434,7 +440,7 @@ export class Authorizer {
   async reload(bundle: Awaitable<BundleSource>): Promise<void> {
     const fetched = await bundleText(await bundle, this.#platform);
     if (fetched.text === undefined) return;
-    this.#swap(load(fetched.text, this.#config, this.#options.onDecision !== undefined, false));
+    this.#swap(load(fetched.text, this.#config, this.#options.onDecision !== undefined));
     if (fetched.url) {
       this.#bundleUrl = fetched.url;
       this.#etag = fetched.etag;
@@ -453,7 +459,7 @@ export class Authorizer {
       try {
         const fetched = await bundleText(url, this.#platform, this.#etag);
         if (fetched.notModified || fetched.text === undefined) return false;
-        const next = load(fetched.text, this.#config, this.#options.onDecision !== undefined, false);
+        const next = load(fetched.text, this.#config, this.#options.onDecision !== undefined);
         this.#etag = fetched.etag;
         if (next.digest === this.#loaded.digest) {
           next.evaluator.free();
@@ -540,6 +546,24 @@ export class Authorizer {
     return this.#loaded.evaluator.checkResources(requestJson, this.#now());
   }
 
+  /**
+   * The warm-up check (`warmUp`): the engine's synthetic request through
+   * the public path, once with compact and once with full answers, answers
+   * discarded and no decision logged.
+   */
+  #warmUp(): void {
+    const request = JSON.parse(this.#loaded.evaluator.warmUpRequest()) as CheckResourcesRequest;
+    this.#warming = true;
+    try {
+      this.checkResources(request);
+      this.checkResources({ ...request, includeMetadata: true });
+    } catch {
+      // Nothing is decided here: whatever failed fails again, visibly, on a real check.
+    } finally {
+      this.#warming = false;
+    }
+  }
+
   #check(
     requestId: string | undefined,
     principal: Record<string, unknown>,
@@ -549,7 +573,7 @@ export class Authorizer {
   ): CheckResourcesResponse {
     if (this.#closed) throw new PortcullisError("the authorizer is closed");
     const loaded = this.#loaded;
-    const onDecision = this.#options.onDecision;
+    const onDecision = this.#warming ? undefined : this.#options.onDecision;
     // A decision log needs the ids now; otherwise they are made when read.
     const id = requestId ?? (onDecision ? randomId() : undefined);
     const body: Record<string, unknown> = id === undefined ? { principal, resources } : { requestId: id, principal, resources };
@@ -716,14 +740,13 @@ function apiResult(r: EngineAnswerResult, includeMetadata: boolean): CheckResour
   );
 }
 
-function load(text: string, config: string, keepText: boolean, warmUp: boolean): Loaded {
+function load(text: string, config: string, keepText: boolean): Loaded {
   let evaluator: Evaluator;
   try {
     evaluator = Evaluator.create(text, config);
   } catch (thrown) {
     throw createError(thrown);
   }
-  if (warmUp) evaluator.warmUp();
   return { evaluator, digest: evaluator.digest, policies: undefined, bundleText: keepText ? text : undefined };
 }
 

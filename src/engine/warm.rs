@@ -1,4 +1,4 @@
-//! Warming up: one synthetic check through the engine's JSON entry points.
+//! Warming up: a synthetic check request that goes through the bundle's rules.
 //!
 //! V8 compiles a wasm function the first time it is called (lazy
 //! compilation), so the first check of a fresh instance pays for compiling
@@ -6,9 +6,10 @@
 //! machine, far more than the check itself. On Cloudflare Workers that
 //! lands on a request (10 ms CPU on the Free plan) unless the authorizer is
 //! created and warmed at startup, which has a budget of its own. The
-//! warm-up check goes through the bundle's own rules, so the code its real
-//! checks need (request reader, rule rows, CEL, answer writers) is what
-//! gets compiled.
+//! JavaScript wrapper sends this request through its public check path
+//! (decision log off) and discards the answer; since it goes through the
+//! bundle's own rules, the code real checks need (request reader, rule
+//! rows, CEL, answer writers, and the wrapper's own) is what gets compiled.
 
 use super::response_json::string;
 use super::Engine;
@@ -72,17 +73,6 @@ impl Engine {
         out.extend_from_slice(b"}}]}");
         // INVARIANT: ASCII text and JSON-escaped `&str`s are UTF-8.
         String::from_utf8(out).unwrap_or_default()
-    }
-
-    /// Answers [`Engine::warm_up_request`] through both JSON entry points
-    /// (full and compact answers) and discards the answers. Decisions of
-    /// later checks are unaffected: the engine keeps no state across checks
-    /// beyond the per-thread memo of rule rows, which is keyed by the
-    /// request's own names.
-    pub fn warm_up(&self) {
-        let request = self.warm_up_request();
-        let _ = self.check_resources_compact(&request, 0.0);
-        let _ = self.check_resources_json(&request, 0.0);
     }
 }
 
