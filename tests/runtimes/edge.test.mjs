@@ -60,3 +60,34 @@ test("the edge runtime answers exactly like the native CLI", async () => {
   const answers = await response.json();
   assert.deepEqual(answers.map(normalize), native.map(normalize));
 });
+
+test("middleware that creates its authorizer at module load (createSync) answers the suite's decisions", async () => {
+  // A second VM: its own realm, so createSync is what instantiates the wasm there.
+  const code = await bundleForEdge(join(root, "tests", "runtimes", "edge", "startup-middleware.mjs"), "__PORTCULLIS_WASM__");
+  const hostModule = await WebAssembly.compile(readFileSync(wasmPath));
+  const runtime = new EdgeRuntime({
+    initialCode: code,
+    codeGeneration: { strings: false, wasm: false },
+    extend: (context) =>
+      Object.assign(context, {
+        __PORTCULLIS_WASM__: hostModule,
+        __PORTCULLIS_BUNDLE__: readFileSync(documentBundlePath(), "utf8"),
+      }),
+  });
+  const startupServer = await runServer({ runtime, port: 0, host: "127.0.0.1" });
+  try {
+    const startup = await (await fetch(new URL("/startup", startupServer.url))).json();
+    assert.match(startup.engineAtStartup, /^\d+\.\d+\.\d+/);
+    assert.match(startup.digest, /^[0-9a-f]{64}$/);
+    for (const [p, r, expected] of expectations) {
+      const response = await fetch(new URL("/decide", startupServer.url), {
+        method: "POST",
+        body: JSON.stringify({ principal: principals[p], resource: resources[r], actions: ACTIONS }),
+      });
+      assert.equal(response.status, 200);
+      assert.deepEqual((await response.json()).actions, expected, `${p} on ${r}`);
+    }
+  } finally {
+    await startupServer.close();
+  }
+});
