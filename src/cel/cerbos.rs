@@ -5,7 +5,10 @@
 
 use std::sync::Arc;
 
-use super::functions::{arg, list_arg, list_value, no_overload, str_arg, string_value, FnImpl};
+use super::functions::{
+    arg, bind, list_arg, list_value, no_overload, str_arg, string_value, Binding,
+};
+use super::functions::{Arity::*, CallStyle::*};
 use super::gopath;
 use super::program::{Activation, DeclType, Declarations};
 use super::value::{
@@ -389,56 +392,69 @@ pub fn activation(
     act
 }
 
-pub(crate) fn resolve(name: &str, member: bool, argc: usize) -> Option<FnImpl> {
-    Some(match (name, argc) {
-        ("intersect", 2) => intersect,
-        ("except", 2) => except,
-        ("hasIntersection", 2) | ("has_intersection", 2) => has_intersection,
-        ("isSubset", 2) | ("is_subset", 2) => is_subset,
-        ("id", 1) => id,
-        ("hierarchy", 1 | 2) if !member => hierarchy,
-        ("ancestorOf", 2) if member => |_: &Activation, a: &[Value]| hier2(a, ancestor_of),
-        ("descendentOf", 2) if member => {
-            |_: &Activation, a: &[Value]| hier2(a, |h, o| ancestor_of(o, h))
-        }
-        ("immediateParentOf", 2) if member => {
-            |_: &Activation, a: &[Value]| hier2(a, immediate_parent_of)
-        }
-        ("immediateChildOf", 2) if member => {
-            |_: &Activation, a: &[Value]| hier2(a, |h, o| immediate_parent_of(o, h))
-        }
-        ("siblingOf", 2) if member => |_: &Activation, a: &[Value]| hier2(a, sibling_of),
-        ("overlaps", 2) if member => |_: &Activation, a: &[Value]| hier2(a, overlaps),
-        ("commonAncestors", 2) if member => common_ancestors,
-        ("spiffeID", 1) if !member => spiffe_id,
-        ("path", 1) if member => spiffe_path,
-        ("trustDomain", 1) if member => spiffe_id_trust_domain,
-        ("isMemberOf", 2) if member => spiffe_is_member_of,
-        ("spiffeTrustDomain", 1) if !member => spiffe_trust_domain,
-        ("name", 1) if member => spiffe_td_name,
-        ("spiffeMatchAny", 0) if !member => |_: &Activation, _: &[Value]| {
-            Ok(Value::Opaque(Arc::new(Opaque::SpiffeMatcher(
-                SpiffeMatcher::Any,
-            ))))
-        },
-        ("spiffeMatchExact", 1) if !member => spiffe_match_exact,
-        ("spiffeMatchOneOf", 1) if !member => spiffe_match_one_of,
-        ("spiffeMatchTrustDomain", 1) if !member => spiffe_match_trust_domain,
-        ("matchesID", 2) if member => spiffe_matches_id,
-        ("basePath", 1) if !member => |act: &Activation, a: &[Value]| path1(act, a, base_path),
-        ("dirPath", 1) if !member => |act: &Activation, a: &[Value]| path1(act, a, dir_path),
-        ("extPath", 1) if !member => |act: &Activation, a: &[Value]| path1(act, a, ext_path),
-        ("volumeName", 1) if !member => {
-            |act: &Activation, a: &[Value]| path1(act, a, |p| Ok(volume_name(p)))
-        }
-        ("joinPath", 1) if !member => join_path,
-        ("relPath", 2) if !member => rel_path,
-        ("pathHasPrefix", 2) => path_has_prefix,
-        ("pathMatch", 2) => path_match,
-        ("pathMatchAnyOf", 2) => path_match_any_of,
-        _ => return None,
-    })
-}
+/// The Cerbos library's bindings (sets, hierarchies, SPIFFE, paths).
+pub(crate) const BINDINGS: &[Binding] = &[
+    bind("intersect", Either, Exactly(2), intersect),
+    bind("except", Either, Exactly(2), except),
+    bind("hasIntersection", Either, Exactly(2), has_intersection),
+    bind("has_intersection", Either, Exactly(2), has_intersection),
+    bind("isSubset", Either, Exactly(2), is_subset),
+    bind("is_subset", Either, Exactly(2), is_subset),
+    bind("id", Either, Exactly(1), id),
+    bind("hierarchy", Global, OneOf(1, 2), hierarchy),
+    bind("ancestorOf", Member, Exactly(2), |_, a| {
+        hier2(a, ancestor_of)
+    }),
+    bind("descendentOf", Member, Exactly(2), |_, a| {
+        hier2(a, |h, o| ancestor_of(o, h))
+    }),
+    bind("immediateParentOf", Member, Exactly(2), |_, a| {
+        hier2(a, immediate_parent_of)
+    }),
+    bind("immediateChildOf", Member, Exactly(2), |_, a| {
+        hier2(a, |h, o| immediate_parent_of(o, h))
+    }),
+    bind("siblingOf", Member, Exactly(2), |_, a| hier2(a, sibling_of)),
+    bind("overlaps", Member, Exactly(2), |_, a| hier2(a, overlaps)),
+    bind("commonAncestors", Member, Exactly(2), common_ancestors),
+    bind("spiffeID", Global, Exactly(1), spiffe_id),
+    bind("path", Member, Exactly(1), spiffe_path),
+    bind("trustDomain", Member, Exactly(1), spiffe_id_trust_domain),
+    bind("isMemberOf", Member, Exactly(2), spiffe_is_member_of),
+    bind("spiffeTrustDomain", Global, Exactly(1), spiffe_trust_domain),
+    bind("name", Member, Exactly(1), spiffe_td_name),
+    bind("spiffeMatchAny", Global, Exactly(0), |_, _| {
+        Ok(Value::Opaque(Arc::new(Opaque::SpiffeMatcher(
+            SpiffeMatcher::Any,
+        ))))
+    }),
+    bind("spiffeMatchExact", Global, Exactly(1), spiffe_match_exact),
+    bind("spiffeMatchOneOf", Global, Exactly(1), spiffe_match_one_of),
+    bind(
+        "spiffeMatchTrustDomain",
+        Global,
+        Exactly(1),
+        spiffe_match_trust_domain,
+    ),
+    bind("matchesID", Member, Exactly(2), spiffe_matches_id),
+    bind("basePath", Global, Exactly(1), |act, a| {
+        path1(act, a, base_path)
+    }),
+    bind("dirPath", Global, Exactly(1), |act, a| {
+        path1(act, a, dir_path)
+    }),
+    bind("extPath", Global, Exactly(1), |act, a| {
+        path1(act, a, ext_path)
+    }),
+    bind("volumeName", Global, Exactly(1), |act, a| {
+        path1(act, a, |p| Ok(volume_name(p)))
+    }),
+    bind("joinPath", Global, Exactly(1), join_path),
+    bind("relPath", Global, Exactly(2), rel_path),
+    bind("pathHasPrefix", Either, Exactly(2), path_has_prefix),
+    bind("pathMatch", Either, Exactly(2), path_match),
+    bind("pathMatchAnyOf", Either, Exactly(2), path_match_any_of),
+];
 
 // ---------------------------------------------------------------- sets
 

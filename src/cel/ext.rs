@@ -6,73 +6,88 @@ use std::cmp::Ordering;
 use std::sync::Arc;
 
 use super::functions::{
-    arg, int_arg, list_arg, list_value, no_overload, str_arg, string_value, value_to_string, FnImpl,
+    arg, bind, int_arg, list_arg, list_value, no_overload, str_arg, string_value, value_to_string,
+    Binding,
 };
+use super::functions::{Arity::*, CallStyle::*};
 use super::program::Activation;
 use super::re2::Compiled;
 use super::value::{value_cmp, value_eq, EvalError, EvalResult, Map, Value};
 
-pub(crate) fn resolve(name: &str, member: bool, argc: usize) -> Option<FnImpl> {
-    Some(match (name, argc) {
-        // strings
-        ("charAt", 2) if member => char_at,
-        ("indexOf", 2 | 3) if member => index_of,
-        ("lastIndexOf", 2 | 3) if member => last_index_of,
-        ("lowerAscii", 1) if member => lower_ascii,
-        ("upperAscii", 1) if member => upper_ascii,
-        ("replace", 3 | 4) if member => replace,
-        ("split", 2 | 3) if member => split,
-        ("substring", 2 | 3) if member => substring,
-        ("trim", 1) if member => trim,
-        ("join", 1 | 2) if member => join,
-        ("strings.quote", 1) if !member => quote,
-        ("reverse", 1) if member => reverse,
-        ("format", 2) if member => format,
-        // lists
-        ("slice", 3) if member => slice,
-        ("flatten", 1 | 2) if member => flatten,
-        ("distinct", 1) if member => distinct,
-        ("sort", 1) if member => sort,
-        ("@sortByAssociatedKeys", 2) => sort_by_keys,
-        ("lists.range", 1) if !member => range,
-        ("first", 1) if member => first,
-        ("last", 1) if member => last,
-        // math
-        ("math.greatest", _) | ("math.@max", _) if !member && argc >= 1 => greatest,
-        ("math.least", _) | ("math.@min", _) if !member && argc >= 1 => least,
-        ("math.ceil", 1) => |_: &Activation, a: &[Value]| dbl(a, f64::ceil),
-        ("math.floor", 1) => |_: &Activation, a: &[Value]| dbl(a, f64::floor),
-        ("math.round", 1) => |_: &Activation, a: &[Value]| dbl(a, f64::round),
-        ("math.trunc", 1) => |_: &Activation, a: &[Value]| dbl(a, f64::trunc),
-        ("math.isInf", 1) => |_: &Activation, a: &[Value]| dbl_pred(a, f64::is_infinite),
-        ("math.isNaN", 1) => |_: &Activation, a: &[Value]| dbl_pred(a, f64::is_nan),
-        ("math.isFinite", 1) => |_: &Activation, a: &[Value]| dbl_pred(a, f64::is_finite),
-        ("math.abs", 1) => abs,
-        ("math.sign", 1) => sign,
-        ("math.sqrt", 1) => sqrt,
-        ("math.bitAnd", 2) => |_: &Activation, a: &[Value]| bits(a, |x, y| x & y, |x, y| x & y),
-        ("math.bitOr", 2) => |_: &Activation, a: &[Value]| bits(a, |x, y| x | y, |x, y| x | y),
-        ("math.bitXor", 2) => |_: &Activation, a: &[Value]| bits(a, |x, y| x ^ y, |x, y| x ^ y),
-        ("math.bitNot", 1) => bit_not,
-        ("math.bitShiftLeft", 2) => shift_left,
-        ("math.bitShiftRight", 2) => shift_right,
-        // sets
-        ("sets.contains", 2) => sets_contains,
-        ("sets.equivalent", 2) => sets_equivalent,
-        ("sets.intersects", 2) => sets_intersects,
-        // encoders
-        ("base64.encode", 1) => b64_encode,
-        ("base64.decode", 1) => b64_decode,
-        ("json.encode", 1) => json_encode,
-        // regex
-        ("regex.replace", 3 | 4) => regex_replace,
-        ("regex.extract", 2) => regex_extract,
-        ("regex.extractAll", 2) => regex_extract_all,
-        // two-variable comprehension helpers
-        ("cel.@mapInsert", 2 | 3) => map_insert,
-        _ => return None,
-    })
-}
+/// The cel-go extension libraries' bindings (strings, lists, math, sets,
+/// encoders, regex, two-variable comprehensions).
+pub(crate) const BINDINGS: &[Binding] = &[
+    // strings
+    bind("charAt", Member, Exactly(2), char_at),
+    bind("indexOf", Member, OneOf(2, 3), index_of),
+    bind("lastIndexOf", Member, OneOf(2, 3), last_index_of),
+    bind("lowerAscii", Member, Exactly(1), lower_ascii),
+    bind("upperAscii", Member, Exactly(1), upper_ascii),
+    bind("replace", Member, OneOf(3, 4), replace),
+    bind("split", Member, OneOf(2, 3), split),
+    bind("substring", Member, OneOf(2, 3), substring),
+    bind("trim", Member, Exactly(1), trim),
+    bind("join", Member, OneOf(1, 2), join),
+    bind("strings.quote", Global, Exactly(1), quote),
+    bind("reverse", Member, Exactly(1), reverse),
+    bind("format", Member, Exactly(2), format),
+    // lists
+    bind("slice", Member, Exactly(3), slice),
+    bind("flatten", Member, OneOf(1, 2), flatten),
+    bind("distinct", Member, Exactly(1), distinct),
+    bind("sort", Member, Exactly(1), sort),
+    bind("@sortByAssociatedKeys", Either, Exactly(2), sort_by_keys),
+    bind("lists.range", Global, Exactly(1), range),
+    bind("first", Member, Exactly(1), first),
+    bind("last", Member, Exactly(1), last),
+    // math
+    bind("math.greatest", Global, AtLeast(1), greatest),
+    bind("math.@max", Global, AtLeast(1), greatest),
+    bind("math.least", Global, AtLeast(1), least),
+    bind("math.@min", Global, AtLeast(1), least),
+    bind("math.ceil", Either, Exactly(1), |_, a| dbl(a, f64::ceil)),
+    bind("math.floor", Either, Exactly(1), |_, a| dbl(a, f64::floor)),
+    bind("math.round", Either, Exactly(1), |_, a| dbl(a, f64::round)),
+    bind("math.trunc", Either, Exactly(1), |_, a| dbl(a, f64::trunc)),
+    bind("math.isInf", Either, Exactly(1), |_, a| {
+        dbl_pred(a, f64::is_infinite)
+    }),
+    bind("math.isNaN", Either, Exactly(1), |_, a| {
+        dbl_pred(a, f64::is_nan)
+    }),
+    bind("math.isFinite", Either, Exactly(1), |_, a| {
+        dbl_pred(a, f64::is_finite)
+    }),
+    bind("math.abs", Either, Exactly(1), abs),
+    bind("math.sign", Either, Exactly(1), sign),
+    bind("math.sqrt", Either, Exactly(1), sqrt),
+    bind("math.bitAnd", Either, Exactly(2), |_, a| {
+        bits(a, |x, y| x & y, |x, y| x & y)
+    }),
+    bind("math.bitOr", Either, Exactly(2), |_, a| {
+        bits(a, |x, y| x | y, |x, y| x | y)
+    }),
+    bind("math.bitXor", Either, Exactly(2), |_, a| {
+        bits(a, |x, y| x ^ y, |x, y| x ^ y)
+    }),
+    bind("math.bitNot", Either, Exactly(1), bit_not),
+    bind("math.bitShiftLeft", Either, Exactly(2), shift_left),
+    bind("math.bitShiftRight", Either, Exactly(2), shift_right),
+    // sets
+    bind("sets.contains", Either, Exactly(2), sets_contains),
+    bind("sets.equivalent", Either, Exactly(2), sets_equivalent),
+    bind("sets.intersects", Either, Exactly(2), sets_intersects),
+    // encoders
+    bind("base64.encode", Either, Exactly(1), b64_encode),
+    bind("base64.decode", Either, Exactly(1), b64_decode),
+    bind("json.encode", Either, Exactly(1), json_encode),
+    // regex
+    bind("regex.replace", Either, OneOf(3, 4), regex_replace),
+    bind("regex.extract", Either, Exactly(2), regex_extract),
+    bind("regex.extractAll", Either, Exactly(2), regex_extract_all),
+    // two-variable comprehension helpers
+    bind("cel.@mapInsert", Either, OneOf(2, 3), map_insert),
+];
 
 // ---------------------------------------------------------------- strings
 

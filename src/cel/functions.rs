@@ -11,17 +11,94 @@ use std::sync::Arc;
 use super::program::Activation;
 use super::time::{parse_duration, parse_timestamp, zone_offset, Duration, Timestamp};
 use super::value::{numeric_cmp, value_cmp, value_eq, EvalError, EvalResult, Opaque, Type, Value};
+use Arity::*;
+use CallStyle::*;
 
 /// A bound function implementation.
 pub type FnImpl = fn(&Activation, &[Value]) -> EvalResult;
 
+/// How a function may be called.
+#[derive(Clone, Copy)]
+pub(crate) enum CallStyle {
+    /// `f(x)` only.
+    Global,
+    /// `x.f()` only.
+    Member,
+    /// Either way.
+    Either,
+}
+
+/// The argument counts a binding takes, the receiver of a member call
+/// counted.
+#[derive(Clone, Copy)]
+pub(crate) enum Arity {
+    /// Exactly this many.
+    Exactly(u8),
+    /// One of two counts.
+    OneOf(u8, u8),
+    /// At least this many.
+    AtLeast(u8),
+}
+
+/// One entry of the function table: a name, where and with how many
+/// arguments it can be called, and its implementation.
+///
+/// A table rather than a `match`: `resolve` runs when a bundle is loaded,
+/// and as a `match` over (name, arity) it was 8 KB of wasm that every
+/// first load had to compile; as data it costs V8 nothing to compile.
+pub(crate) struct Binding {
+    name: &'static str,
+    style: CallStyle,
+    arity: Arity,
+    implementation: FnImpl,
+}
+
+/// A [`Binding`], in the tables' short form.
+pub(crate) const fn bind(
+    name: &'static str,
+    style: CallStyle,
+    arity: Arity,
+    implementation: FnImpl,
+) -> Binding {
+    Binding {
+        name,
+        style,
+        arity,
+        implementation,
+    }
+}
+
+impl Binding {
+    fn accepts(&self, name: &str, member: bool, argc: usize) -> bool {
+        let style = match self.style {
+            CallStyle::Global => !member,
+            CallStyle::Member => member,
+            CallStyle::Either => true,
+        };
+        let arity = match self.arity {
+            Arity::Exactly(n) => argc == usize::from(n),
+            Arity::OneOf(a, b) => argc == usize::from(a) || argc == usize::from(b),
+            Arity::AtLeast(n) => argc >= usize::from(n),
+        };
+        style && arity && self.name == name
+    }
+}
+
 /// Finds the implementation of `name` called with `argc` arguments
-/// (counting the receiver of a member call).
+/// (counting the receiver of a member call): the first binding that
+/// accepts the call, in the order standard library, cel-go extensions,
+/// network library, Cerbos library.
 pub fn resolve(name: &str, member: bool, argc: usize) -> Option<FnImpl> {
-    core(name, member, argc)
-        .or_else(|| super::ext::resolve(name, member, argc))
-        .or_else(|| super::net::resolve(name, member, argc))
-        .or_else(|| super::cerbos::resolve(name, member, argc))
+    [
+        CORE,
+        super::ext::BINDINGS,
+        super::net::BINDINGS,
+        super::cerbos::BINDINGS,
+    ]
+    .into_iter()
+    .flatten()
+    .find(|b| b.accepts(name, member, argc))
+    .map(|b| b.implementation)
 }
 
 /// Types named by identifiers beyond the built-in ones (opaque library types).
@@ -32,59 +109,63 @@ pub fn named_type(name: &str) -> Option<Type> {
     }
 }
 
-fn core(name: &str, member: bool, argc: usize) -> Option<FnImpl> {
-    Some(match (name, argc) {
-        ("_+_", 2) => add,
-        ("_-_", 2) => sub,
-        ("_*_", 2) => mul,
-        ("_/_", 2) => div,
-        ("_%_", 2) => rem,
-        ("-_", 1) => neg,
-        ("!_", 1) => not,
-        ("_==_", 2) => eq,
-        ("_!=_", 2) => ne,
-        ("_<_", 2) => lt,
-        ("_<=_", 2) => le,
-        ("_>_", 2) => gt,
-        ("_>=_", 2) => ge,
-        ("_[_]", 2) => index,
-        ("_[?_]", 2) => opt_index,
-        ("@in", 2) | ("_in_", 2) => in_op,
-        ("size", 1) => size,
-        ("int", 1) if !member => to_int,
-        ("uint", 1) if !member => to_uint,
-        ("double", 1) if !member => to_double,
-        ("string", 1) if !member => to_string,
-        ("bytes", 1) if !member => to_bytes,
-        ("bool", 1) if !member => to_bool,
-        ("timestamp", 1) if !member => to_timestamp,
-        ("duration", 1) if !member => to_duration,
-        ("dyn", 1) if !member => dyn_fn,
-        ("type", 1) if !member => type_of,
-        ("contains", 2) if member => contains,
-        ("startsWith", 2) if member => starts_with,
-        ("endsWith", 2) if member => ends_with,
-        ("matches", 2) => matches,
-        ("getFullYear", 1 | 2) if member => get_full_year,
-        ("getMonth", 1 | 2) if member => get_month,
-        ("getDate", 1 | 2) if member => get_date,
-        ("getDayOfMonth", 1 | 2) if member => get_day_of_month,
-        ("getDayOfWeek", 1 | 2) if member => get_day_of_week,
-        ("getDayOfYear", 1 | 2) if member => get_day_of_year,
-        ("getHours", 1 | 2) if member => get_hours,
-        ("getMinutes", 1 | 2) if member => get_minutes,
-        ("getSeconds", 1 | 2) if member => get_seconds,
-        ("getMilliseconds", 1 | 2) if member => get_milliseconds,
-        ("optional.of", 1) if !member => opt_of,
-        ("optional.ofNonZeroValue", 1) if !member => opt_of_non_zero,
-        ("optional.none", 0) if !member => opt_none,
-        ("hasValue", 1) if member => opt_has_value,
-        ("value", 1) if member => opt_value,
-        ("now", 0) if !member => now,
-        ("timeSince", 1) => time_since,
-        _ => return None,
-    })
-}
+/// The standard library's bindings.
+const CORE: &[Binding] = &[
+    bind("_+_", Either, Exactly(2), add),
+    bind("_-_", Either, Exactly(2), sub),
+    bind("_*_", Either, Exactly(2), mul),
+    bind("_/_", Either, Exactly(2), div),
+    bind("_%_", Either, Exactly(2), rem),
+    bind("-_", Either, Exactly(1), neg),
+    bind("!_", Either, Exactly(1), not),
+    bind("_==_", Either, Exactly(2), eq),
+    bind("_!=_", Either, Exactly(2), ne),
+    bind("_<_", Either, Exactly(2), lt),
+    bind("_<=_", Either, Exactly(2), le),
+    bind("_>_", Either, Exactly(2), gt),
+    bind("_>=_", Either, Exactly(2), ge),
+    bind("_[_]", Either, Exactly(2), index),
+    bind("_[?_]", Either, Exactly(2), opt_index),
+    bind("@in", Either, Exactly(2), in_op),
+    bind("_in_", Either, Exactly(2), in_op),
+    bind("size", Either, Exactly(1), size),
+    bind("int", Global, Exactly(1), to_int),
+    bind("uint", Global, Exactly(1), to_uint),
+    bind("double", Global, Exactly(1), to_double),
+    bind("string", Global, Exactly(1), to_string),
+    bind("bytes", Global, Exactly(1), to_bytes),
+    bind("bool", Global, Exactly(1), to_bool),
+    bind("timestamp", Global, Exactly(1), to_timestamp),
+    bind("duration", Global, Exactly(1), to_duration),
+    bind("dyn", Global, Exactly(1), dyn_fn),
+    bind("type", Global, Exactly(1), type_of),
+    bind("contains", Member, Exactly(2), contains),
+    bind("startsWith", Member, Exactly(2), starts_with),
+    bind("endsWith", Member, Exactly(2), ends_with),
+    bind("matches", Either, Exactly(2), matches),
+    bind("getFullYear", Member, OneOf(1, 2), get_full_year),
+    bind("getMonth", Member, OneOf(1, 2), get_month),
+    bind("getDate", Member, OneOf(1, 2), get_date),
+    bind("getDayOfMonth", Member, OneOf(1, 2), get_day_of_month),
+    bind("getDayOfWeek", Member, OneOf(1, 2), get_day_of_week),
+    bind("getDayOfYear", Member, OneOf(1, 2), get_day_of_year),
+    bind("getHours", Member, OneOf(1, 2), get_hours),
+    bind("getMinutes", Member, OneOf(1, 2), get_minutes),
+    bind("getSeconds", Member, OneOf(1, 2), get_seconds),
+    bind("getMilliseconds", Member, OneOf(1, 2), get_milliseconds),
+    bind("optional.of", Global, Exactly(1), opt_of),
+    bind(
+        "optional.ofNonZeroValue",
+        Global,
+        Exactly(1),
+        opt_of_non_zero,
+    ),
+    bind("optional.none", Global, Exactly(0), opt_none),
+    bind("hasValue", Member, Exactly(1), opt_has_value),
+    bind("value", Member, Exactly(1), opt_value),
+    bind("now", Global, Exactly(0), now),
+    bind("timeSince", Either, Exactly(1), time_since),
+];
 
 /// How cel-go reaches a function's implementation, which decides the
 /// wording of its "no such overload" error.

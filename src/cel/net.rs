@@ -4,43 +4,42 @@
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 use std::sync::Arc;
 
-use super::functions::{arg, no_overload, str_arg, FnImpl};
+use super::functions::{arg, bind, no_overload, str_arg, Binding};
+use super::functions::{Arity::*, CallStyle::*};
 use super::goip::{parse_addr, parse_prefix, quote};
 use super::program::Activation;
 use super::value::{EvalError, EvalResult, Opaque, Value};
 
-pub(crate) fn resolve(name: &str, member: bool, argc: usize) -> Option<FnImpl> {
-    Some(match (name, argc) {
-        ("ip", 1) => ip_fn,
-        ("cidr", 1) if !member => cidr_fn,
-        ("isIP", 1) if !member => is_ip,
-        ("isCIDR", 1) if !member => is_cidr,
-        ("ip.isCanonical", 1) if !member => is_canonical,
-        ("family", 1) if member => family,
-        ("isUnspecified", 1) if member => {
-            |_: &Activation, a: &[Value]| ip_pred(a, |ip| ip.is_unspecified())
-        }
-        ("isLoopback", 1) if member => {
-            |_: &Activation, a: &[Value]| ip_pred(a, |ip| ip.is_loopback())
-        }
-        ("isGlobalUnicast", 1) if member => {
-            |_: &Activation, a: &[Value]| ip_pred(a, global_unicast)
-        }
-        ("isLinkLocalMulticast", 1) if member => {
-            |_: &Activation, a: &[Value]| ip_pred(a, link_local_multicast)
-        }
-        ("isLinkLocalUnicast", 1) if member => {
-            |_: &Activation, a: &[Value]| ip_pred(a, link_local_unicast)
-        }
-        ("containsIP", 2) if member => contains_ip,
-        ("containsCIDR", 2) if member => contains_cidr,
-        ("masked", 1) if member => masked,
-        ("isMask", 1) if member => is_mask,
-        ("prefixLength", 1) if member => prefix_length,
-        ("inIPAddrRange", 2) => in_ip_addr_range,
-        _ => return None,
-    })
-}
+/// The network library's bindings (`ip`, `cidr` and their methods).
+pub(crate) const BINDINGS: &[Binding] = &[
+    bind("ip", Either, Exactly(1), ip_fn),
+    bind("cidr", Global, Exactly(1), cidr_fn),
+    bind("isIP", Global, Exactly(1), is_ip),
+    bind("isCIDR", Global, Exactly(1), is_cidr),
+    bind("ip.isCanonical", Global, Exactly(1), is_canonical),
+    bind("family", Member, Exactly(1), family),
+    bind("isUnspecified", Member, Exactly(1), |_, a| {
+        ip_pred(a, |ip| ip.is_unspecified())
+    }),
+    bind("isLoopback", Member, Exactly(1), |_, a| {
+        ip_pred(a, |ip| ip.is_loopback())
+    }),
+    bind("isGlobalUnicast", Member, Exactly(1), |_, a| {
+        ip_pred(a, global_unicast)
+    }),
+    bind("isLinkLocalMulticast", Member, Exactly(1), |_, a| {
+        ip_pred(a, link_local_multicast)
+    }),
+    bind("isLinkLocalUnicast", Member, Exactly(1), |_, a| {
+        ip_pred(a, link_local_unicast)
+    }),
+    bind("containsIP", Member, Exactly(2), contains_ip),
+    bind("containsCIDR", Member, Exactly(2), contains_cidr),
+    bind("masked", Member, Exactly(1), masked),
+    bind("isMask", Member, Exactly(1), is_mask),
+    bind("prefixLength", Member, Exactly(1), prefix_length),
+    bind("inIPAddrRange", Either, Exactly(2), in_ip_addr_range),
+];
 
 /// The network extension's `parseIPAddr`: Go's `netip.ParseAddr`, then no
 /// zone and no IPv4-mapped IPv6 address.
