@@ -316,7 +316,9 @@ function engineConfig(options: AuthorizerOptions): string {
     if (options.jwt.disableVerification !== undefined) jwt["disableVerification"] = options.jwt.disableVerification;
     config["auxData"] = { jwt };
   }
-  return JSON.stringify(config);
+  // No options: the engine's defaults, without reading a JSON config
+  // (whose reader V8 would otherwise compile on every cold start).
+  return Object.keys(config).length === 0 ? "" : JSON.stringify(config);
 }
 
 function attrOf(entity: Principal | Resource): Record<string, Value> | undefined {

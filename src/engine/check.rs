@@ -196,6 +196,46 @@ fn finish(
     out.actions = ActionMap(actions);
 }
 
+/// Validates the input's attributes against the schemas of the resource
+/// policy at `first_scope` (§2.4), recording the errors in `out`; true when
+/// they reject the input (`SchemaEnforcement::Reject`). Out of line: most
+/// engines run without schemas, and then a runtime that compiles wasm
+/// lazily never compiles this.
+#[inline(never)]
+fn validate_attributes(
+    engine: &Engine,
+    input: InputRef<'_>,
+    sanitized_kind: &str,
+    version: &str,
+    first_scope: &str,
+    out: &mut CheckOutput,
+) -> bool {
+    let mut errors: Vec<ValidationError> = Vec::new();
+    if let Some(schemas) = engine.schemas_for(sanitized_kind, version, first_scope) {
+        check_source(
+            &engine.bundle.schemas,
+            schemas.principal.as_ref(),
+            &input.principal.attr.to_json(),
+            input.actions,
+            ValidationSource::Principal,
+            &mut errors,
+        );
+        check_source(
+            &engine.bundle.schemas,
+            schemas.resource.as_ref(),
+            &input.resource.attr.to_json(),
+            input.actions,
+            ValidationSource::Resource,
+            &mut errors,
+        );
+    }
+    if errors.is_empty() {
+        return false;
+    }
+    out.validation_errors = errors;
+    engine.config.schema_enforcement == SchemaEnforcement::Reject
+}
+
 /// Evaluates one input.
 pub(crate) fn check_input(
     engine: &Engine,
@@ -274,45 +314,25 @@ pub(crate) fn check_input(
     // §2.4 schema validation with the schemas of the first resource scope's policy chain.
     if cfg.schema_enforcement != SchemaEnforcement::None {
         if let Some((first, _)) = resource_scopes.first() {
-            let mut errors: Vec<ValidationError> = Vec::new();
-            if let Some(schemas) = engine.schemas_for(sanitized_kind, r_version, first) {
-                check_source(
-                    &engine.bundle.schemas,
-                    schemas.principal.as_ref(),
-                    &input.principal.attr.to_json(),
-                    input.actions,
-                    ValidationSource::Principal,
-                    &mut errors,
-                );
-                check_source(
-                    &engine.bundle.schemas,
-                    schemas.resource.as_ref(),
-                    &input.resource.attr.to_json(),
-                    input.actions,
-                    ValidationSource::Resource,
-                    &mut errors,
-                );
-            }
-            if !errors.is_empty() {
-                out.validation_errors = errors;
-                if cfg.schema_enforcement == SchemaEnforcement::Reject {
-                    let r_key = r_key_of();
-                    let mut effects = Effects::new();
-                    for a in input.actions {
-                        set_effect(
-                            &mut effects,
-                            idx.name(a),
-                            EffectInfo {
-                                effect: Eff::Deny,
-                                policy: &r_key,
-                                scope: empty,
-                                rule: empty,
-                            },
-                        );
-                    }
-                    finish(engine, input, &effects, &mut out);
-                    return out;
+            let rejected =
+                validate_attributes(engine, input, sanitized_kind, r_version, first, &mut out);
+            if rejected {
+                let r_key = r_key_of();
+                let mut effects = Effects::new();
+                for a in input.actions {
+                    set_effect(
+                        &mut effects,
+                        idx.name(a),
+                        EffectInfo {
+                            effect: Eff::Deny,
+                            policy: &r_key,
+                            scope: empty,
+                            rule: empty,
+                        },
+                    );
                 }
+                finish(engine, input, &effects, &mut out);
+                return out;
             }
         }
     }

@@ -139,12 +139,8 @@ impl Engine {
         }
         let aux = OnceLock::new();
         if let Some(jwt) = config.aux_data.as_ref().and_then(|a| a.get("jwt")) {
-            let aux_config: AuxDataConfig = serde_json::from_value(jwt.clone())
-                .map_err(|e| EngineError::AuxData(e.to_string()))?;
-            let verifier = AuxDataVerifier::new(&aux_config)
-                .map_err(|e| EngineError::AuxData(e.to_string()))?;
             // A fresh cell: the set cannot fail.
-            let _ = aux.set(verifier);
+            let _ = aux.set(aux_data_verifier(jwt)?);
         }
         let decls = celrt::declarations();
         let mut programs = Vec::with_capacity(bundle.expressions.len());
@@ -596,6 +592,17 @@ fn api_result(resource: &request::Resource, out: CheckOutput, include_meta: bool
         meta,
         outputs: out.outputs,
     }
+}
+
+/// The `auxData.jwt` verifier of an engine configuration. Out of line (and
+/// cold): most configurations have none, and a runtime that compiles wasm
+/// lazily then never compiles the JWT configuration reader.
+#[cold]
+#[inline(never)]
+fn aux_data_verifier(jwt: &serde_json::Value) -> Result<AuxDataVerifier, EngineError> {
+    let aux_config: AuxDataConfig =
+        serde_json::from_value(jwt.clone()).map_err(|e| EngineError::AuxData(e.to_string()))?;
+    AuxDataVerifier::new(&aux_config).map_err(|e| EngineError::AuxData(e.to_string()))
 }
 
 #[cfg(all(test, feature = "compiler"))]
