@@ -1,9 +1,12 @@
 // Cold start: a fresh Node process per sample measures import + instantiate
-// + load (bundle/policies) until the first decision is possible.
+// + load (bundle/policies) until the first decision is possible, next to the
+// floor (a trivial package and an empty wasm module).
 // Usage: node bench/js/cold.mjs [samples]
 import { execFileSync } from "node:child_process";
+import { mkdirSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { benchBundlePath, sharedRoot } from "../../tests/js/support.mjs";
+import { benchBundlePath, fixtures, sharedRoot } from "../../tests/js/support.mjs";
 
 const samples = Number(process.argv[2] ?? 15);
 const shared = sharedRoot();
@@ -11,10 +14,22 @@ if (!shared) process.exit(0);
 const bundlePath = benchBundlePath();
 const child = fileURLToPath(new URL("./cold-child.mjs", import.meta.url));
 const results = {};
-for (const engine of ["portcullis", "cedar", "casbin"]) {
+// The floor of this machine and Node: a fresh process importing a one-line
+// package by name (exports conditions, node:fs/promises, as the node entry
+// does), then compiling and instantiating an empty wasm module.
+const floorDir = join(fixtures, "cold-floor");
+mkdirSync(join(floorDir, "node_modules", "floor"), { recursive: true });
+writeFileSync(join(floorDir, "node_modules", "floor", "package.json"), JSON.stringify({ name: "floor", type: "module", exports: { ".": { node: "./index.js", default: "./index.js" } } }));
+writeFileSync(join(floorDir, "node_modules", "floor", "index.js"), 'import { readFile } from "node:fs/promises";\nexport const read = readFile;\n');
+writeFileSync(
+  join(floorDir, "child.mjs"),
+  `const started = performance.now();\nawait import("floor");\nconst m = await WebAssembly.compile(new Uint8Array([0, 97, 115, 109, 1, 0, 0, 0]));\nawait WebAssembly.instantiate(m, {});\nprocess.stdout.write(String(performance.now() - started) + "\\n");\n`,
+);
+for (const engine of ["floor", "portcullis", "cedar", "casbin"]) {
   const times = [];
   for (let i = 0; i < samples; i++) {
-    times.push(Number(execFileSync(process.execPath, [child, engine, shared, bundlePath], { encoding: "utf8" }).trim()));
+    const args = engine === "floor" ? [join(floorDir, "child.mjs")] : [child, engine, shared, bundlePath];
+    times.push(Number(execFileSync(process.execPath, args, { encoding: "utf8" }).trim()));
   }
   times.sort((a, b) => a - b);
   results[engine] = { median: times[Math.floor(times.length / 2)], min: times[0], max: times[times.length - 1] };
