@@ -52,6 +52,15 @@ fn bench_store(c: &mut Criterion) {
             return;
         }
     };
+    // Loading: the store's bundle text read (`Bundle::from_json`) and
+    // indexed (`Engine::new`), as a reload does.
+    let text = bundle.to_json();
+    c.bench_function("load_store_bundle", |b| {
+        b.iter(|| {
+            let bundle = Bundle::from_json(black_box(&text)).expect("reads");
+            black_box(Engine::new(bundle, EngineConfig::default()).expect("engine builds"))
+        })
+    });
     let mut globals = serde_json::Map::new();
     globals.insert("environment".into(), "test".into());
     let engine = Engine::new(

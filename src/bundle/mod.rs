@@ -19,7 +19,7 @@ mod read;
 /// Reads one CEL expression tree in the bundle's JSON form (node ids read
 /// back as 0).
 pub fn read_expr(value: serde_json::Value) -> Result<Expr, String> {
-    read::expr(value)
+    read::expr_document(&value.to_string())
 }
 
 use crate::cel::ast::Expr;
@@ -316,15 +316,16 @@ impl Bundle {
                 "the document nests {depth} levels deep; bundles nest at most {MAX_JSON_DEPTH}"
             )));
         }
-        // serde_json's own limit (128) is far below what valid expression
-        // trees need (three JSON levels per tree level); the scan above is
-        // the bound instead.
+        // serde_json checks the syntax and finds the format version, skipping
+        // everything else without building it; its own nesting limit (128) is
+        // far below what valid expression trees need (three JSON levels per
+        // tree level), so the scan above is the bound instead.
         let mut de = serde_json::Deserializer::from_str(text);
         de.disable_recursion_limit();
-        let value = serde_json::Value::deserialize(&mut de)
-            .and_then(|v| de.end().map(|()| v))
+        let head = Head::deserialize(&mut de)
+            .and_then(|head| de.end().map(|()| head))
             .map_err(|e| BundleError::Invalid(e.to_string()))?;
-        let found = match value.get("formatVersion") {
+        let found = match head.format_version {
             Some(v) => v
                 .as_u64()
                 .and_then(|n| u32::try_from(n).ok())
@@ -337,7 +338,7 @@ impl Bundle {
                 supported: SUPPORTED_FORMAT_VERSIONS,
             });
         }
-        read::bundle(value).map_err(BundleError::Invalid)
+        read::bundle(text).map_err(BundleError::Invalid)
     }
 
     /// Serializes the bundle to its canonical JSON text.
@@ -353,6 +354,75 @@ impl Bundle {
         unsigned.digest = String::new();
         let hash = ring::digest::digest(&ring::digest::SHA256, unsigned.to_json().as_bytes());
         hash.as_ref().iter().map(|b| format!("{b:02x}")).collect()
+    }
+}
+
+/// What `Bundle::from_json` reads before the bundle itself: any JSON
+/// document, and the `formatVersion` member if it is an object that has one.
+struct Head {
+    format_version: Option<serde_json::Value>,
+}
+
+impl<'de> Deserialize<'de> for Head {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Head, D::Error> {
+        deserializer.deserialize_any(HeadVisitor)
+    }
+}
+
+/// Visits the document's top level for [`Head`]; every other value is
+/// skipped (checked, not built).
+struct HeadVisitor;
+
+impl<'de> serde::de::Visitor<'de> for HeadVisitor {
+    type Value = Head;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str("a JSON document")
+    }
+
+    fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<Head, A::Error> {
+        let mut format_version = None;
+        while let Some(key) = map.next_key::<std::borrow::Cow<'de, str>>()? {
+            if key == "formatVersion" {
+                format_version = Some(map.next_value::<serde_json::Value>()?);
+            } else {
+                map.next_value::<serde::de::IgnoredAny>()?;
+            }
+        }
+        Ok(Head { format_version })
+    }
+
+    fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<Head, A::Error> {
+        while seq.next_element::<serde::de::IgnoredAny>()?.is_some() {}
+        Ok(Head {
+            format_version: None,
+        })
+    }
+
+    fn visit_bool<E: serde::de::Error>(self, _: bool) -> Result<Head, E> {
+        Ok(Head {
+            format_version: None,
+        })
+    }
+
+    fn visit_i64<E: serde::de::Error>(self, _: i64) -> Result<Head, E> {
+        self.visit_bool(false)
+    }
+
+    fn visit_u64<E: serde::de::Error>(self, _: u64) -> Result<Head, E> {
+        self.visit_bool(false)
+    }
+
+    fn visit_f64<E: serde::de::Error>(self, _: f64) -> Result<Head, E> {
+        self.visit_bool(false)
+    }
+
+    fn visit_str<E: serde::de::Error>(self, _: &str) -> Result<Head, E> {
+        self.visit_bool(false)
+    }
+
+    fn visit_unit<E: serde::de::Error>(self) -> Result<Head, E> {
+        self.visit_bool(false)
     }
 }
 
