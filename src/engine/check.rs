@@ -212,22 +212,30 @@ fn validate_attributes(
 ) -> bool {
     let mut errors: Vec<ValidationError> = Vec::new();
     if let Some(schemas) = engine.schemas_for(sanitized_kind, version, first_scope) {
-        check_source(
-            &engine.bundle.schemas,
-            schemas.principal.as_ref(),
-            &input.principal.attr.to_json(),
-            input.actions,
-            ValidationSource::Principal,
-            &mut errors,
-        );
-        check_source(
-            &engine.bundle.schemas,
-            schemas.resource.as_ref(),
-            &input.resource.attr.to_json(),
-            input.actions,
-            ValidationSource::Resource,
-            &mut errors,
-        );
+        let sources = [
+            (
+                &schemas.principal,
+                &input.principal.attr,
+                ValidationSource::Principal,
+            ),
+            (
+                &schemas.resource,
+                &input.resource.attr,
+                ValidationSource::Resource,
+            ),
+        ];
+        for (schema, attr, source) in sources {
+            let attr = attr.to_json();
+            let schemas = &engine.bundle.schemas;
+            check_source(
+                schemas,
+                schema.as_ref(),
+                &attr,
+                input.actions,
+                source,
+                &mut errors,
+            );
+        }
     }
     if errors.is_empty() {
         return false;

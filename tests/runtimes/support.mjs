@@ -1,11 +1,12 @@
 // Helpers for the runtime harnesses: bundling the package the way each
 // platform's tooling does, free ports, and waiting for a server.
+import assert from "node:assert/strict";
 import { copyFileSync, existsSync, mkdirSync, readFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { extname, join, normalize as normalizePath } from "node:path";
 import * as esbuild from "esbuild";
 import { chromium } from "playwright-core";
-import { fixtures, root } from "../js/support.mjs";
+import { ACTIONS, expectations, fixtures, principals, resources, root } from "../js/support.mjs";
 
 export const wasmPath = join(root, "pkg", "portcullis_bg.wasm");
 
@@ -146,4 +147,32 @@ export async function bundleForEdge(entry, wasmGlobal) {
     ],
   });
   return result.outputFiles[0].text;
+}
+
+/**
+ * Asks `url` (a route taking `{principal, resource, actions}` and answering
+ * `{actions}`) for every decision of the suite and checks each answer.
+ */
+export async function assertSuiteDecisions(url, context = "") {
+  for (const [p, r, expected] of expectations) {
+    const response = await fetch(url, {
+      method: "POST",
+      body: JSON.stringify({ principal: principals[p], resource: resources[r], actions: ACTIONS }),
+    });
+    assert.equal(response.status, 200, context);
+    assert.deepEqual((await response.json()).actions, expected, `${p} on ${r}`);
+  }
+}
+
+/** A workerd worker: its ES module, the package's wasm and the bundle as modules. */
+export function workerdWorker(name, esModule, compatibilityDate = "2025-05-01") {
+  return `const ${name} :Workerd.Worker = (
+  modules = [
+    (name = "worker.js", esModule = embed "${esModule}"),
+    (name = "portcullis_bg.wasm", wasm = embed "portcullis_bg.wasm"),
+    (name = "bundle.json", json = embed "bundle.json"),
+  ],
+  compatibilityDate = "${compatibilityDate}",
+);
+`;
 }

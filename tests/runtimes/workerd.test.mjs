@@ -8,8 +8,8 @@ import { copyFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, test } from "node:test";
 
-import { ACTIONS, NOW_MS, documentBundlePath, expectations, fixtures, nativeAnswers, normalize, parityRequests, principals, resources, root } from "../js/support.mjs";
-import { bundleForWorkerd, freePort, waitForHttp } from "./support.mjs";
+import { NOW_MS, documentBundlePath, fixtures, nativeAnswers, normalize, parityRequests, root } from "../js/support.mjs";
+import { assertSuiteDecisions, bundleForWorkerd, freePort, waitForHttp, workerdWorker } from "./support.mjs";
 
 const dir = join(fixtures, "workerd");
 let child;
@@ -36,23 +36,7 @@ const config :Workerd.Config = (
     (name = "startup-http", address = "127.0.0.1:${startupPort}", http = (), service = "startup"),
   ],
 );
-const mainWorker :Workerd.Worker = (
-  modules = [
-    (name = "worker.js", esModule = embed "worker.js"),
-    (name = "portcullis_bg.wasm", wasm = embed "portcullis_bg.wasm"),
-    (name = "bundle.json", json = embed "bundle.json"),
-  ],
-  compatibilityDate = "2025-05-01",
-);
-const startupWorker :Workerd.Worker = (
-  modules = [
-    (name = "worker.js", esModule = embed "startup-worker.js"),
-    (name = "portcullis_bg.wasm", wasm = embed "portcullis_bg.wasm"),
-    (name = "bundle.json", json = embed "bundle.json"),
-  ],
-  compatibilityDate = "2025-05-01",
-);
-`,
+${workerdWorker("mainWorker", "worker.js")}${workerdWorker("startupWorker", "startup-worker.js")}`,
   );
   child = spawn(join(root, "node_modules", ".bin", "workerd"), ["serve", join(dir, "config.capnp")], { stdio: ["ignore", "inherit", "pipe"] });
   child.stderr.on("data", (d) => (stderr += d));
@@ -73,15 +57,7 @@ test("workerd refuses compiling wasm from bytes in a handler", async () => {
 });
 
 test("workerd answers the suite's decisions over HTTP", async () => {
-  for (const [p, r, expected] of expectations) {
-    const response = await fetch(`${base}/decide`, {
-      method: "POST",
-      body: JSON.stringify({ principal: principals[p], resource: resources[r], actions: ACTIONS }),
-    });
-    assert.equal(response.status, 200, stderr);
-    const body = await response.json();
-    assert.deepEqual(body.actions, expected, `${p} on ${r}`);
-  }
+  await assertSuiteDecisions(`${base}/decide`, stderr);
 });
 
 test("workerd answers exactly like the native CLI", async () => {
@@ -98,12 +74,5 @@ test("a worker that creates its authorizer at startup (createSync, warmed) answe
   // The wasm was instantiated by global-scope code, before any request.
   assert.match(startup.engineAtStartup, /^\d+\.\d+\.\d+/, stderr);
   assert.match(startup.digest, /^[0-9a-f]{64}$/);
-  for (const [p, r, expected] of expectations) {
-    const response = await fetch(`${startupBase}/decide`, {
-      method: "POST",
-      body: JSON.stringify({ principal: principals[p], resource: resources[r], actions: ACTIONS }),
-    });
-    assert.equal(response.status, 200, stderr);
-    assert.deepEqual((await response.json()).actions, expected, `${p} on ${r}`);
-  }
+  await assertSuiteDecisions(`${startupBase}/decide`, stderr);
 });
