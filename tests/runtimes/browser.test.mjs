@@ -41,9 +41,10 @@ after(async () => {
   server?.close();
 });
 
-test("chromium renders the suite's decisions and matches the native CLI", async () => {
+/** Opens the page at `path` and checks its decisions against the suite and the native CLI. */
+async function checkPage(path) {
   // The page lives under /page/ so that index.html's ./page.mjs resolves there.
-  const { page, status, errors } = await openStatusPage(browser, `${base}/page/index.html`, 20_000);
+  const { page, status, errors } = await openStatusPage(browser, `${base}${path}`, 20_000);
   assert.match(status, /^ready:/, `${status} ${errors.join("; ")}`);
 
   const rows = await page.$$eval("#decisions tbody tr", (trs) => trs.map((tr) => [tr.dataset.case, [...tr.children].slice(2).map((td) => td.textContent)]));
@@ -56,6 +57,15 @@ test("chromium renders the suite's decisions and matches the native CLI", async 
   const native = nativeAnswers(documentBundlePath(), parityRequests());
   assert.deepEqual(raw.map(normalize), native.map(normalize));
   assert.ok(served.includes("/pkg/portcullis_bg.wasm"), "the wasm was fetched from next to the package");
-  await page.screenshot({ path: join(fixtures, "browser.png") });
   assert.deepEqual(errors, []);
+  return page;
+}
+
+test("chromium renders the suite's decisions and matches the native CLI", async () => {
+  const page = await checkPage("/page/index.html");
+  await page.screenshot({ path: join(fixtures, "browser.png") });
+});
+
+test("chromium: createSync with a compiled module gives the same decisions", async () => {
+  await checkPage("/page/index.html?sync");
 });

@@ -1,14 +1,22 @@
 // Loads the package's browser entry (wasm streamed from next to it), then
-// renders the decisions the test asks for (fixtures from /fixtures/).
+// renders the decisions the test asks for (fixtures from /fixtures/). With
+// `?sync`, the page compiles the wasm itself and creates the authorizer
+// with `Authorizer.createSync` (no await) from the module and bundle text.
 import { Authorizer } from "portcullis";
 
 const status = document.getElementById("status");
 try {
   const fixture = await (await fetch("/fixtures/browser-cases.json")).json();
-  const authz = await Authorizer.create({
-    bundle: new URL("/fixtures/document.bundle.json", location.href),
-    now: () => fixture.now,
-  });
+  const authz = new URLSearchParams(location.search).has("sync")
+    ? Authorizer.createSync({
+        wasm: await WebAssembly.compileStreaming(fetch("/pkg/portcullis_bg.wasm")),
+        bundle: await (await fetch("/fixtures/document.bundle.json")).text(),
+        now: () => fixture.now,
+      })
+    : await Authorizer.create({
+        bundle: new URL("/fixtures/document.bundle.json", location.href),
+        now: () => fixture.now,
+      });
   const body = document.querySelector("#decisions tbody");
   for (const { principal, resource, actions, label } of fixture.cases) {
     const result = authz.checkResource({ principal, resource, actions });
