@@ -271,8 +271,8 @@ impl<'a> Reader<'a> {
     /// cursor at its value); a type error naming `what` for any other value.
     ///
     /// The callback is a trait object: one copy of this loop serves every
-    /// object type (generic, it was a copy per struct, 4.6 KB of gzipped
-    /// wasm, all of it compiled on the first load).
+    /// object type. Generic, it was a copy per struct: 17 KB more wasm for
+    /// V8 to compile on the first load (`bench/js/cold-code.mjs`).
     fn object(
         &mut self,
         what: &str,
