@@ -2,7 +2,7 @@
 //!
 //! V8 compiles a wasm function the first time it is called (lazy
 //! compilation), so the first check of a fresh instance pays for compiling
-//! the whole check path: ~75 KB of wasm, 4–5 ms in Node 20 on our 2-core
+//! the whole check path: ~80 KB of wasm, 4–5 ms in Node 20 on our 2-core
 //! machine, far more than the check itself. On Cloudflare Workers that
 //! lands on a request (10 ms CPU on the Free plan) unless the authorizer is
 //! created and warmed at startup, which has a budget of its own. The
