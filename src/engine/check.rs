@@ -224,11 +224,11 @@ fn validate_attributes(
                 ValidationSource::Resource,
             ),
         ];
+        let documents = &engine.bundle.schemas;
         for (schema, attr, source) in sources {
             let attr = attr.to_json();
-            let schemas = &engine.bundle.schemas;
             check_source(
-                schemas,
+                documents,
                 schema.as_ref(),
                 &attr,
                 input.actions,
