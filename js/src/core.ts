@@ -249,8 +249,8 @@ function bundleTextNow(source: unknown): string | undefined {
 
 /** The bundle as JSON text, or a URL to fetch it from. */
 async function bundleText(source: BundleSource, platform: Platform, etag?: string): Promise<{ text?: string; url?: URL; etag?: string; notModified?: boolean }> {
-  const now = bundleTextNow(source);
-  if (now !== undefined) return { text: now };
+  const ready = bundleTextNow(source);
+  if (ready !== undefined) return { text: ready };
   const t = Object.prototype.toString.call(source);
   if (source instanceof URL || t === "[object URL]") {
     const url = new URL(String(source));

@@ -133,6 +133,18 @@ function adopt(instance: WebAssembly.Instance, module?: WebAssembly.Module): Was
 }
 
 /**
+ * Adopts `value` if it is compiled already: an instance, an instantiated
+ * source, or a module of any realm (instantiated here). `undefined` for
+ * anything else.
+ */
+function adoptCompiled(value: unknown): WasmExports | undefined {
+  if (isInstantiatedSource(value)) return adopt(value.instance, value.module);
+  if (isWasmInstance(value)) return adopt(value);
+  if (isWasmModule(value)) return adopt(new WebAssembly.Instance(value, getImports()), value);
+  return undefined;
+}
+
+/**
  * The wasm, instantiated now: for startup code that cannot await (a
  * Worker's global scope). It takes a `WebAssembly.Module` (of any realm) or
  * an instance, or the platform's compiled default.
@@ -140,13 +152,13 @@ function adopt(instance: WebAssembly.Instance, module?: WebAssembly.Module): Was
 export function ensureWasmSync(source: WasmSource | undefined, platform: Platform): WasmExports {
   if (loaded) return loaded;
   const value: unknown = source ?? platform.defaultWasmSync?.();
+  let adopted: WasmExports | undefined;
   try {
-    if (isInstantiatedSource(value)) return adopt(value.instance, value.module);
-    if (isWasmInstance(value)) return adopt(value);
-    if (isWasmModule(value)) return adopt(new WebAssembly.Instance(value, getImports()), value);
+    adopted = adoptCompiled(value);
   } catch (error) {
     throw new WasmLoadError(`cannot instantiate the Portcullis wasm: ${describe(error)}`, { cause: error });
   }
+  if (adopted) return adopted;
   const given = value === undefined ? `no wasm given and the ${platform.name} entry has none compiled` : `the wasm was given as ${tag(value)}`;
   throw new WasmLoadError(`createSync needs the wasm as a WebAssembly.Module or instance (${given}); use \`await Authorizer.create(...)\` for URLs, responses, bytes and instantiate functions`);
 }
@@ -191,9 +203,8 @@ async function instantiate(given: WasmSource | undefined, platform: Platform): P
       continue;
     }
     if (loaded) return loaded;
-    if (isInstantiatedSource(source)) return adopt(source.instance, source.module);
-    if (isWasmInstance(source)) return adopt(source);
-    if (isWasmModule(source)) return adopt(new WebAssembly.Instance(source, getImports()), source);
+    const adopted = adoptCompiled(source);
+    if (adopted) return adopted;
     if (typeof source === "string" || tag(source) === "[object URL]") {
       const url = new URL(String(source));
       source = platform.fetchUrl ? await platform.fetchUrl(url) : await fetch(url);
