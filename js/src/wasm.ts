@@ -167,16 +167,11 @@ export function ensureWasmSync(source: WasmSource | undefined, platform: Platfor
 export function ensureWasm(source: WasmSource | undefined, platform: Platform): Promise<WasmExports> {
   if (loaded) return Promise.resolve(loaded);
   if (!loading) {
-    loading = instantiate(source, platform).then(
-      (exports) => {
-        loaded = exports;
-        return exports;
-      },
-      (error: unknown) => {
-        loading = undefined;
-        throw error instanceof WasmLoadError ? error : new WasmLoadError(`cannot instantiate the Portcullis wasm: ${describe(error)}`, { cause: error });
-      },
-    );
+    // Every successful path ends in `adopt`, which sets `loaded`.
+    loading = instantiate(source, platform).catch((error: unknown) => {
+      loading = undefined;
+      throw error instanceof WasmLoadError ? error : new WasmLoadError(`cannot instantiate the Portcullis wasm: ${describe(error)}`, { cause: error });
+    });
   }
   return loading;
 }

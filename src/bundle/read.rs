@@ -212,10 +212,11 @@ impl<'a> Reader<'a> {
             .text
             .get(self.pos..self.pos + 4)
             .ok_or_else(|| self.malformed())?;
-        let value = u32::from_str_radix(digits, 16).map_err(|_| self.malformed())?;
+        // `from_str_radix` alone would also take a leading `+`.
         if !digits.bytes().all(|b| b.is_ascii_hexdigit()) {
             return Err(self.malformed());
         }
+        let value = u32::from_str_radix(digits, 16).map_err(|_| self.malformed())?;
         self.pos += 4;
         Ok(value)
     }
